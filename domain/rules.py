@@ -1,0 +1,217 @@
+"""Whether a party's input is acceptable now: pure checks over the pinned template and state.
+
+ProjectWorkflow's update validators call these and turn a `Refusal` into an ApplicationError
+whose type the API maps to a status (see `RefusalKind`). Nothing here mutates state, so the
+same checks also tell the API which actions a caller may take now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.lifecycle import TERMINAL_STAGES, LifecycleTemplate, Party, Stage
+from domain.state import OUTSTANDING, MilestoneStatus, ProjectState
+from domain.submissions import (
+    Actor,
+    Attendance,
+    Decision,
+    DisplayPlan,
+    MilestoneSubmission,
+    ReviewDecision,
+    WorkshopSession,
+)
+
+
+class RefusalKind(StrEnum):
+    """Also the ApplicationError `type`: a wire name the API maps to an HTTP status."""
+
+    INVALID = "InvalidSubmission"  # 422: the content is wrong
+    OUT_OF_TURN = "OutOfTurn"  # 409: right content, wrong moment or already done
+    ENDED = "ProjectEnded"  # 409: declined, withdrawn or closed
+    WRONG_PARTY = "WrongParty"  # 403: this party may not do that
+    UNKNOWN = "UnknownTarget"  # 404: no such milestone or workshop
+
+
+class Refusal(Exception):
+    def __init__(self, kind: RefusalKind, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.field = field
+        self.reason = reason
+
+
+class AvailableAction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    milestone_key: str | None = None
+    workshop_id: str | None = None
+
+
+def check_not_ended(state: ProjectState) -> None:
+    if state.stage in TERMINAL_STAGES:
+        raise Refusal(RefusalKind.ENDED, "project", f"the project is {state.stage.value} and takes no more input")
+
+
+def _check_staff(actor: Actor) -> None:
+    if actor.party is not Party.STAFF:
+        raise Refusal(RefusalKind.WRONG_PARTY, "actor", "only museum staff may do this")
+
+
+def check_submission(template: LifecycleTemplate, state: ProjectState, submission: MilestoneSubmission) -> None:
+    check_not_ended(state)
+    key = submission.milestone_key
+    milestone = state.milestone(key)
+    if milestone is None:
+        raise Refusal(RefusalKind.UNKNOWN, "milestone_key", f"this project has no milestone {key!r}")
+    if submission.actor.party is not milestone.submitter:
+        raise Refusal(RefusalKind.WRONG_PARTY, "milestone_key", f"{key!r} is submitted by {milestone.submitter.value}")
+    if submission.actor.party is Party.PARTNER and submission.actor.partner_id not in state.partner_ids:
+        raise Refusal(RefusalKind.WRONG_PARTY, "actor", "this partner is not part of the project")
+    if milestone.stage is not state.stage:
+        raise Refusal(
+            RefusalKind.OUT_OF_TURN,
+            "milestone_key",
+            f"{key!r} belongs to the {milestone.stage.value} stage; the project is at {state.stage.value}",
+        )
+    if milestone.status not in OUTSTANDING:
+        reasons = {
+            MilestoneStatus.SUBMITTED: "has already been submitted"
+            + (" and awaits review" if milestone.review_required else ""),
+            MilestoneStatus.ACCEPTED: "has already been accepted",
+            MilestoneStatus.LAPSED: "lapsed when its stage closed",
+        }
+        raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} {reasons[milestone.status]}")
+
+
+def check_review(template: LifecycleTemplate, state: ProjectState, review: ReviewDecision) -> None:
+    check_not_ended(state)
+    _check_staff(review.actor)
+    key = review.milestone_key
+    milestone = state.milestone(key)
+    if milestone is None:
+        raise Refusal(RefusalKind.UNKNOWN, "milestone_key", f"this project has no milestone {key!r}")
+    if not milestone.review_required:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} does not need review")
+    if milestone.stage is not state.stage or milestone.status is not MilestoneStatus.SUBMITTED:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} has no submission awaiting review")
+    if review.decision is Decision.DECLINE and state.stage is not Stage.PROPOSAL:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "decision", "a project can only be declined at the proposal stage")
+    if review.decision is Decision.RETURN and not review.note.strip():
+        raise Refusal(RefusalKind.INVALID, "note", "returning a milestone needs a note saying what to change")
+
+
+def check_workshop(template: LifecycleTemplate, state: ProjectState, session: WorkshopSession, actor: Actor) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if template.stage(Stage.WORKSHOPS) is None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", f"template {template.ref} has no workshops stage")
+    if state.stage not in (Stage.PARTNERSHIP, Stage.WORKSHOPS):
+        raise Refusal(
+            RefusalKind.OUT_OF_TURN,
+            "project",
+            f"sessions are scheduled in partnership or workshops, not {state.stage}",
+        )
+
+
+def check_attendance(state: ProjectState, attendance: Attendance, now: datetime) -> None:
+    check_not_ended(state)
+    _check_staff(attendance.actor)
+    workshop = state.workshop(attendance.workshop_id)
+    if workshop is None:
+        raise Refusal(RefusalKind.UNKNOWN, "workshop_id", f"this project has no workshop {attendance.workshop_id!r}")
+    if state.stage is not Stage.WORKSHOPS:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance is recorded during the workshops stage")
+    if now < workshop.starts_at:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "the session has not started yet")
+    if workshop.attendance is not None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance for this session is already recorded")
+
+
+def check_display(template: LifecycleTemplate, state: ProjectState, plan: DisplayPlan, actor: Actor) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if template.stage(Stage.DISPLAY) is None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", f"template {template.ref} has no display stage")
+    allowed = (Stage.PARTNERSHIP, Stage.WORKSHOPS, Stage.DISPLAY)
+    if state.stage not in allowed:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", f"the display can no longer change at {state.stage}")
+    if state.display is not None and state.display.opened and plan.opens_at != state.display.opens_at:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "opens_at", "the display has already opened")
+
+
+def check_pause(state: ProjectState, actor: Actor) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if state.paused_at is not None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", "the project is already paused")
+
+
+def check_resume(state: ProjectState, actor: Actor) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if state.paused_at is None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", "the project is not paused")
+
+
+def check_withdraw(state: ProjectState, actor: Actor, reason: str) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if not reason.strip():
+        raise Refusal(RefusalKind.INVALID, "reason", "withdrawing a project needs a reason")
+
+
+def check_close(state: ProjectState, actor: Actor) -> None:
+    check_not_ended(state)
+    _check_staff(actor)
+    if state.stage is not Stage.FOLLOW_UP:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "project", "a project is closed from its follow_up stage")
+
+
+def available_actions(
+    template: LifecycleTemplate, state: ProjectState, actor: Actor, now: datetime
+) -> list[AvailableAction]:
+    """What `actor` could do right now: every check above, tried without side effects."""
+    actions: list[AvailableAction] = []
+
+    def attempt(check: object, action: AvailableAction) -> None:
+        try:
+            check()  # type: ignore[operator]
+        except Refusal:
+            return
+        actions.append(action)
+
+    for m in state.stage_milestones():
+        probe = MilestoneSubmission(milestone_key=m.key, actor=actor, summary="-")
+        attempt(
+            lambda p=probe: check_submission(template, state, p),
+            AvailableAction(action="submit", milestone_key=m.key),
+        )
+        review = ReviewDecision(milestone_key=m.key, decision=Decision.ACCEPT, actor=actor)
+        attempt(
+            lambda r=review: check_review(template, state, r),
+            AvailableAction(action="review", milestone_key=m.key),
+        )
+    if actor.party is Party.STAFF and state.stage not in TERMINAL_STAGES:
+        if template.stage(Stage.WORKSHOPS) and state.stage in (Stage.PARTNERSHIP, Stage.WORKSHOPS):
+            actions.append(AvailableAction(action="schedule_workshop"))
+        for w in state.workshops:
+            probe_att = Attendance(workshop_id=w.id, attendance=0, actor=actor)
+            attempt(
+                lambda a=probe_att: check_attendance(state, a, now),
+                AvailableAction(action="record_attendance", workshop_id=w.id),
+            )
+        if template.stage(Stage.DISPLAY) and state.stage in (
+            Stage.PARTNERSHIP,
+            Stage.WORKSHOPS,
+            Stage.DISPLAY,
+        ):
+            actions.append(AvailableAction(action="set_display"))
+        actions.append(AvailableAction(action="resume" if state.paused_at else "pause"))
+        actions.append(AvailableAction(action="withdraw"))
+        if state.stage is Stage.FOLLOW_UP:
+            actions.append(AvailableAction(action="close"))
+    return actions

@@ -1,0 +1,96 @@
+"""What partners and staff send to a project: the payloads of ProjectWorkflow's updates.
+
+Each model is the wire contract of one Update. Field limits live here so the API's 422 and the
+workflow validator agree; whether the input is *in turn* is a rule over state (domain.rules).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from domain.lifecycle import Party
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Person(Contract):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Actor(Contract):
+    """Who did something: the party, and for partners which organisation. `label` is for timelines."""
+
+    party: Party
+    partner_id: str | None = None
+    label: str = Field(default="", max_length=200)
+
+
+class MilestoneSubmission(Contract):
+    milestone_key: str
+    actor: Actor
+    summary: str = Field(min_length=1, max_length=10_000)
+    links: tuple[str, ...] = Field(default=(), max_length=20)
+
+
+class Decision(StrEnum):
+    ACCEPT = "accept"
+    RETURN = "return"
+    DECLINE = "decline"
+
+
+class ReviewDecision(Contract):
+    milestone_key: str
+    decision: Decision
+    note: str = Field(default="", max_length=5000)
+    actor: Actor
+
+
+class WorkshopSession(Contract):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    place: str = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Attendance(Contract):
+    workshop_id: str
+    attendance: int = Field(ge=0, le=100_000)
+    feedback: str = Field(default="", max_length=10_000)
+    actor: Actor
+
+
+class DisplayPlan(Contract):
+    title: str = Field(min_length=1, max_length=200)
+    location: str = Field(min_length=1, max_length=300)
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> Self:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class StaffAction(Contract):
+    """Pause, resume, withdraw, close: a staff decision with an optional reason."""
+
+    actor: Actor
+    reason: str = Field(default="", max_length=2000)
+
+
+def aware(moment: datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() is not None

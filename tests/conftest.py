@@ -1,0 +1,7 @@
+"""Shared fixtures, split by concern into plugin modules so each stays small.
+
+- tests.db_fixtures: real databases (a SQLite file per test; a fresh schema in PostgreSQL `test`).
+- tests.temporal_fixtures: real Temporal servers from PyPI wheels (never downloaded at test time).
+"""
+
+pytest_plugins = ["tests.db_fixtures", "tests.temporal_fixtures"]

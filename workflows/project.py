@@ -1,0 +1,287 @@
+"""ProjectWorkflow: one community project, from proposal to follow-up, driven by its pinned template.
+
+Id `project/{project_id}` (workflows.naming). The template travels in the start input, so the
+process a project follows is the one it started with, whatever templates ship later.
+
+Updates (validated; a refusal is an ApplicationError typed by `domain.rules.RefusalKind`, with
+`{"field", "reason"}` details, so the API answers 4xx with both):
+    submit_milestone, review_milestone, schedule_workshop, record_attendance, set_display,
+    pause, resume, withdraw, close
+Query: status -> ProjectState
+Emits (through the `record_project_changes` activity, batched, in order, gap-free `seq`):
+    every `domain.events.EventType`; e-mails where the template's `notify` or a reminder policy says.
+
+Handlers only check and change state; they never await. The main loop records what changed,
+sleeps on a durable timer until the next dated action (reminder, due date, escalation, session
+reminder, display opening or closing), takes it, and opens the next stage when the gate allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import rules, timers, transitions
+    from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
+    from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
+    from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
+    from domain.submissions import (
+        Actor,
+        Attendance,
+        DisplayPlan,
+        MilestoneSubmission,
+        ReviewDecision,
+        StaffAction,
+        WorkshopSession,
+    )
+    from domain.transitions import Change
+
+from workflows import activity_calls
+from workflows.naming import ENGAGE_STAGE, PROJECT_WORKFLOW
+
+_STAGE_CHANGING = frozenset(
+    {EventType.STAGE_OPENED, EventType.PROJECT_DECLINED, EventType.PROJECT_WITHDRAWN, EventType.PROJECT_CLOSED}
+)
+
+
+def _refuse_unless(check: Callable[[], None]) -> None:
+    """Run a domain check; turn its Refusal into the typed ApplicationError the API understands."""
+    try:
+        check()
+    except rules.Refusal as refusal:
+        raise ApplicationError(
+            refusal.reason, {"field": refusal.field, "reason": refusal.reason}, type=refusal.kind.value
+        ) from None
+
+
+@workflow.defn(name=PROJECT_WORKFLOW)
+class ProjectWorkflow:
+    @workflow.init
+    def __init__(self, start: ProjectInput) -> None:
+        self._start = start
+        self._template = start.template
+        self._state: ProjectState = start.carried_state or transitions.new_project(start)
+        self._queue: list[RecordedEvent] = []
+        self._deliveries: list[asyncio.Task[None]] = []
+
+    @workflow.run
+    async def run(self, start: ProjectInput) -> ProjectState:
+        if start.carried_state is None:
+            self._begin()
+        while not self._ended():
+            await self._record_changes()
+            if self._history_is_long():
+                await self._continue_as_new()
+            await self._wait_for_input_or_next_date()
+            self._take_due_actions()
+            self._open_stages_whose_gate_is_open()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record_changes()
+        await self._finish_deliveries()
+        return self._state
+
+    # -- the steps of the story ---------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._emit((EventType.PROJECT_CREATED, None, {"template": self._template.ref}))
+        self._emit(transitions.open_stage(self._template, self._state, self._template.stages[0].stage, workflow.now()))
+
+    def _ended(self) -> bool:
+        return self._state.stage in TERMINAL_STAGES and not self._queue
+
+    async def _wait_for_input_or_next_date(self) -> None:
+        """Sleep until input arrives or the next dated action is due (a durable timer)."""
+        if self._queue or self._state.stage in TERMINAL_STAGES:
+            return
+        upcoming = timers.pending_actions(self._template, self._state)
+        timeout: timedelta | None = None
+        if upcoming:
+            timeout = upcoming[0].at - workflow.now()
+            if timeout <= timedelta(0):
+                return
+        seq = self._state.event_seq
+        # 👉 Every handler emits an event, so a changed seq means "state changed: re-plan".
+        # A timeout is the durable timer firing: some dated action is now due.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: self._state.event_seq != seq, timeout=timeout)
+
+    def _take_due_actions(self) -> None:
+        now = workflow.now()
+        for action in timers.pending_actions(self._template, self._state):
+            if action.at > now:
+                break
+            change, audience = timers.fire(self._state, action)
+            self._emit(change, notify=audience)
+
+    def _open_stages_whose_gate_is_open(self) -> None:
+        now = workflow.now()
+        while transitions.gate_open(self._template, self._state, now):
+            stage_template = self._template.stage(self._state.stage)
+            if stage_template is not None and stage_template.closes_with_display:
+                for lapsed in transitions.lapse_outstanding(self._state):
+                    self._emit(lapsed)
+            self._emit(transitions.close_stage(self._state, now))
+            following = transitions.following_stage(self._template, self._state.stage)
+            self._emit(transitions.open_stage(self._template, self._state, following, now))
+
+    async def _record_changes(self) -> None:
+        """Write every queued event in one activity; start e-mail delivery without waiting on SMTP."""
+        while self._queue:
+            batch, self._queue = tuple(self._queue), []
+            result = await activity_calls.record_project_changes(ProjectChanges(events=batch, snapshot=self._state))
+            if result.deliver:
+                ids = tuple(e.event.event_id for e in batch if e.notify)
+                self._deliveries.append(asyncio.create_task(self._deliver(ids)))
+            self._deliveries = [t for t in self._deliveries if not t.done()]
+
+    async def _deliver(self, event_ids: tuple[str, ...]) -> None:
+        try:
+            await activity_calls.deliver_emails(EmailDelivery(event_ids=event_ids))
+        except ActivityError:
+            # The outbox keeps the message and its failure; a project never stops for one address.
+            workflow.logger.warning("e-mail delivery gave up", extra={"event_ids": list(event_ids)})
+
+    async def _finish_deliveries(self) -> None:
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries)
+            self._deliveries = []
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
+            self._start.max_history_events
+        )
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record_changes()
+        await self._finish_deliveries()
+        workflow.continue_as_new(self._start.model_copy(update={"carried_state": self._state}))
+
+    def _emit(self, change: Change, notify: tuple[Audience, ...] | None = None, actor: Actor | None = None) -> None:
+        """Number the event, queue it for recording, and keep the stage search attribute current."""
+        event_type, milestone_key, detail = change
+        now = workflow.now()
+        self._state.event_seq += 1
+        self._state.updated_at = now
+        event = DomainEvent(
+            project_id=self._state.project_id,
+            seq=self._state.event_seq,
+            type=event_type,
+            occurred_at=now,
+            stage=self._state.stage,
+            actor=(actor.label or actor.party.value) if actor else "system",
+            milestone_key=milestone_key,
+            detail=detail,
+        )
+        audience = notify if notify is not None else self._template.notify.get(event_type.value, ())
+        self._queue.append(RecordedEvent(event=event, notify=audience))
+        if event_type in _STAGE_CHANGING:
+            workflow.upsert_search_attributes([ENGAGE_STAGE.value_set(self._state.stage.value)])
+
+    # -- updates --------------------------------------------------------------------------------
+
+    @workflow.update
+    def submit_milestone(self, submission: MilestoneSubmission) -> MilestoneState:
+        self._emit(transitions.apply_submission(self._state, submission, workflow.now()), actor=submission.actor)
+        return self._milestone(submission.milestone_key)
+
+    @submit_milestone.validator
+    def _validate_submit_milestone(self, submission: MilestoneSubmission) -> None:
+        _refuse_unless(lambda: rules.check_submission(self._template, self._state, submission))
+
+    @workflow.update
+    def review_milestone(self, review: ReviewDecision) -> MilestoneState:
+        self._emit(transitions.apply_review(self._state, review, workflow.now()), actor=review.actor)
+        return self._milestone(review.milestone_key)
+
+    @review_milestone.validator
+    def _validate_review_milestone(self, review: ReviewDecision) -> None:
+        _refuse_unless(lambda: rules.check_review(self._template, self._state, review))
+
+    @workflow.update
+    def schedule_workshop(self, session: WorkshopSession) -> WorkshopState:
+        self._emit(transitions.add_workshop(self._state, session))
+        return self._state.workshops[-1]
+
+    @schedule_workshop.validator
+    def _validate_schedule_workshop(self, session: WorkshopSession) -> None:
+        _refuse_unless(lambda: rules.check_workshop(self._template, self._state, session, _STAFF))
+
+    @workflow.update
+    def record_attendance(self, attendance: Attendance) -> WorkshopState:
+        self._emit(transitions.record_attendance(self._state, attendance, workflow.now()), actor=attendance.actor)
+        workshop = self._state.workshop(attendance.workshop_id)
+        assert workshop is not None  # the validator checked it exists
+        return workshop
+
+    @record_attendance.validator
+    def _validate_record_attendance(self, attendance: Attendance) -> None:
+        _refuse_unless(lambda: rules.check_attendance(self._state, attendance, workflow.now()))
+
+    @workflow.update
+    def set_display(self, plan: DisplayPlan) -> DisplayState:
+        self._emit(transitions.set_display(self._state, plan))
+        assert self._state.display is not None
+        return self._state.display
+
+    @set_display.validator
+    def _validate_set_display(self, plan: DisplayPlan) -> None:
+        _refuse_unless(lambda: rules.check_display(self._template, self._state, plan, _STAFF))
+
+    @workflow.update
+    def pause(self, request: StaffAction) -> ProjectState:
+        self._emit(transitions.pause(self._state, request.reason, workflow.now()), actor=request.actor)
+        return self._state
+
+    @pause.validator
+    def _validate_pause(self, request: StaffAction) -> None:
+        _refuse_unless(lambda: rules.check_pause(self._state, request.actor))
+
+    @workflow.update
+    def resume(self, request: StaffAction) -> ProjectState:
+        self._emit(transitions.resume(self._state, workflow.now()), actor=request.actor)
+        return self._state
+
+    @resume.validator
+    def _validate_resume(self, request: StaffAction) -> None:
+        _refuse_unless(lambda: rules.check_resume(self._state, request.actor))
+
+    @workflow.update
+    def withdraw(self, request: StaffAction) -> ProjectState:
+        change = transitions.end_project(self._state, Stage.WITHDRAWN, request.reason, workflow.now())
+        self._emit(change, actor=request.actor)
+        return self._state
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: StaffAction) -> None:
+        _refuse_unless(lambda: rules.check_withdraw(self._state, request.actor, request.reason))
+
+    @workflow.update
+    def close(self, request: StaffAction) -> ProjectState:
+        change = transitions.end_project(self._state, Stage.CLOSED, request.reason, workflow.now())
+        self._emit(change, actor=request.actor)
+        return self._state
+
+    @close.validator
+    def _validate_close(self, request: StaffAction) -> None:
+        _refuse_unless(lambda: rules.check_close(self._state, request.actor))
+
+    @workflow.query
+    def status(self) -> ProjectState:
+        return self._state
+
+    def _milestone(self, key: str) -> MilestoneState:
+        milestone = self._state.milestone(key)
+        assert milestone is not None  # validators refuse unknown keys
+        return milestone
+
+
+#: Workshop and display updates carry no actor in their payload; the API only lets staff call them.
+_STAFF = Actor(party=Party.STAFF, label="staff")
