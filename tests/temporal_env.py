@@ -15,11 +15,13 @@ search attributes in.
 Search-attribute facts that shape the tests (measured with temporalio 1.35, CLI 1.9.1,
 test server 1.40):
 
-- The dev server refuses to upsert an unregistered search attribute (the workflow task fails
-  and is retried forever), so the dev-server environment must register ``REGISTRY``.
-- The time-skipping test server accepts ``upsert_search_attributes`` of keys nobody
-  registered, but it has no visibility store: ``list_workflows``/``count_workflows`` are not
-  implemented there. Assert on attributes through ``handle.describe()`` instead.
+- Both servers refuse a search attribute nobody registered: ``start_workflow`` raises
+  ``RPCError`` and an upsert fails the workflow task with ``BadSearchAttributes`` (retried
+  forever, the test hangs). So both helpers below take the registry and register it.
+- The time-skipping test server has no ``--search-attribute`` flag; it accepts
+  ``OperatorService.AddSearchAttributes`` (``ALREADY_EXISTS`` on a repeat) but implements no
+  visibility (``list_workflows``/``count_workflows``/``ListSearchAttributes`` are
+  ``UNIMPLEMENTED``). Assert on attributes through ``handle.describe()`` there.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 #: Dev-server tuning measured in ARCHITECTURE.md ("Dev-server settings that mattered here"):
@@ -106,15 +112,45 @@ async def start_dev_server(
     )
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
+async def start_time_skipping(
+    search_attributes: Sequence[SearchAttributeKey[Any]] = (),
+) -> WorkflowEnvironment:
     """Start the time-skipping test server on a free port (client uses pydantic).
 
     Time is skipped automatically while a test awaits a workflow result, and explicitly with
-    ``env.sleep(...)``; a year of timers runs in about a second. The server keeps no
-    visibility records (no list/count queries), but accepts search-attribute upserts of any
-    key. The caller must ``await env.shutdown()``.
+    ``env.sleep(...)``; a year of timers runs in about a second. Like the dev server, this
+    server rejects starting or upserting with a search attribute it does not know, so pass
+    ``workflows.naming.REGISTRY``: they are registered before the environment is returned.
+    The server keeps no visibility records (no list/count queries); read attributes with
+    ``handle.describe()``. The caller must ``await env.shutdown()``.
     """
-    return await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_binary(),
         data_converter=pydantic_data_converter,
     )
+    try:
+        await register_search_attributes(env.client, search_attributes)
+    except BaseException:
+        await env.shutdown()
+        raise
+    return env
+
+
+async def register_search_attributes(client: Client, search_attributes: Sequence[SearchAttributeKey[Any]]) -> None:
+    """Register ``search_attributes`` on the client's namespace; already registered ones are skipped.
+
+    Needed on the time-skipping test server, which has no ``--search-attribute`` flag and does
+    not implement ``ListSearchAttributes``: each key is added on its own so that one existing
+    key (``ALREADY_EXISTS``) does not stop the others. On the dev server prefer
+    ``start_dev_server(search_attributes=...)``, which registers them at launch.
+    """
+    for key in search_attributes:
+        request = AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: IndexedValueType.ValueType(int(key.indexed_value_type))},
+        )
+        try:
+            await client.operator_service.add_search_attributes(request)
+        except RPCError as err:
+            if err.status != RPCStatusCode.ALREADY_EXISTS:
+                raise

@@ -11,7 +11,8 @@ Query: status -> ProjectState
 Emits (through the `record_project_changes` activity, batched, in order, gap-free `seq`):
     every `domain.events.EventType`; e-mails where the template's `notify` or a reminder policy says.
 
-Handlers only check and change state; they never await. The main loop records what changed,
+Handlers only check and change state (opening the next stage at once when their input completes
+a gate, so the caller sees the new stage in the reply); they never await. The main loop records what changed,
 sleeps on a durable timer until the next dated action (reminder, due date, escalation, session
 reminder, display opening or closing), takes it, and opens the next stage when the gate allows.
 """
@@ -41,9 +42,8 @@ with workflow.unsafe.imports_passed_through():
         WorkshopSession,
     )
     from domain.transitions import Change
-
-from workflows import activity_calls
-from workflows.naming import ENGAGE_STAGE, PROJECT_WORKFLOW
+    from workflows import activity_calls
+    from workflows.naming import ENGAGE_STAGE, PROJECT_WORKFLOW
 
 _STAGE_CHANGING = frozenset(
     {EventType.STAGE_OPENED, EventType.PROJECT_DECLINED, EventType.PROJECT_WITHDRAWN, EventType.PROJECT_CLOSED}
@@ -75,12 +75,13 @@ class ProjectWorkflow:
         if start.carried_state is None:
             self._begin()
         while not self._ended():
+            self._take_due_actions()
+            self._open_stages_whose_gate_is_open()
+            planned_at_seq = self._state.event_seq
             await self._record_changes()
             if self._history_is_long():
                 await self._continue_as_new()
-            await self._wait_for_input_or_next_date()
-            self._take_due_actions()
-            self._open_stages_whose_gate_is_open()
+            await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record_changes()
         await self._finish_deliveries()
@@ -95,9 +96,13 @@ class ProjectWorkflow:
     def _ended(self) -> bool:
         return self._state.stage in TERMINAL_STAGES and not self._queue
 
-    async def _wait_for_input_or_next_date(self) -> None:
-        """Sleep until input arrives or the next dated action is due (a durable timer)."""
-        if self._queue or self._state.stage in TERMINAL_STAGES:
+    async def _wait_for_input_or_next_date(self, planned_at_seq: int) -> None:
+        """Sleep until input arrives or the next dated action is due (a durable timer).
+
+        `planned_at_seq` is the event count the timers and gates were last evaluated at; input
+        that arrived while events were being recorded has moved it on, so we re-plan at once.
+        """
+        if self._state.stage in TERMINAL_STAGES:
             return
         upcoming = timers.pending_actions(self._template, self._state)
         timeout: timedelta | None = None
@@ -105,11 +110,10 @@ class ProjectWorkflow:
             timeout = upcoming[0].at - workflow.now()
             if timeout <= timedelta(0):
                 return
-        seq = self._state.event_seq
         # 👉 Every handler emits an event, so a changed seq means "state changed: re-plan".
         # A timeout is the durable timer firing: some dated action is now due.
         with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(lambda: self._state.event_seq != seq, timeout=timeout)
+            await workflow.wait_condition(lambda: self._state.event_seq != planned_at_seq, timeout=timeout)
 
     def _take_due_actions(self) -> None:
         now = workflow.now()
@@ -190,6 +194,7 @@ class ProjectWorkflow:
     @workflow.update
     def submit_milestone(self, submission: MilestoneSubmission) -> MilestoneState:
         self._emit(transitions.apply_submission(self._state, submission, workflow.now()), actor=submission.actor)
+        self._open_stages_whose_gate_is_open()
         return self._milestone(submission.milestone_key)
 
     @submit_milestone.validator
@@ -199,6 +204,7 @@ class ProjectWorkflow:
     @workflow.update
     def review_milestone(self, review: ReviewDecision) -> MilestoneState:
         self._emit(transitions.apply_review(self._state, review, workflow.now()), actor=review.actor)
+        self._open_stages_whose_gate_is_open()
         return self._milestone(review.milestone_key)
 
     @review_milestone.validator
@@ -217,6 +223,7 @@ class ProjectWorkflow:
     @workflow.update
     def record_attendance(self, attendance: Attendance) -> WorkshopState:
         self._emit(transitions.record_attendance(self._state, attendance, workflow.now()), actor=attendance.actor)
+        self._open_stages_whose_gate_is_open()
         workshop = self._state.workshop(attendance.workshop_id)
         assert workshop is not None  # the validator checked it exists
         return workshop

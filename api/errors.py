@@ -1,0 +1,212 @@
+"""Every error the API answers with, mapped in one place; detail strings are constants.
+
+Why constants: tests and the OpenAPI `responses=` reuse them, and no code ever matches on an
+exception's message text (Temporal's and SQLAlchemy's wording changes between releases). What a
+client sent never causes a 500: validation is 422, a refusal by the workflow is the status its
+`RefusalKind` names, and an outage of Temporal or the database is 503 with `Retry-After`.
+Anything else is a bug: `api.middleware` answers 500 with a correlation id and logs the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.lifecycle import Party
+from domain.rules import RefusalKind
+
+NOT_AUTHENTICATED = "A valid API key is required: send 'Authorization: Bearer <key>'."
+FORBIDDEN = "This API key's role may not do this."
+PARTNER_SCOPE = "A partner key may only act for its own partner organisation."
+PROJECT_NOT_FOUND = "Project not found."
+PARTNER_NOT_FOUND = "Partner not found."
+KEY_NOT_FOUND = "API key not found."
+TEMPLATE_NOT_FOUND = "Template not found."
+WORKFLOW_NOT_FOUND = "Not found."
+UNKNOWN_TEMPLATE = "There is no template of that name."
+UNKNOWN_PARTNER = "There is no partner with that id."
+IDEMPOTENCY_KEY_REUSED = "This Idempotency-Key was already used for a different request."
+ALREADY_STARTED = "That process has already been started."
+PROJECT_ENDED = "The project has ended and takes no more input."
+SERVICE_UNAVAILABLE = "A service Engage depends on is unavailable; retry shortly."
+INTERNAL_ERROR = "Internal error; quote the correlation id when reporting it."
+REQUEST_INVALID = "The request is invalid."
+
+RETRY_AFTER_SECONDS = "5"
+
+#: The HTTP status of each refusal a workflow validator can raise (`ApplicationError.type`).
+REFUSAL_STATUS: Mapping[str, int] = {
+    RefusalKind.INVALID.value: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    RefusalKind.OUT_OF_TURN.value: status.HTTP_409_CONFLICT,
+    RefusalKind.ENDED.value: status.HTTP_409_CONFLICT,
+    RefusalKind.WRONG_PARTY.value: status.HTTP_403_FORBIDDEN,
+    RefusalKind.UNKNOWN.value: status.HTTP_404_NOT_FOUND,
+}
+
+
+class ApiError(Exception):
+    """An answer other than success, raised anywhere below a route and rendered by `_api_error`."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        *,
+        field: str | None = None,
+        reason: str | None = None,
+        error: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.field = field
+        self.reason = reason
+        self.error = error
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"detail": self.detail}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.reason is not None:
+            body["reason"] = self.reason
+        if self.error is not None:
+            body["error"] = self.error
+        return body
+
+
+def not_found(detail: str) -> ApiError:
+    return ApiError(status.HTTP_404_NOT_FOUND, detail)
+
+
+def forbidden(detail: str = FORBIDDEN) -> ApiError:
+    return ApiError(status.HTTP_403_FORBIDDEN, detail)
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(status.HTTP_401_UNAUTHORIZED, NOT_AUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
+
+
+def invalid(field: str, reason: str, detail: str | None = None) -> ApiError:
+    """A 422 naming the field, shaped like a workflow's InvalidSubmission refusal."""
+    return ApiError(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail or reason,
+        field=field,
+        reason=reason,
+        error=RefusalKind.INVALID.value,
+    )
+
+
+def project_ended() -> ApiError:
+    return ApiError(
+        status.HTTP_409_CONFLICT,
+        PROJECT_ENDED,
+        field="project",
+        reason=PROJECT_ENDED,
+        error=RefusalKind.ENDED.value,
+    )
+
+
+def unavailable() -> ApiError:
+    return ApiError(
+        status.HTTP_503_SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, headers={"Retry-After": RETRY_AFTER_SECONDS}
+    )
+
+
+def refusal_to_api_error(exc: WorkflowUpdateFailedError, *, caller_is_partner: bool) -> ApiError | None:
+    """The answer to a workflow's refusal, or None when the failure is not a refusal (a bug).
+
+    A partner acting on a project it is not part of gets 404 like any stranger: the refusal
+    ("this partner is not part of the project") would reveal that the project exists.
+    """
+    cause = exc.cause
+    status_code = REFUSAL_STATUS.get(cause.type or "") if isinstance(cause, ApplicationError) else None
+    if not isinstance(cause, ApplicationError) or status_code is None:
+        return None
+    first = cause.details[0] if cause.details else None
+    details: Mapping[str, Any] = first if isinstance(first, Mapping) else {}
+    field = str(details.get("field")) if details.get("field") is not None else None
+    reason = str(details.get("reason", cause.message))
+    if caller_is_partner and cause.type == RefusalKind.WRONG_PARTY.value and field == "actor":
+        return not_found(PROJECT_NOT_FOUND)
+    return ApiError(status_code, cause.message, field=field, reason=reason, error=cause.type)
+
+
+def _render(error: ApiError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers or None)
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _render(exc)
+
+
+async def _update_failed(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkflowUpdateFailedError)
+    principal = getattr(request.state, "principal", None)
+    caller_is_partner = getattr(principal, "party", None) is Party.PARTNER
+    error = refusal_to_api_error(exc, caller_is_partner=caller_is_partner)
+    if error is None:
+        raise exc  # not a refusal: a bug, answered 500 by the correlation middleware
+    return _render(error)
+
+
+async def _rpc_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return _render(not_found(WORKFLOW_NOT_FOUND))
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED):
+        return _render(unavailable())
+    raise exc
+
+
+async def _already_started(request: Request, exc: Exception) -> JSONResponse:
+    return _render(ApiError(status.HTTP_409_CONFLICT, ALREADY_STARTED))
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return _render(unavailable())
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """A domain model refusing values inside a handler: still the client's input, so 422."""
+    assert isinstance(exc, ValidationError)
+    errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping. Unexpected exceptions are left to `api.middleware.RequestContext`."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
+    app.add_exception_handler(RPCError, _rpc_error)
+    app.add_exception_handler(WorkflowAlreadyStartedError, _already_started)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _unavailable)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(InterfaceError, _unavailable)
+    app.add_exception_handler(ConnectionError, _unavailable)
+    app.add_exception_handler(TimeoutError, _unavailable)
+    app.add_exception_handler(ValidationError, _validation_error)
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error codes a route can answer, with their meaning."""
+    described = {
+        401: NOT_AUTHENTICATED,
+        403: FORBIDDEN,
+        404: "Unknown, or not visible to this key.",
+        409: "Out of turn, already done, or the project has ended.",
+        422: REQUEST_INVALID,
+        503: SERVICE_UNAVAILABLE,
+    }
+    return {code: {"description": described.get(code, REQUEST_INVALID)} for code in codes}

@@ -1,0 +1,105 @@
+"""The Engage HTTP API: `create_app()` wires settings, routers, error mapping and the lifespan.
+
+Run with `uvicorn --factory api.main:create_app`. The lifespan connects to Temporal (the SDK's
+environment configuration, `TEMPORAL_ADDRESS`, plus the pydantic data converter, exactly as
+worker.py does) and opens the database engine, and closes what it opened. Tests pass their own
+client and sessionmaker: those are used as given and never closed here. No module globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig
+
+from api.auth import KeyCache
+from api.errors import install_error_handlers
+from api.middleware import RequestContext, configure_logging
+from api.routes import (
+    display,
+    health,
+    keys,
+    milestones,
+    outbox,
+    partners,
+    project_actions,
+    projects,
+    templates,
+    workshops,
+)
+from api.settings import ApiSettings
+from domain.templates import TemplateCatalog
+from store.session import create_engine, create_sessionmaker
+from store.settings import get_store_settings
+
+DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
+
+
+async def connect_temporal() -> Client:
+    """Connect as the worker does: envconfig (`TEMPORAL_ADDRESS`, profiles) + pydantic converter."""
+    config = ClientConfig.load_client_connect_config()
+    config.setdefault("target_host", DEFAULT_TEMPORAL_ADDRESS)
+    return await Client.connect(**config, data_converter=pydantic_data_converter)
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    client: Client | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    """Build the app. `client` and `sessionmaker`, when given, are used as is and not closed."""
+    settings = settings or ApiSettings()
+    configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine: AsyncEngine | None = None
+        if getattr(app.state, "client", None) is None:
+            app.state.client = await connect_temporal()
+        if getattr(app.state, "sessionmaker", None) is None:
+            engine = create_engine(get_store_settings())
+            app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            if engine is not None:
+                await engine.dispose()
+                app.state.sessionmaker = None
+            if client is None:
+                # The SDK client holds no resources to release; forget it so a restart reconnects.
+                app.state.client = None
+
+    app = FastAPI(
+        title="Engage",
+        summary="Community engagement projects as durable processes.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.catalog = TemplateCatalog.load_shipped()
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    # 👉 Injected dependencies are usable at once, even when a test client skips the lifespan.
+    app.state.client = client
+    app.state.sessionmaker = sessionmaker
+    install_error_handlers(app)
+    app.add_middleware(RequestContext)
+    for module in (
+        health,
+        partners,
+        keys,
+        templates,
+        projects,
+        milestones,
+        workshops,
+        display,
+        project_actions,
+        outbox,
+    ):
+        app.include_router(module.router)
+    return app

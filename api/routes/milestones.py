@@ -1,0 +1,89 @@
+"""Milestones of a project: partners and staff submit evidence; staff review it.
+
+Both are Temporal Updates with validators: a refusal comes back at once with a field and a reason
+(mapped in api.errors), and an accepted submission is durable before we answer. An
+Idempotency-Key becomes the update id, so a retried submission is applied once and answered with
+the same result.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from api.deps import IdempotencyKeyDep, PrincipalDep, SessionmakerDep, StaffDep, TemporalDep
+from api.errors import IDEMPOTENCY_KEY_REUSED, ApiError, error_responses
+from api.schemas import MilestonePublic, ReviewCreate, SubmissionCreate
+from api.views import milestone_public
+from api.workflow_calls import require_visible, run_update, update_id
+from domain.state import MilestoneState
+from domain.submissions import MilestoneSubmission, ReviewDecision
+from workflows.project import ProjectWorkflow
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}/milestones", tags=["milestones"])
+
+MilestoneKey = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _answer(milestone: MilestoneState, milestone_key: str) -> MilestonePublic:
+    if milestone.key != milestone_key:
+        # The Idempotency-Key was first used for another milestone: this is not a retry of it.
+        raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED)
+    return milestone_public(milestone, datetime.now(UTC))
+
+
+@router.post(
+    "/{milestone_key}/submissions",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+async def submit_milestone(
+    project_id: str,
+    milestone_key: MilestoneKey,
+    body: SubmissionCreate,
+    principal: PrincipalDep,
+    client: TemporalDep,
+    sessionmaker: SessionmakerDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> MilestonePublic:
+    """Submit evidence for a milestone of the current stage."""
+    await require_visible(client, sessionmaker, project_id, principal)
+    submission = MilestoneSubmission(
+        milestone_key=milestone_key,
+        actor=principal.actor(),
+        summary=body.summary,
+        links=tuple(str(link) for link in body.links),
+    )
+    milestone = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.submit_milestone,
+        submission,
+        update_id=update_id("submit_milestone", principal, idempotency_key),
+    )
+    return _answer(milestone, milestone_key)
+
+
+@router.post("/{milestone_key}/review", responses=error_responses(401, 403, 404, 409, 422, 503))
+async def review_milestone(
+    project_id: str,
+    milestone_key: MilestoneKey,
+    body: ReviewCreate,
+    principal: StaffDep,
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> MilestonePublic:
+    """Accept, return (with a note) or decline the latest submission of a milestone."""
+    review = ReviewDecision(
+        milestone_key=milestone_key, decision=body.decision, note=body.note, actor=principal.actor()
+    )
+    milestone = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.review_milestone,
+        review,
+        update_id=update_id("review_milestone", principal, idempotency_key),
+    )
+    return _answer(milestone, milestone_key)

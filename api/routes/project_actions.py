@@ -1,0 +1,113 @@
+"""Staff decisions about a whole project: pause, resume, withdraw (with a reason), close."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from api.auth import Principal
+from api.deps import CatalogDep, IdempotencyKeyDep, StaffDep, TemporalDep
+from api.errors import error_responses
+from api.schemas import ProjectPublic, StaffActionCreate
+from api.views import project_public
+from api.workflow_calls import run_update, update_id
+from domain.state import ProjectState
+from domain.submissions import StaffAction
+from domain.templates import TemplateCatalog
+from workflows.project import ProjectWorkflow
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["projects"])
+
+OptionalReason = Annotated[StaffActionCreate | None, Body()]
+_RESPONSES = error_responses(401, 403, 404, 409, 422, 503)
+
+
+def _action(principal: Principal, body: StaffActionCreate | None) -> StaffAction:
+    return StaffAction(actor=principal.actor(), reason=body.reason if body else "")
+
+
+def _answer(state: ProjectState, catalog: TemplateCatalog, principal: Principal) -> ProjectPublic:
+    template = catalog.get(state.template_name, state.template_version)
+    return project_public(state, template, principal, datetime.now(UTC))
+
+
+@router.post("/pause", responses=_RESPONSES)
+async def pause_project(
+    project_id: str,
+    principal: StaffDep,
+    client: TemporalDep,
+    catalog: CatalogDep,
+    body: OptionalReason = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> ProjectPublic:
+    """Pause the project: no reminders or due dates run until it resumes."""
+    state = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.pause,
+        _action(principal, body),
+        update_id=update_id("pause", principal, idempotency_key),
+    )
+    return _answer(state, catalog, principal)
+
+
+@router.post("/resume", responses=_RESPONSES)
+async def resume_project(
+    project_id: str,
+    principal: StaffDep,
+    client: TemporalDep,
+    catalog: CatalogDep,
+    body: OptionalReason = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> ProjectPublic:
+    """Resume a paused project; due dates move on by the time it was paused."""
+    state = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.resume,
+        _action(principal, body),
+        update_id=update_id("resume", principal, idempotency_key),
+    )
+    return _answer(state, catalog, principal)
+
+
+@router.post("/withdraw", responses=_RESPONSES)
+async def withdraw_project(
+    project_id: str,
+    principal: StaffDep,
+    client: TemporalDep,
+    catalog: CatalogDep,
+    body: OptionalReason = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> ProjectPublic:
+    """Withdraw the project (a reason is required); it takes no more input."""
+    state = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.withdraw,
+        _action(principal, body),
+        update_id=update_id("withdraw", principal, idempotency_key),
+    )
+    return _answer(state, catalog, principal)
+
+
+@router.post("/close", responses=_RESPONSES)
+async def close_project(
+    project_id: str,
+    principal: StaffDep,
+    client: TemporalDep,
+    catalog: CatalogDep,
+    body: OptionalReason = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> ProjectPublic:
+    """Close a project that has reached follow-up."""
+    state = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.close,
+        _action(principal, body),
+        update_id=update_id("close", principal, idempotency_key),
+    )
+    return _answer(state, catalog, principal)

@@ -1,0 +1,335 @@
+"""Request (`…Create`/`…Update`) and response (`…Public`) schemas, composed from domain models.
+
+Field limits are the domain's, so a request that passes here is never refused by a domain model
+later (which would be a 500); rules about *state* stay in the workflow. Extra fields are refused
+(a typo is a 422, not silently ignored). Datetimes must carry an offset (`AwareDatetime`) and lie
+in a plausible range, so no request can arm a timer centuries away.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Generic, Literal, Self, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from domain.durations import IsoDuration
+from domain.lifecycle import Party, Stage
+from domain.state import MilestoneStatus
+from domain.submissions import Actor, Attendance, Decision, DisplayPlan, Person, WorkshopSession
+
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_LONGEST_FOLLOW_UP = timedelta(days=366 * 30)
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not _EARLIEST <= moment < _LATEST:
+        raise ValueError("must be between 2000-01-01 and 2100-01-01")
+    return moment
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{name!r} is not an IANA time zone such as Europe/London") from None
+    return name
+
+
+def _sensible_offset(offset: IsoDuration) -> IsoDuration:
+    try:
+        too_long = offset.approximate() > _LONGEST_FOLLOW_UP
+    except OverflowError:
+        too_long = True
+    if too_long:
+        raise ValueError("a follow-up offset must be at most 30 years")
+    return offset
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+FollowUpOffset = Annotated[IsoDuration, AfterValidator(_sensible_offset)]
+PartnerId = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many items match, across all pages.")
+    limit: int
+    offset: int
+
+
+# -- partners and keys -------------------------------------------------------------------------
+
+
+class PartnerCreate(Request):
+    name: str = Field(min_length=1, max_length=200)
+    contact_name: str = Field(min_length=1, max_length=200)
+    contact_email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+
+
+class PartnerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    contact_name: str
+    contact_email: str
+    created_at: datetime
+
+
+class PartnerKeyCreate(Request):
+    label: str = Field(default="", max_length=200, description="What the key is for; shown in timelines.")
+
+
+class KeyCreate(Request):
+    role: Literal["staff", "admin"]
+    label: str = Field(default="", max_length=200)
+
+
+class KeyCreated(BaseModel):
+    """A new key. `key` is shown only in this response: only its hash is stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    key: str
+    prefix: str
+    role: str
+    partner_id: str | None
+    label: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: object, key: str) -> KeyCreated:
+        """From a stored `api_key` row plus the key itself (which the row does not hold)."""
+        fields = ("id", "prefix", "role", "partner_id", "label", "created_at")
+        return cls.model_validate({**{name: getattr(row, name) for name in fields}, "key": key})
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+class TemplateSummary(BaseModel):
+    name: str
+    version: int
+    kind: str
+    title: str
+    description: str
+    stages: list[Stage]
+
+
+# -- projects ----------------------------------------------------------------------------------
+
+
+class ProjectCreate(Request):
+    template: str = Field(min_length=1, max_length=64, description="A template name; its latest version is pinned.")
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(default="", max_length=5000)
+    lead: Person
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(default_factory=list, max_length=50)
+    follow_up_schedule: list[FollowUpOffset] | None = Field(
+        default=None, max_length=12, description="ISO 8601 durations after evaluation; the template's when absent."
+    )
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(default="Europe/London", max_length=64)
+
+
+class SubmissionPublic(BaseModel):
+    number: int
+    actor: Actor
+    summary: str
+    links: list[str]
+    submitted_at: datetime
+    decision: Decision | None
+    note: str
+    reviewed_at: datetime | None
+    reviewer: Actor | None
+
+
+class MilestonePublic(BaseModel):
+    key: str
+    stage: Stage
+    title: str
+    submitter: Party
+    status: MilestoneStatus
+    review_required: bool
+    required: bool
+    due_at: datetime | None
+    overdue: bool
+    submissions: list[SubmissionPublic]
+
+
+class StagePublic(BaseModel):
+    stage: Stage
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class WorkshopPublic(BaseModel):
+    id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    attendance: int | None
+    feedback: str
+    recorded_at: datetime | None
+
+
+class DisplayPublic(BaseModel):
+    title: str
+    location: str
+    opens_at: datetime
+    closes_at: datetime
+    opened: bool
+    extensions: int
+
+
+class ActionPublic(BaseModel):
+    """Something the caller may do now, and the request that does it."""
+
+    action: str
+    method: Literal["GET", "POST", "PUT", "DELETE"]
+    href: str
+    milestone_key: str | None = None
+    workshop_id: str | None = None
+
+
+class ProjectPublic(BaseModel):
+    """A project's live state. `milestones` groups every stage's milestones by stage, in template order."""
+
+    id: str
+    title: str
+    summary: str
+    template: str
+    template_version: int
+    kind: str
+    stage: Stage
+    paused: bool
+    paused_at: datetime | None
+    partners: list[str] = Field(description="Ids of the partner organisations taking part.")
+    partner_ids: list[str]
+    lead: Person
+    timezone: str
+    follow_up_schedule: list[str]
+    created_at: datetime
+    updated_at: datetime
+    ended_reason: str
+    stages: list[StagePublic]
+    milestones: dict[str, list[MilestonePublic]]
+    workshops: list[WorkshopPublic]
+    display: DisplayPublic | None
+    actions: list[ActionPublic]
+
+
+class ProjectSummary(BaseModel):
+    id: str
+    title: str
+    template: str
+    template_version: int
+    kind: str
+    stage: Stage
+    paused: bool
+    partners: list[str]
+    next_due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    type: str
+    occurred_at: datetime
+    stage: str
+    actor: str
+    milestone_key: str | None
+    detail: dict[str, str | int | float | bool | None]
+
+
+class OutboxEmailPublic(BaseModel):
+    id: int
+    project_id: str
+    event_id: str
+    audience: str
+    to: str
+    to_name: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+
+# -- what partners and staff send to a project --------------------------------------------------
+
+
+class SubmissionCreate(Request):
+    summary: str = Field(min_length=1, max_length=10_000)
+    links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
+
+
+class ReviewCreate(Request):
+    decision: Decision
+    note: str = Field(default="", max_length=5000)
+
+
+class WorkshopCreate(Request):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: Moment
+    ends_at: Moment
+    place: str = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    def session(self) -> WorkshopSession:
+        return WorkshopSession(title=self.title, starts_at=self.starts_at, ends_at=self.ends_at, place=self.place)
+
+
+class AttendanceCreate(Request):
+    attendance: int = Field(ge=0, le=100_000)
+    feedback: str = Field(default="", max_length=10_000)
+
+    def record(self, workshop_id: str, actor: Actor) -> Attendance:
+        return Attendance(workshop_id=workshop_id, attendance=self.attendance, feedback=self.feedback, actor=actor)
+
+
+class DisplayUpdate(Request):
+    title: str = Field(min_length=1, max_length=200)
+    location: str = Field(min_length=1, max_length=300)
+    opens_at: Moment
+    closes_at: Moment
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> Self:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+    def plan(self) -> DisplayPlan:
+        return DisplayPlan(title=self.title, location=self.location, opens_at=self.opens_at, closes_at=self.closes_at)
+
+
+class StaffActionCreate(Request):
+    reason: str = Field(default="", max_length=2000)

@@ -1,0 +1,31 @@
+"""API settings from the environment (pydantic-settings), every one with a working default.
+
+The Temporal connection is deliberately not here: it comes from the SDK's own environment
+configuration (`TEMPORAL_ADDRESS`, profiles in `temporal.toml`), read in `api.main`, so the API
+and the worker connect the same way. The database comes from `store.settings` for the same reason.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.naming import TASK_QUEUE
+
+
+class ApiSettings(BaseSettings):
+    """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
+
+    admin_key: SecretStr | None = Field(
+        default=None,
+        description="A bootstrap admin API key accepted besides the keys in the database (unset: none).",
+    )
+    task_queue: str = Field(default=TASK_QUEUE, min_length=1)
+    base_url: str = Field(default="http://localhost:8000", description="Where this API is reached from outside.")
+    key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a key lookup is trusted without the database (revocation elsewhere waits this long).",
+    )

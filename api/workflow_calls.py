@@ -1,0 +1,150 @@
+"""The Temporal side of the project routes: start, query, update, each with its failure meanings.
+
+Kept out of the route modules so handlers stay thin and the meaning of Temporal's errors is decided
+in one place: a NOT_FOUND from an update means "no such project" only if `describe()` agrees;
+otherwise the workflow has completed, so the project has ended (409). Refusals from update
+validators travel as `WorkflowUpdateFailedError` and are mapped by `api.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from api.auth import Principal
+from api.errors import PROJECT_NOT_FOUND, not_found, project_ended
+from domain.state import ProjectInput, ProjectState
+from store import queries
+from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, ENGAGE_STAGE, project_workflow_id
+from workflows.project import ProjectWorkflow
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+#: Bounds on a call that needs a worker: with none polling, Temporal would hold the request open.
+#: Past these the caller gets 503 + Retry-After (api.errors maps TimeoutError); a retry with the
+#: same Idempotency-Key is still applied at most once.
+QUERY_TIMEOUT_SECONDS = 10.0
+UPDATE_TIMEOUT_SECONDS = 30.0
+
+#: Project ids are uuid hex; anything else cannot name a project, so it is simply not found.
+_PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def project_handle(client: Client, project_id: str) -> WorkflowHandle[ProjectWorkflow, ProjectState]:
+    if not _PROJECT_ID.match(project_id):
+        raise not_found(PROJECT_NOT_FOUND)
+    return client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
+
+
+async def start_project(client: Client, start: ProjectInput, *, task_queue: str) -> None:
+    """Start the project's workflow: once this returns, the project exists durably.
+
+    👉 REJECT_DUPLICATE: the id comes from the Idempotency-Key, so a retry must find the first
+    project even after it has ended, never start a second run under the same id.
+    """
+    await client.start_workflow(
+        ProjectWorkflow.run,
+        start,
+        id=project_workflow_id(start.project_id),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ENGAGE_KIND, start.template.kind),
+                SearchAttributePair(ENGAGE_STAGE, start.template.stages[0].stage.value),
+                SearchAttributePair(ENGAGE_PARTNERS, list(start.partner_ids)),
+            ]
+        ),
+    )
+
+
+async def started_input(client: Client, project_id: str) -> ProjectInput | None:
+    """The input the project's workflow was started with (for replaying an idempotent create)."""
+    handle = project_handle(client, project_id)
+    async for event in handle.fetch_history_events():
+        if not event.HasField("workflow_execution_started_event_attributes"):
+            return None
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        [start] = await client.data_converter.decode(payloads, [ProjectInput])
+        assert isinstance(start, ProjectInput)
+        # A continued run carries state; the project as created is the input without it.
+        return start.model_copy(update={"carried_state": None})
+    return None
+
+
+async def project_state(
+    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
+) -> ProjectState | None:
+    """The live state from the workflow; the read model's last snapshot once Temporal has forgotten it."""
+    handle = project_handle(client, project_id)
+    try:
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+            return await handle.query(ProjectWorkflow.status)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+    async with sessionmaker() as session:
+        row = await queries.get_project(session, project_id)
+    if row is None or row.state is None:
+        return None
+    return ProjectState.model_validate(row.state)
+
+
+async def run_update(
+    client: Client,
+    project_id: str,
+    update: UpdateMethodMultiParam[[ProjectWorkflow, P], R],
+    arg: P,
+    *,
+    update_id: str | None = None,
+) -> R:
+    """Execute `update` and return its result; the same `update_id` never applies twice."""
+    handle = project_handle(client, project_id)
+    try:
+        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
+            return await handle.execute_update(update, arg, id=update_id)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        await _raise_ended_or_unknown(handle)
+        raise  # unreachable: the helper always raises
+
+
+async def _raise_ended_or_unknown(handle: WorkflowHandle[Any, Any]) -> None:
+    try:
+        await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise not_found(PROJECT_NOT_FOUND) from None
+        raise
+    raise project_ended()
+
+
+async def require_visible(
+    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str, principal: Principal
+) -> None:
+    """404 unless `principal` may see the project. Staff see all, so this costs them nothing."""
+    if principal.is_staff:
+        return
+    state = await project_state(client, sessionmaker, project_id)
+    if state is None or not principal.may_see(state.partner_ids):
+        raise not_found(PROJECT_NOT_FOUND)
+
+
+def update_id(update_name: str, principal: Principal, idempotency_key: str | None) -> str | None:
+    """The Temporal update id for a request's Idempotency-Key (None: a fresh one per request).
+
+    Scoped by update and caller so one key reused for another action, or by another caller,
+    never returns someone else's result.
+    """
+    if idempotency_key is None:
+        return None
+    return f"{update_name}:{principal.key_id}:{idempotency_key}"

@@ -1,0 +1,112 @@
+"""Garbage in is a 4xx naming the field, never a 500: wrong types, huge strings, bad or naive dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.errors import UNKNOWN_PARTNER, UNKNOWN_TEMPLATE
+from tests.api.support import create_partner, create_project, ok, project_body
+
+NOW = datetime.now(UTC)
+
+
+def fields(response) -> set[str]:
+    """The body fields a FastAPI 422 names (the last element of each error's location)."""
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    return {str(e["loc"][1]) for e in detail if len(e["loc"]) > 1}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": 123}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 100_000}, "title"),
+        ({"summary": "y" * 1_000_000}, "summary"),
+        ({"lead": {"name": "Lead", "email": "not-an-address"}}, "lead"),
+        ({"lead": "Lead"}, "lead"),
+        ({"partner_ids": "abc"}, "partner_ids"),
+        ({"partner_ids": [None]}, "partner_ids"),
+        ({"follow_up_schedule": ["3 months"]}, "follow_up_schedule"),
+        ({"follow_up_schedule": ["P0D"]}, "follow_up_schedule"),
+        ({"follow_up_schedule": ["PT999999999999999999H"]}, "follow_up_schedule"),
+        ({"follow_up_schedule": ["P9999Y"]}, "follow_up_schedule"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+async def test_a_malformed_project_is_422_naming_the_field(api, changes, field):
+    response = await api.http.post("/api/v1/projects", json={**project_body([]), **changes})
+    assert field in fields(response)
+
+
+async def test_an_unknown_template_or_partner_is_422_naming_the_field(api):
+    template = await api.http.post("/api/v1/projects", json=project_body([], template="no-such-template"))
+    assert template.status_code == 422
+    assert template.json()["field"] == "template"
+    assert template.json()["error"] == "InvalidSubmission"
+    assert template.json()["detail"] == UNKNOWN_TEMPLATE
+
+    partner = await api.http.post("/api/v1/projects", json=project_body(["no-such-partner"]))
+    assert partner.status_code == 422
+    assert partner.json()["field"] == "partner_ids"
+    assert partner.json()["detail"] == UNKNOWN_PARTNER
+    assert "no-such-partner" in partner.json()["reason"]
+
+
+async def test_bodies_that_are_not_objects_and_oversized_headers_are_refused(api):
+    not_json = await api.http.post(
+        "/api/v1/projects", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    assert (await api.http.post("/api/v1/projects", json=[1, 2, 3])).status_code == 422
+    long_key = await api.http.post("/api/v1/projects", json=project_body([]), headers={"Idempotency-Key": "k" * 500})
+    assert long_key.status_code == 422
+    for params in ({"stage": "nowhere"}, {"limit": 0}, {"limit": 100_000}, {"overdue": "maybe"}, {"offset": -1}):
+        assert (await api.http.get("/api/v1/projects", params=params)).status_code == 422
+
+
+async def test_workshop_display_and_attendance_refuse_bad_and_naive_dates(api):
+    partner = await create_partner(api)
+    pid = (await create_project(api, [partner["id"]]))["id"]
+    workshops = f"/api/v1/projects/{pid}/workshops"
+    good = {
+        "title": "Session",
+        "starts_at": (NOW + timedelta(days=3)).isoformat(),
+        "ends_at": (NOW + timedelta(days=3, hours=2)).isoformat(),
+        "place": "Room",
+    }
+    for changes, field in (
+        ({"starts_at": "2026-01-01T10:00:00"}, "starts_at"),
+        ({"starts_at": "2024-13-45T10:00:00Z"}, "starts_at"),
+        ({"starts_at": "next tuesday"}, "starts_at"),
+        ({"ends_at": "3000-01-01T00:00:00Z"}, "ends_at"),
+        ({"place": "p" * 10_000}, "place"),
+    ):
+        assert field in fields(await api.http.post(workshops, json={**good, **changes}))
+    backwards = await api.http.post(
+        workshops, json={**good, "ends_at": good["starts_at"], "starts_at": good["ends_at"]}
+    )
+    assert backwards.status_code == 422
+
+    display = f"/api/v1/projects/{pid}/display"
+    naive = {"title": "T", "location": "L", "opens_at": "2026-01-01T10:00:00", "closes_at": "2026-02-01T10:00:00"}
+    assert {"opens_at", "closes_at"} <= fields(await api.http.put(display, json=naive))
+
+    attendance = f"/api/v1/projects/{pid}/workshops/w1/attendance"
+    assert "attendance" in fields(await api.http.post(attendance, json={"attendance": -1}))
+    assert "attendance" in fields(await api.http.post(attendance, json={"attendance": "many"}))
+    # Well formed, but at proposal there is no such session yet: the workflow says which field.
+    unknown = await api.http.post(attendance, json={"attendance": 3})
+    assert unknown.status_code == 404
+    assert unknown.json()["field"] == "workshop_id"
+
+    # Scheduling in the proposal stage is out of turn: 409, not 500.
+    early = await api.http.post(workshops, json=good)
+    assert early.status_code == 409
+    assert early.json()["error"] == "OutOfTurn"
+    assert ok(await api.http.get(f"/api/v1/projects/{pid}"), 200)["workshops"] == []

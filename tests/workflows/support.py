@@ -1,0 +1,146 @@
+"""Helpers for workflow tests: stand-in activities under the real names, a worker, a project starter.
+
+Stand-ins let workflow-logic tests see exactly which batches were recorded and force failures;
+the real activities are exercised by tests/workflows/test_real_activities.py and tests/api.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordResult
+from domain.lifecycle import Audience, LifecycleTemplate, Party
+from domain.state import ProjectInput, ProjectState
+from domain.submissions import Actor, Person
+from domain.templates import TemplateCatalog
+from workflows.naming import project_workflow_id
+from workflows.project import ProjectWorkflow
+from workflows.registry import WORKFLOWS, sandbox_runner
+
+CATALOG = TemplateCatalog.load_shipped()
+PARTNER_ID = "p-community-archive"
+PARTNER = Actor(party=Party.PARTNER, partner_id=PARTNER_ID, label="partner")
+STAFF = Actor(party=Party.STAFF, label="staff")
+
+
+class RecordedActivities:
+    """Stand-ins for record_project_changes / deliver_emails that keep what they were given."""
+
+    def __init__(self) -> None:
+        self.batches: list[ProjectChanges] = []
+        self.fail_next: int = 0
+
+    @activity.defn(name="record_project_changes")
+    async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise RuntimeError("database unavailable (forced by the test)")
+        self.batches.append(changes)
+        return RecordResult(events_written=len(changes.events), emails_queued=0, deliver=False)
+
+    @activity.defn(name="deliver_emails")
+    async def deliver_emails(self, delivery: EmailDelivery) -> None:
+        return None
+
+    def events(self, project_id: str | None = None) -> list[DomainEvent]:
+        seen: dict[tuple[str, int], DomainEvent] = {}
+        for batch in self.batches:
+            for recorded in batch.events:
+                e = recorded.event
+                if project_id is None or e.project_id == project_id:
+                    seen[(e.project_id, e.seq)] = e
+        return [seen[k] for k in sorted(seen)]
+
+    def types(self, project_id: str | None = None) -> list[EventType]:
+        return [e.type for e in self.events(project_id)]
+
+    def notified(self, project_id: str, event_type: EventType) -> list[tuple[Audience, ...]]:
+        return [
+            r.notify
+            for b in self.batches
+            for r in b.events
+            if r.event.project_id == project_id and r.event.type is event_type
+        ]
+
+
+@asynccontextmanager
+async def stand_in_worker(client: Client, task_queue: str, recorded: RecordedActivities) -> AsyncIterator[Worker]:
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[recorded.record_project_changes, recorded.deliver_emails],
+        workflow_runner=sandbox_runner(strict=True),
+    )
+    async with worker:
+        try:
+            yield worker
+        finally:
+            await terminate_started()
+
+
+#: Workflows started by the current test. The time-skipping server will not skip time while
+#: any workflow has a task nobody polls, so each test terminates what it left running.
+_STARTED: list[WorkflowHandle[Any, Any]] = []
+
+
+async def terminate_started() -> None:
+    while _STARTED:
+        handle = _STARTED.pop()
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test finished")
+
+
+def project_input(
+    template: LifecycleTemplate,
+    created_at: datetime,
+    *,
+    project_id: str | None = None,
+    max_history_events: int = 10_000,
+) -> ProjectInput:
+    return ProjectInput(
+        project_id=project_id or uuid.uuid4().hex,
+        template=template,
+        title="Voices of the Docks",
+        summary="Oral histories and objects from the dockside community.",
+        lead=Person(name="Lead Curator", email="lead@museum.example"),
+        partner_ids=(PARTNER_ID,),
+        follow_up_schedule=(),
+        created_at=created_at,
+        max_history_events=max_history_events,
+    )
+
+
+async def start_project(
+    client: Client, task_queue: str, template_name: str, now: datetime, **kwargs: object
+) -> WorkflowHandle[ProjectWorkflow, ProjectState]:
+    template = CATALOG.latest(template_name)
+    assert template is not None
+    start = project_input(template, now, **kwargs)  # type: ignore[arg-type]
+    handle = await client.start_workflow(
+        ProjectWorkflow.run, start, id=project_workflow_id(start.project_id), task_queue=task_queue
+    )
+    _STARTED.append(handle)
+    return handle
+
+
+def after(now: datetime, **delta: float) -> datetime:
+    return now + timedelta(**delta)
+
+
+def refusal(err: pytest.ExceptionInfo[WorkflowUpdateFailedError]) -> tuple[str | None, dict[str, str]]:
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause.type, cause.details[0]
