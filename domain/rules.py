@@ -102,6 +102,8 @@ def check_review(template: LifecycleTemplate, state: ProjectState, review: Revie
         raise Refusal(RefusalKind.OUT_OF_TURN, "decision", "a project can only be declined at the proposal stage")
     if review.decision is Decision.RETURN and not review.note.strip():
         raise Refusal(RefusalKind.INVALID, "note", "returning a milestone needs a note saying what to change")
+    if review.decision is Decision.DECLINE and not review.note.strip():
+        raise Refusal(RefusalKind.INVALID, "note", "declining a project needs a note the partner will read")
 
 
 def check_workshop(template: LifecycleTemplate, state: ProjectState, session: WorkshopSession, actor: Actor) -> None:

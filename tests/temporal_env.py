@@ -22,6 +22,11 @@ test server 1.40):
   ``OperatorService.AddSearchAttributes`` (``ALREADY_EXISTS`` on a repeat) but implements no
   visibility (``list_workflows``/``count_workflows``/``ListSearchAttributes`` are
   ``UNIMPLEMENTED``). Assert on attributes through ``handle.describe()`` there.
+- Time skipping is global to a test server and stalls for good once a workflow task is pending
+  with no worker: a workflow left running by an earlier test (its worker gone) blocks every later
+  ``env.sleep``/``result()`` as soon as one of its timers fires. So does cancelling a pending
+  ``handle.result()`` (e.g. ``asyncio.wait_for``). Terminate what a test started, or use one
+  server per test: ``start_time_skipping()`` with registration takes ~0.1 s.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ async def record_project_changes(changes: ProjectChanges) -> RecordResult:
         RECORD_PROJECT_CHANGES,
         changes,
         result_type=RecordResult,
-        start_to_close_timeout=timedelta(seconds=30),
+        # A batch commits in milliseconds; a worker that died mid-write is noticed after this.
+        start_to_close_timeout=timedelta(seconds=10),
         retry_policy=_RECORD_RETRY,
     )
     return result

@@ -1,0 +1,97 @@
+"""Record a ProjectWorkflow history for the replay suite: `python -m tests.replay.record_history`.
+
+Run it when a PR introduces a new workflow shape; it writes tests/histories/<wf>-<scenario>-vN.json
+for each scenario that has no file yet. Never regenerate a committed history: the point of the
+old files is that they were made by the old code. The data is fictional (no personal data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from domain.lifecycle import Party, Stage
+from domain.state import ProjectState
+from domain.submissions import Decision, StaffAction
+from tests.temporal_env import start_time_skipping
+from tests.workflows.driving import complete_stage, review, submit, wait_for, wait_for_stage
+from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
+from workflows.naming import REGISTRY
+from workflows.project import ProjectWorkflow
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+Handle = WorkflowHandle[ProjectWorkflow, ProjectState]
+
+
+async def full_lifecycle(env: WorkflowEnvironment, handle: Handle) -> None:
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    await env.sleep(timedelta(days=15))  # one reminder before the proposal arrives
+    stage = Stage.PROPOSAL
+    while stage is not Stage.FOLLOW_UP:
+        stage = await complete_stage(env, handle, template)
+    await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="done"))
+
+
+async def declined(env: WorkflowEnvironment, handle: Handle) -> None:
+    await submit(handle, "proposal", Party.PARTNER)
+    await review(handle, "proposal", Decision.RETURN, note="More detail please")
+    await submit(handle, "proposal", Party.PARTNER)
+    await review(handle, "proposal", Decision.DECLINE, note="Not this year")
+
+
+async def paused_then_withdrawn(env: WorkflowEnvironment, handle: Handle) -> None:
+    await submit(handle, "proposal", Party.PARTNER)
+    await review(handle, "proposal")
+    await wait_for_stage(handle, Stage.PARTNERSHIP)
+    await handle.execute_update(ProjectWorkflow.pause, StaffAction(actor=STAFF, reason="leave"))
+    await env.sleep(timedelta(days=30))
+    await handle.execute_update(ProjectWorkflow.resume, StaffAction(actor=STAFF))
+    await env.sleep(timedelta(days=40))  # reminders, overdue, escalation
+    await wait_for(handle, lambda s: s.milestone("partnership_agreement").escalated)
+    await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="Partner closed"))
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
+    "full-lifecycle": full_lifecycle,
+    "declined": declined,
+    "paused-withdrawn": paused_then_withdrawn,
+}
+
+
+async def record(name: str, version: int = 1) -> Path | None:
+    path = HISTORIES / f"project-{name}-v{version}.json"
+    if path.exists():
+        return None
+    env = await start_time_skipping(REGISTRY)
+    try:
+        task_queue = f"record-{uuid.uuid4().hex}"
+        async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+            handle = await start_project(
+                env.client, task_queue, "co-curation", await env.get_current_time(), project_id=f"history-{name}"
+            )
+            await SCENARIOS[name](env, handle)
+            await handle.result()
+            history = await handle.fetch_history()
+    finally:
+        await env.shutdown()
+    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+async def main() -> None:
+    for name in sys.argv[1:] or SCENARIOS:
+        written = await record(name)
+        sys.stdout.write(f"{name}: {'wrote ' + str(written) if written else 'exists, left alone'}\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
