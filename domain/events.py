@@ -39,6 +39,7 @@ class EventType(StrEnum):
     PROJECT_DECLINED = "project_declined"
     PROJECT_WITHDRAWN = "project_withdrawn"
     PROJECT_CLOSED = "project_closed"
+    FOLLOW_UP_STARTED = "follow_up_started"
 
 
 class DomainEvent(BaseModel):

@@ -14,6 +14,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.durations import IsoDuration
+from domain.follow_up import FollowUpPolicy
 
 
 class Stage(StrEnum):
@@ -125,6 +126,9 @@ class LifecycleTemplate(Frozen):
     )
     notify: dict[str, tuple[Audience, ...]] = Field(
         default_factory=dict, description="Which domain events e-mail whom, by event type."
+    )
+    follow_up: FollowUpPolicy = Field(
+        default_factory=FollowUpPolicy, description="Survey instrument, reminders and window of the follow-up waves."
     )
 
     @model_validator(mode="after")

@@ -14,10 +14,24 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
+    from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask
 
 RECORD_PROJECT_CHANGES = "record_project_changes"
 DELIVER_EMAILS = "deliver_emails"
-ACTIVITY_NAMES = frozenset({RECORD_PROJECT_CHANGES, DELIVER_EMAILS})
+PLAN_FOLLOW_UP_WAVES = "plan_follow_up_waves"
+OPEN_SURVEY_WAVE = "open_survey_wave"
+REMIND_SURVEY_WAVE = "remind_survey_wave"
+CLOSE_SURVEY_WAVE = "close_survey_wave"
+ACTIVITY_NAMES = frozenset(
+    {
+        RECORD_PROJECT_CHANGES,
+        DELIVER_EMAILS,
+        PLAN_FOLLOW_UP_WAVES,
+        OPEN_SURVEY_WAVE,
+        REMIND_SURVEY_WAVE,
+        CLOSE_SURVEY_WAVE,
+    }
+)
 
 # 👉 No maximum_attempts: a database outage must delay the read model, never lose an event.
 # The backoff caps at one minute so the read model catches up soon after the database returns.
@@ -50,3 +64,48 @@ async def deliver_emails(delivery: EmailDelivery) -> None:
         start_to_close_timeout=timedelta(minutes=2),
         retry_policy=_DELIVERY_RETRY,
     )
+
+
+async def plan_follow_up_waves(request: PlanRequest) -> WavePlans:
+    """Wave dates on the project's local calendar (zoneinfo), as a local activity: the sandbox
+    cannot read zone files, and a local activity costs no extra round trip to the server."""
+    result: WavePlans = await workflow.execute_local_activity(
+        PLAN_FOLLOW_UP_WAVES,
+        request,
+        result_type=WavePlans,
+        start_to_close_timeout=timedelta(seconds=10),
+    )
+    return result
+
+
+# 👉 Wave activities touch every respondent of a project (hundreds): they get a longer timeout
+# and heartbeat; like recording, they retry until the database is back.
+_WAVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2))
+
+
+async def _wave_activity(name: str, task: WaveTask) -> WaveReport:
+    result: WaveReport = await workflow.execute_activity(
+        name,
+        task,
+        result_type=WaveReport,
+        start_to_close_timeout=timedelta(minutes=2),
+        heartbeat_timeout=timedelta(seconds=30),
+        retry_policy=_WAVE_RETRY,
+    )
+    return result
+
+
+async def open_survey_wave(task: WaveTask) -> WaveReport:
+    """Issue tokens and queue invitations for every respondent not yet invited to this wave.
+    Calling it again invites only newcomers and releases invitations deferred by the fatigue cap."""
+    return await _wave_activity(OPEN_SURVEY_WAVE, task)
+
+
+async def remind_survey_wave(task: WaveTask) -> WaveReport:
+    """Queue reminder round `task.round` to invitees who have neither answered nor opted out."""
+    return await _wave_activity(REMIND_SURVEY_WAVE, task)
+
+
+async def close_survey_wave(task: WaveTask) -> WaveReport:
+    """Mark the wave closed (its links now show the closed page) and return its final counts."""
+    return await _wave_activity(CLOSE_SURVEY_WAVE, task)

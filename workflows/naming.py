@@ -14,6 +14,7 @@ from temporalio.common import SearchAttributeKey
 TASK_QUEUE = "engage"
 
 PROJECT_WORKFLOW = "ProjectWorkflow"
+FOLLOW_UP_WORKFLOW = "FollowUpWorkflow"
 _PROJECT_PREFIX = "project/"
 _FOLLOW_UP_PREFIX = "followup/"
 _EXCHANGE_PREFIX = "exchange/"

@@ -8,6 +8,8 @@ Updates (validated; a refusal is an ApplicationError typed by `domain.rules.Refu
     submit_milestone, review_milestone, schedule_workshop, record_attendance, set_display,
     pause, resume, withdraw, close
 Query: status -> ProjectState
+Child: FollowUpWorkflow (`followup/{project_id}`) once the project reaches follow_up; the project
+    closes itself when the child's last wave closes.
 Emits (through the `record_project_changes` activity, batched, in order, gap-free `seq`):
     every `domain.events.EventType`; e-mails where the template's `notify` or a reminder policy says.
 
@@ -25,11 +27,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
     from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
+    from domain.follow_up import FollowUpInput
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
@@ -43,7 +46,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.transitions import Change
     from workflows import activity_calls
-    from workflows.naming import ENGAGE_STAGE, PROJECT_WORKFLOW
+    from workflows.follow_up import FollowUpWorkflow
+    from workflows.naming import ENGAGE_STAGE, PROJECT_WORKFLOW, follow_up_workflow_id
+
+#: Issue 3: follow_up runs FollowUpWorkflow instead of waiting for staff to close the project.
+FOLLOW_UP_SURVEYS_PATCH = "3-follow-up-surveys"
 
 _STAGE_CHANGING = frozenset(
     {EventType.STAGE_OPENED, EventType.PROJECT_DECLINED, EventType.PROJECT_WITHDRAWN, EventType.PROJECT_CLOSED}
@@ -69,6 +76,7 @@ class ProjectWorkflow:
         self._state: ProjectState = start.carried_state or transitions.new_project(start)
         self._queue: list[RecordedEvent] = []
         self._deliveries: list[asyncio.Task[None]] = []
+        self._follow_up: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, start: ProjectInput) -> ProjectState:
@@ -77,6 +85,7 @@ class ProjectWorkflow:
         while not self._ended():
             self._take_due_actions()
             self._open_stages_whose_gate_is_open()
+            self._start_follow_up_when_due()
             planned_at_seq = self._state.event_seq
             await self._record_changes()
             if self._history_is_long():
@@ -92,6 +101,42 @@ class ProjectWorkflow:
     def _begin(self) -> None:
         self._emit((EventType.PROJECT_CREATED, None, {"template": self._template.ref}))
         self._emit(transitions.open_stage(self._template, self._state, self._template.stages[0].stage, workflow.now()))
+
+    def _start_follow_up_when_due(self) -> None:
+        """In follow_up, run the survey waves as a child workflow; when the last closes, close.
+
+        👉 Patched (issue 3): projects that reached follow_up before surveys existed replay
+        without the marker and keep the old behaviour, waiting for staff to close them.
+        """
+        if self._state.stage is not Stage.FOLLOW_UP or self._follow_up is not None:
+            return
+        if workflow.patched(FOLLOW_UP_SURVEYS_PATCH):
+            self._follow_up = asyncio.create_task(self._run_follow_up())
+
+    async def _run_follow_up(self) -> None:
+        start = FollowUpInput(
+            project_id=self._state.project_id,
+            anchor_at=workflow.now(),
+            timezone=self._state.timezone,
+            offsets=tuple(self._state.follow_up_schedule),
+            policy=self._template.follow_up,
+        )
+        self._emit((EventType.FOLLOW_UP_STARTED, None, {"waves": len(start.offsets)}))
+        try:
+            # 👉 REQUEST_CANCEL: withdrawing or closing the project early stops its surveys too.
+            await workflow.execute_child_workflow(
+                FollowUpWorkflow.run,
+                start,
+                id=follow_up_workflow_id(self._state.project_id),
+                parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
+            )
+        except ChildWorkflowError:
+            workflow.logger.warning("follow-up ended without completing; staff can close the project")
+            return
+        if self._state.stage is Stage.FOLLOW_UP:
+            self._emit(
+                transitions.end_project(self._state, Stage.CLOSED, "the last follow-up wave closed", workflow.now())
+            )
 
     def _ended(self) -> bool:
         return self._state.stage in TERMINAL_STAGES and not self._queue

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
 
 #: Names are wire names: never rename a workflow's `name=` in place.
-WORKFLOWS: Sequence[type] = (ProjectWorkflow,)
+WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow)
 
 
 def sandbox_runner(*, strict: bool) -> SandboxedWorkflowRunner:

@@ -18,13 +18,16 @@ from pathlib import Path
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.durations import IsoDuration
+from domain.follow_up import Reschedule, SurveyAnswered
 from domain.lifecycle import Party, Stage
 from domain.state import ProjectState
 from domain.submissions import Decision, StaffAction
 from tests.temporal_env import start_time_skipping
 from tests.workflows.driving import complete_stage, review, submit, wait_for, wait_for_stage
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
-from workflows.naming import REGISTRY
+from workflows.follow_up import FollowUpWorkflow
+from workflows.naming import REGISTRY, follow_up_workflow_id
 from workflows.project import ProjectWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
@@ -60,11 +63,27 @@ async def paused_then_withdrawn(env: WorkflowEnvironment, handle: Handle) -> Non
     await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="Partner closed"))
 
 
+async def through_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:
+    """Issue 3's shape: follow_up runs FollowUpWorkflow as a child and closes the project."""
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    stage = Stage.PROPOSAL
+    while stage is not Stage.FOLLOW_UP:
+        stage = await complete_stage(env, handle, template)
+    await env.sleep(timedelta(days=40))  # the first wave: invited, reminded twice, closed
+    follow_up = env.client.get_workflow_handle(follow_up_workflow_id(handle.id.removeprefix("project/")))
+    await follow_up.signal(FollowUpWorkflow.note_answer, SurveyAnswered(respondent_id="r1", wave_index=1))
+    await follow_up.execute_update(FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P2M"),)))
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "full-lifecycle": full_lifecycle,
     "declined": declined,
     "paused-withdrawn": paused_then_withdrawn,
+    "follow-up-closed": through_follow_up,
 }
+#: Scenarios whose child workflow's history is recorded as well, as followup-<scenario>-vN.json.
+WITH_FOLLOW_UP = {"follow-up-closed"}
 
 
 async def record(name: str, version: int = 1) -> Path | None:
@@ -76,14 +95,23 @@ async def record(name: str, version: int = 1) -> Path | None:
         task_queue = f"record-{uuid.uuid4().hex}"
         async with stand_in_worker(env.client, task_queue, RecordedActivities()):
             handle = await start_project(
-                env.client, task_queue, "co-curation", await env.get_current_time(), project_id=f"history-{name}"
+                env.client,
+                task_queue,
+                "co-curation",
+                await env.get_current_time(),
+                project_id=f"history-{name}",
+                follow_up_schedule=("P1M", "P3M"),
             )
             await SCENARIOS[name](env, handle)
             await handle.result()
-            history = await handle.fetch_history()
+            histories = {path: await handle.fetch_history()}
+            if name in WITH_FOLLOW_UP:
+                child = env.client.get_workflow_handle(follow_up_workflow_id(f"history-{name}"))
+                histories[HISTORIES / f"followup-{name}-v{version}.json"] = await child.fetch_history()
     finally:
         await env.shutdown()
-    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    for target, history in histories.items():
+        target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
     return path
 
 

@@ -20,7 +20,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from domain.durations import IsoDuration
 from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordResult
+from domain.follow_up import PlanRequest, WaveCounts, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.lifecycle import Audience, LifecycleTemplate, Party
 from domain.state import ProjectInput, ProjectState
 from domain.submissions import Actor, Person
@@ -41,6 +43,7 @@ class RecordedActivities:
     def __init__(self) -> None:
         self.batches: list[ProjectChanges] = []
         self.fail_next: int = 0
+        self.wave_calls: list[tuple[str, int, int, datetime]] = []
 
     @activity.defn(name="record_project_changes")
     async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
@@ -53,6 +56,44 @@ class RecordedActivities:
     @activity.defn(name="deliver_emails")
     async def deliver_emails(self, delivery: EmailDelivery) -> None:
         return None
+
+    # -- follow-up survey stand-ins: `respondents` people, none of whom answers unless told ----
+
+    respondents: int = 3
+    answered: int = 0
+
+    @activity.defn(name="plan_follow_up_waves")
+    async def plan_follow_up_waves(self, request: PlanRequest) -> WavePlans:
+        return WavePlans(plans=tuple(plan_waves(request)))  # the real, pure planner
+
+    def _report(self, task: WaveTask, reminded: int = 0) -> WaveReport:
+        counts = WaveCounts(invited=self.respondents, answered=self.answered, reminded=reminded)
+        return WaveReport(counts=counts, delivery_key=f"followup/{task.project_id}:w{task.plan.index}")
+
+    @activity.defn(name="open_survey_wave")
+    async def open_survey_wave(self, task: WaveTask) -> WaveReport:
+        self.wave_calls.append(("open", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        return self._report(task)
+
+    @activity.defn(name="remind_survey_wave")
+    async def remind_survey_wave(self, task: WaveTask) -> WaveReport:
+        self.wave_calls.append(("remind", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        return self._report(task, reminded=self.respondents - self.answered)
+
+    @activity.defn(name="close_survey_wave")
+    async def close_survey_wave(self, task: WaveTask) -> WaveReport:
+        self.wave_calls.append(("close", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        return self._report(task)
+
+    def all(self) -> list[object]:
+        return [
+            self.record_project_changes,
+            self.deliver_emails,
+            self.plan_follow_up_waves,
+            self.open_survey_wave,
+            self.remind_survey_wave,
+            self.close_survey_wave,
+        ]
 
     def events(self, project_id: str | None = None) -> list[DomainEvent]:
         seen: dict[tuple[str, int], DomainEvent] = {}
@@ -81,7 +122,7 @@ async def stand_in_worker(client: Client, task_queue: str, recorded: RecordedAct
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=[recorded.record_project_changes, recorded.deliver_emails],
+        activities=recorded.all(),
         workflow_runner=sandbox_runner(strict=True),
     )
     async with worker:
@@ -109,6 +150,7 @@ def project_input(
     *,
     project_id: str | None = None,
     max_history_events: int = 10_000,
+    follow_up_schedule: tuple[str, ...] = (),
 ) -> ProjectInput:
     return ProjectInput(
         project_id=project_id or uuid.uuid4().hex,
@@ -117,7 +159,7 @@ def project_input(
         summary="Oral histories and objects from the dockside community.",
         lead=Person(name="Lead Curator", email="lead@museum.example"),
         partner_ids=(PARTNER_ID,),
-        follow_up_schedule=(),
+        follow_up_schedule=tuple(IsoDuration(o) for o in follow_up_schedule),
         created_at=created_at,
         max_history_events=max_history_events,
     )
