@@ -26,6 +26,7 @@ run: venv
 
 test: venv
 	scripts/ensure_postgres.sh
+	scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: venv

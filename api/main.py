@@ -20,6 +20,7 @@ from temporalio.envconfig import ClientConfig
 from api.auth import KeyCache
 from api.errors import install_error_handlers
 from api.middleware import RequestContext, configure_logging
+from api.pages.mount import install_pages
 from api.routes import (
     display,
     health,
@@ -102,4 +103,5 @@ def create_app(
         outbox,
     ):
         app.include_router(module.router)
+    install_pages(app, settings)
     return app

@@ -14,7 +14,8 @@ from workflows.naming import TASK_QUEUE
 
 
 class ApiSettings(BaseSettings):
-    """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`."""
+    """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
+    `ENGAGE_SESSION_SECRET`."""
 
     model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
 
@@ -28,4 +29,12 @@ class ApiSettings(BaseSettings):
         default=30.0,
         ge=0,
         description="How long a key lookup is trusted without the database (revocation elsewhere waits this long).",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Signs the web pages' session cookies. Unset: derived from ENGAGE_ADMIN_KEY, so replicas sharing "
+            "that key agree; with neither set, a random secret per process (sessions end when it restarts, "
+            "and replicas behind a load balancer would not accept each other's cookies)."
+        ),
     )

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy.exc import SQLAlchemyError
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import workflow_calls
-from api.auth import Principal
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
@@ -24,39 +19,17 @@ from api.deps import (
     SettingsDep,
     TemporalDep,
 )
-from api.errors import (
-    IDEMPOTENCY_KEY_REUSED,
-    PARTNER_SCOPE,
-    PROJECT_NOT_FOUND,
-    UNKNOWN_PARTNER,
-    UNKNOWN_TEMPLATE,
-    ApiError,
-    error_responses,
-    forbidden,
-    invalid,
-    not_found,
-)
+from api.errors import PROJECT_NOT_FOUND, error_responses, not_found
 from api.schemas import EventPublic, Page, ProjectCreate, ProjectPublic, ProjectSummary
-from api.views import project_public, state_at_start
+from api.services import projects as projects_service
+from api.views import project_public
 from domain.lifecycle import Stage
-from domain.state import ProjectInput
-from store import commands, queries
+from store import queries
 from store.queries import ProjectFilter
-from workflows.naming import project_workflow_id
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
-log = structlog.get_logger("engage.api")
 
-#: Fixed forever: project ids derived from Idempotency-Keys depend on it.
 REPLAYED = "A retry with the same Idempotency-Key: the project it created."
-IDEMPOTENT_PROJECT_NAMESPACE = uuid.UUID("6f1c8f0e-4f0a-4a59-9a53-3c1d0c2b7e41")
-
-
-def new_project_id(principal: Principal, idempotency_key: str | None) -> str:
-    """A fresh id, or for an Idempotency-Key the same id every time this caller sends it."""
-    if idempotency_key is None:
-        return uuid.uuid4().hex
-    return uuid.uuid5(IDEMPOTENT_PROJECT_NAMESPACE, f"{principal.key_id}:{idempotency_key}").hex
 
 
 @router.post(
@@ -75,43 +48,18 @@ async def create_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Start a project on the latest version of a template."""
-    template = catalog.latest(body.template)
-    if template is None:
-        raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
-    if not principal.is_staff and body.partner_ids != [principal.partner_id]:
-        raise forbidden(PARTNER_SCOPE)
-    missing = await queries.missing_partner_ids(session, body.partner_ids)
-    if missing:
-        raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
-    start = ProjectInput(
-        project_id=new_project_id(principal, idempotency_key),
-        template=template,
-        title=body.title,
-        summary=body.summary,
-        lead=body.lead,
-        partner_ids=tuple(body.partner_ids),
-        follow_up_schedule=tuple(body.follow_up_schedule or ()),
-        timezone=body.timezone,
-        created_at=datetime.now(UTC),
+    started = await projects_service.start_project(
+        body,
+        principal,
+        client=client,
+        session=session,
+        catalog=catalog,
+        task_queue=settings.task_queue,
+        idempotency_key=idempotency_key,
     )
-    try:
-        # 👉 The start is the durable acceptance: from here on the project exists.
-        await workflow_calls.start_project(client, start, task_queue=settings.task_queue)
-    except WorkflowAlreadyStartedError:
-        first = await workflow_calls.started_input(client, start.project_id) if idempotency_key else None
-        if first is None:
-            raise
-        if first.title != start.title or first.template.name != start.template.name:
-            raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED) from None
+    if started.replayed:
         response.status_code = status.HTTP_200_OK
-        return project_public(state_at_start(first), first.template, principal, first.created_at)
-    state = state_at_start(start)
-    try:
-        await commands.insert_project(session, state, workflow_id=project_workflow_id(start.project_id))
-    except (SQLAlchemyError, OSError) as exc:
-        # Best effort: the workflow's first activity writes the same row, so the list catches up.
-        log.warning("project_row_deferred", project_id=start.project_id, error=type(exc).__name__)
-    return project_public(state, template, principal, start.created_at)
+    return project_public(started.state, started.template, principal, started.as_of)
 
 
 @router.get("", responses=error_responses(401, 422))

@@ -1,0 +1,115 @@
+"""Signing in with an API key, and out again.
+
+The key is checked by `api.auth.authenticate`, exactly as a bearer token is, then forgotten: the
+session cookie names the key's id and is signed (api.pages.session). It is HttpOnly, so no script
+can read it, and SameSite=Strict, so no other site's link or form carries it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import Response
+
+from api.auth import ENV_ADMIN_KEY_ID, authenticate, hash_key
+from api.errors import ApiError
+from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash
+from api.pages.web import (
+    FormError,
+    Viewer,
+    checked_form,
+    current_viewer,
+    pages_of,
+    redirect,
+    render,
+    secure_cookies,
+    text,
+)
+
+router = APIRouter(include_in_schema=False)
+
+OptionalViewer = Annotated[Viewer | None, Depends(current_viewer)]
+
+SIGN_IN_REFUSED = "That key was not recognised, or it has been revoked. Check it and paste it again."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never `//elsewhere` or a full URL (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and len(target) < 300:
+        return target
+    return "/projects"
+
+
+def _sign_in_form(request: Request, *, error: FormError | None = None, status_code: int = 200) -> Response:
+    pre_session = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "sign_in.html",
+        None,
+        status_code=status_code,
+        pre_session=pre_session,
+        error=error,
+        next=_safe_next(request.query_params.get("next")),
+    )
+    response.set_cookie(
+        PRE_SESSION_COOKIE,
+        pre_session,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+    )
+    return response
+
+
+@router.get("/")
+async def home(request: Request, viewer: OptionalViewer) -> Response:
+    """The sign-in form, or the dashboard for someone signed in."""
+    if viewer is not None:
+        return redirect(request, "/projects")
+    return _sign_in_form(request)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    """Check the pasted key and start a session naming its id."""
+    form = await checked_form(request, None)
+    key = text(form, "key")
+    pages = pages_of(request)
+    try:
+        principal = await authenticate(
+            key,
+            admin_key=pages.settings.admin_key,
+            cache=request.app.state.key_cache,
+            sessionmaker=request.app.state.sessionmaker,
+        )
+    except ApiError:
+        error = FormError(f"API key: {SIGN_IN_REFUSED}", {"key": SIGN_IN_REFUSED})
+        return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
+    key_hash = hash_key(key)
+    token = pages.signer.session_token(principal.key_id, key_hash)
+    who = "the administrator key" if principal.key_id == ENV_ADMIN_KEY_ID else (principal.label or principal.role.value)
+    response = redirect(request, _safe_next(text(form, "next")), Flash("success", f"Signed in with {who}."))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+    )
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, viewer: OptionalViewer) -> Response:
+    """End the session (the key itself stays valid)."""
+    if viewer is not None:
+        await checked_form(request, viewer)
+    response = redirect(request, "/", Flash("success", "Signed out."))
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
+    return response

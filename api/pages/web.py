@@ -1,0 +1,368 @@
+"""What every page shares: who is signed in, rendering, CSRF-checked forms, redirects, refusals.
+
+Page routes answer HTML for everything a person can cause: a refusal or bad input re-renders the
+form with the field and reason (409/422/403), an unknown or someone else's project is the 404
+page, an outage is the 503 page. Only a bug is a 500 (`api.middleware`). Nothing here logs: a
+page's form carries names, e-mail addresses and evidence, none of which may reach the logs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from fastapi import Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.datastructures import FormData
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import ENV_ADMIN_KEY_ID, Principal, Role, hash_key
+from api.errors import (
+    ALREADY_STARTED,
+    WORKFLOW_NOT_FOUND,
+    ApiError,
+    not_found,
+    refusal_to_api_error,
+    unavailable,
+)
+from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Flash, Signer
+from api.settings import ApiSettings
+from store import queries
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+#: Pages load only our own stylesheet: no scripts at all, no framing, forms post only to us.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+FIELD_LABELS = {
+    "summary": "Summary",
+    "links": "Links",
+    "note": "Note",
+    "decision": "Decision",
+    "reason": "Reason",
+    "title": "Title",
+    "place": "Place",
+    "location": "Location",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "opens_at": "Opens",
+    "closes_at": "Closes",
+    "attendance": "Attendance",
+    "feedback": "Feedback",
+    "lead_name": "Lead's name",
+    "lead_email": "Lead's e-mail",
+    "partner_ids": "Partners",
+    "timezone": "Time zone",
+    "template": "Template",
+    "milestone_key": "Milestone",
+    "workshop_id": "Workshop",
+    "project": "Project",
+    "key": "API key",
+    "name": "Name",
+    "contact_name": "Contact name",
+    "contact_email": "Contact e-mail",
+    "label": "Label",
+    "form": "Form",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+@dataclass
+class FormError:
+    """Why a form was refused: one message, and per input the reason (shown beside that input)."""
+
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, error: ApiError) -> FormError:
+        reason = error.reason or error.detail
+        if error.field:
+            return cls(f"{field_label(error.field)}: {reason}", {error.field: reason})
+        return cls(reason)
+
+    @classmethod
+    def invalid_input(cls, exc: ValidationError, rename: Mapping[str, str] | None = None) -> FormError:
+        """Pydantic's complaints, by input name (`lead.email` is the input `lead_email`)."""
+        fields: dict[str, str] = {}
+        for e in exc.errors():
+            parts = [str(p) for p in e["loc"] if not isinstance(p, int)]
+            name = "_".join(parts) or "form"
+            name = (rename or {}).get(name, name)
+            fields.setdefault(name, str(e["msg"]).removeprefix("Value error, "))
+        described = "; ".join(f"{field_label(k)}: {v}" for k, v in fields.items())
+        return cls(f"Please correct: {described}", fields)
+
+
+class SignInRequired(Exception):
+    """Raised by `require_viewer`; answered with a redirect to the sign-in form."""
+
+
+class CsrfRejected(Exception):
+    """A POST without this session's form token: answered 403, nothing done."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    session_token: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal.is_staff
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Kept on `app.state.pages` by `install_pages`."""
+
+    settings: ApiSettings
+    signer: Signer
+    env: jinja2.Environment
+
+
+def pages_of(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime | None, tz: str = "UTC") -> str:
+    """A date and time as people read it, in `tz` (the project's zone), naming the zone."""
+    if moment is None:
+        return "—"
+    here = moment.astimezone(zone(tz))
+    return f"{here:%a} {here.day} {here:%b %Y, %H:%M} {here.tzname() or tz}"
+
+
+def local_input(moment: datetime | None, tz: str = "UTC") -> str:
+    """The value of a `datetime-local` input showing `moment` in `tz`."""
+    return "" if moment is None else moment.astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_local(value: str, tz: str) -> datetime | str:
+    """A `datetime-local` value read in `tz`, or the reason it cannot be read."""
+    if not value.strip():
+        return "enter a date and time"
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return "enter a date and time such as 2030-05-01T14:00"
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=zone(tz))
+
+
+def build_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local"] = local_time
+    env.filters["local_input"] = local_input
+    env.filters["iso"] = lambda m: m.isoformat() if m is not None else ""
+    env.filters["label"] = field_label
+    env.filters["human"] = lambda s: str(s).replace("_", " ")
+    return env
+
+
+async def _principal(request: Request, pages: Pages, key_id: str, fingerprint: str) -> Principal | None:
+    """The principal a session names, if its key still exists unrevoked and is the key signed in with."""
+    admin_key = pages.settings.admin_key
+    if key_id == ENV_ADMIN_KEY_ID:
+        if admin_key is None:
+            return None
+        key_hash = hash_key(admin_key.get_secret_value())
+        principal = Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
+    else:
+        async with request.app.state.sessionmaker() as session:
+            row = await queries.get_api_key(session, key_id)
+        if row is None or row.revoked_at is not None:
+            return None
+        key_hash = row.key_hash
+        principal = Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
+    if not hmac.compare_digest(pages.signer.key_fingerprint(key_hash), fingerprint):
+        return None
+    return principal
+
+
+async def current_viewer(request: Request) -> Viewer | None:
+    """Who is signed in (re-checked against the key on every request), or None."""
+    pages = pages_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    claims = pages.signer.read_session(token)
+    if token is None or claims is None:
+        return None
+    principal = await _principal(request, pages, claims.key_id, claims.key_fingerprint)
+    if principal is None:
+        return None
+    # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
+    request.state.principal = principal
+    return Viewer(principal=principal, session_token=token)
+
+
+async def require_viewer(request: Request) -> Viewer:
+    viewer = await current_viewer(request)
+    if viewer is None:
+        raise SignInRequired
+    return viewer
+
+
+async def checked_form(request: Request, viewer: Viewer | None) -> FormData:
+    """The posted form, once its CSRF token matches this session (or the pre-session cookie)."""
+    form = await request.form()
+    binding = viewer.session_token if viewer is not None else request.cookies.get(PRE_SESSION_COOKIE)
+    submitted = form.get("csrf")
+    if not pages_of(request).signer.csrf_ok(binding, submitted if isinstance(submitted, str) else None):
+        raise CsrfRejected
+    return form
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def texts(form: FormData, name: str) -> list[str]:
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https" or pages_of(request).settings.base_url.startswith("https://")
+
+
+def render(
+    request: Request,
+    template: str,
+    viewer: Viewer | None,
+    *,
+    status_code: int = status.HTTP_200_OK,
+    pre_session: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `template` with what every page needs: viewer, CSRF token, and any flash message.
+
+    Signed out, forms are bound to `pre_session` (the sign-in page's pre-session cookie).
+    """
+    pages = pages_of(request)
+    flash = pages.signer.read_flash(request.cookies.get(FLASH_COOKIE))
+    binding = viewer.session_token if viewer is not None else pre_session
+    csrf = pages.signer.csrf_token(binding) if binding else ""
+    html = pages.env.get_template(template).render(
+        viewer=viewer, csrf=csrf, flash=flash, path=request.url.path, **context
+    )
+    response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+def error_page(request: Request, viewer: Viewer | None, status_code: int, title: str, message: str) -> HTMLResponse:
+    return render(request, "error.html", viewer, status_code=status_code, title=title, message=message)
+
+
+def not_found_page(request: Request, viewer: Viewer | None) -> HTMLResponse:
+    return error_page(
+        request,
+        viewer,
+        status.HTTP_404_NOT_FOUND,
+        "Page not found",
+        "There is nothing here, or it is not shared with you.",
+    )
+
+
+def staff_only_page(request: Request, viewer: Viewer) -> HTMLResponse:
+    return error_page(
+        request,
+        viewer,
+        status.HTTP_403_FORBIDDEN,
+        "Staff only",
+        "This page is for museum staff. Partners: see Projects.",
+    )
+
+
+def redirect(request: Request, location: str, flash: Flash | None = None) -> Response:
+    """303 See Other (a POST's answer becomes a GET), with an optional message for the next page."""
+    response = RedirectResponse(location, status_code=status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)
+    if flash is not None:
+        response.set_cookie(
+            FLASH_COOKIE,
+            pages_of(request).signer.flash(flash),
+            max_age=60,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies(request),
+        )
+    return response
+
+
+def sign_in_redirect(request: Request) -> Response:
+    """To the sign-in form, then back here (a form's target is not a page: back to the list then)."""
+    target = request.url.path if request.method == "GET" else "/projects"
+    return RedirectResponse(f"/?next={quote(target, safe='/')}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@contextmanager
+def as_api_error(principal: Principal) -> Iterator[None]:
+    """Turn Temporal's and the database's failures into the `ApiError` the JSON API would answer.
+
+    The same mapping as `api.errors`, so a page and the JSON API refuse alike; a failure that is
+    not a refusal (a bug) propagates and becomes a 500 with a correlation id.
+    """
+    try:
+        yield
+    except WorkflowUpdateFailedError as exc:
+        error = refusal_to_api_error(exc, caller_is_partner=not principal.is_staff)
+        if error is None:
+            raise
+        raise error from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise not_found(WORKFLOW_NOT_FOUND) from None
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED):
+            raise unavailable() from None
+        raise
+    except WorkflowAlreadyStartedError:
+        raise ApiError(status.HTTP_409_CONFLICT, ALREADY_STARTED) from None
+    except (RPCTimeoutOrCancelledError, OperationalError, InterfaceError, ConnectionError, TimeoutError):
+        raise unavailable() from None
+
+
+def unavailable_page(request: Request, viewer: Viewer | None, error: ApiError) -> HTMLResponse:
+    response = error_page(request, viewer, error.status_code, "Please try again shortly", error.detail)
+    response.headers.update(error.headers)
+    return response

@@ -1,0 +1,111 @@
+"""Starting a project: the one code path behind `POST /api/v1/projects` and the dashboard's form.
+
+Checks the caller may start it (a partner only for itself), that the template and partners exist,
+then starts the workflow: once the start returns the project exists durably. With an
+Idempotency-Key the project id is derived from it, so a retry finds the first project (answered
+as `replayed`) instead of starting a second. The read-model row is written best effort: the
+workflow's first activity writes the same row, so a failure here only delays the list.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from fastapi import status
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api import workflow_calls
+from api.auth import Principal
+from api.errors import (
+    IDEMPOTENCY_KEY_REUSED,
+    PARTNER_SCOPE,
+    UNKNOWN_PARTNER,
+    UNKNOWN_TEMPLATE,
+    ApiError,
+    forbidden,
+    invalid,
+)
+from api.schemas import ProjectCreate
+from api.views import state_at_start
+from domain.lifecycle import LifecycleTemplate
+from domain.state import ProjectInput, ProjectState
+from domain.templates import TemplateCatalog
+from store import commands, queries
+from workflows.naming import project_workflow_id
+
+log = structlog.get_logger("engage.api")
+
+#: Fixed forever: project ids derived from Idempotency-Keys depend on it.
+IDEMPOTENT_PROJECT_NAMESPACE = uuid.UUID("6f1c8f0e-4f0a-4a59-9a53-3c1d0c2b7e41")
+
+
+@dataclass(frozen=True)
+class StartedProject:
+    """The project as started. `replayed`: an earlier request with the same Idempotency-Key started it."""
+
+    state: ProjectState
+    template: LifecycleTemplate
+    as_of: datetime
+    replayed: bool = False
+
+
+def new_project_id(principal: Principal, idempotency_key: str | None) -> str:
+    """A fresh id, or for an Idempotency-Key the same id every time this caller sends it."""
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    return uuid.uuid5(IDEMPOTENT_PROJECT_NAMESPACE, f"{principal.key_id}:{idempotency_key}").hex
+
+
+async def start_project(
+    body: ProjectCreate,
+    principal: Principal,
+    *,
+    client: Client,
+    session: AsyncSession,
+    catalog: TemplateCatalog,
+    task_queue: str,
+    idempotency_key: str | None,
+) -> StartedProject:
+    """Start a project on the latest version of `body.template`; raise `ApiError` when refused."""
+    template = catalog.latest(body.template)
+    if template is None:
+        raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
+    if not principal.is_staff and body.partner_ids != [principal.partner_id]:
+        raise forbidden(PARTNER_SCOPE)
+    missing = await queries.missing_partner_ids(session, body.partner_ids)
+    if missing:
+        raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
+    start = ProjectInput(
+        project_id=new_project_id(principal, idempotency_key),
+        template=template,
+        title=body.title,
+        summary=body.summary,
+        lead=body.lead,
+        partner_ids=tuple(body.partner_ids),
+        follow_up_schedule=tuple(body.follow_up_schedule or ()),
+        timezone=body.timezone,
+        created_at=datetime.now(UTC),
+    )
+    try:
+        # 👉 The start is the durable acceptance: from here on the project exists.
+        await workflow_calls.start_project(client, start, task_queue=task_queue)
+    except WorkflowAlreadyStartedError:
+        first = await workflow_calls.started_input(client, start.project_id) if idempotency_key else None
+        if first is None:
+            raise
+        if first.title != start.title or first.template.name != start.template.name:
+            raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED) from None
+        return StartedProject(state_at_start(first), first.template, first.created_at, replayed=True)
+    state = state_at_start(start)
+    try:
+        await commands.insert_project(session, state, workflow_id=project_workflow_id(start.project_id))
+    except (SQLAlchemyError, OSError) as exc:
+        # Best effort: the workflow's first activity writes the same row, so the list catches up.
+        log.warning("project_row_deferred", project_id=start.project_id, error=type(exc).__name__)
+    return StartedProject(state, template, start.created_at)
