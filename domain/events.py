@@ -40,6 +40,7 @@ class EventType(StrEnum):
     PROJECT_WITHDRAWN = "project_withdrawn"
     PROJECT_CLOSED = "project_closed"
     FOLLOW_UP_STARTED = "follow_up_started"
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled"
 
 
 class DomainEvent(BaseModel):

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.follow_up import Reschedule
 from domain.lifecycle import TERMINAL_STAGES, LifecycleTemplate, Party, Stage
 from domain.state import OUTSTANDING, MilestoneStatus, ProjectState
 from domain.submissions import (
@@ -171,6 +172,16 @@ def check_close(state: ProjectState, actor: Actor) -> None:
     _check_staff(actor)
     if state.stage is not Stage.FOLLOW_UP:
         raise Refusal(RefusalKind.OUT_OF_TURN, "project", "a project is closed from its follow_up stage")
+
+
+def check_follow_up_schedule(state: ProjectState, change: Reschedule) -> None:
+    check_not_ended(state)
+    if state.stage is Stage.FOLLOW_UP:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "offsets", "follow-up has started: reschedule its pending waves instead")
+    if not change.offsets:
+        raise Refusal(RefusalKind.INVALID, "offsets", "give at least one offset, e.g. ['P3M', 'P6M']")
+    if change.anchor_at is not None:
+        raise Refusal(RefusalKind.INVALID, "anchor_at", "the end date is set when the project completes its evaluation")
 
 
 def available_actions(

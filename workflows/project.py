@@ -6,7 +6,7 @@ process a project follows is the one it started with, whatever templates ship la
 Updates (validated; a refusal is an ApplicationError typed by `domain.rules.RefusalKind`, with
 `{"field", "reason"}` details, so the API answers 4xx with both):
     submit_milestone, review_milestone, schedule_workshop, record_attendance, set_display,
-    pause, resume, withdraw, close
+    pause, resume, withdraw, close, set_follow_up_schedule
 Query: status -> ProjectState
 Child: FollowUpWorkflow (`followup/{project_id}`) once the project reaches follow_up; the project
     closes itself when the child's last wave closes.
@@ -32,7 +32,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
     from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
-    from domain.follow_up import FollowUpInput
+    from domain.follow_up import FollowUpInput, Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
@@ -324,6 +324,19 @@ class ProjectWorkflow:
     @close.validator
     def _validate_close(self, request: StaffAction) -> None:
         _refuse_unless(lambda: rules.check_close(self._state, request.actor))
+
+    @workflow.update
+    def set_follow_up_schedule(self, change: Reschedule) -> ProjectState:
+        """Before follow-up starts, change the offsets its waves will use (afterwards the API
+        sends the same change to FollowUpWorkflow.reschedule)."""
+        assert change.offsets is not None
+        self._state.follow_up_schedule = list(change.offsets)
+        self._emit((EventType.FOLLOW_UP_SCHEDULED, None, {"offsets": ",".join(change.offsets)}))
+        return self._state
+
+    @set_follow_up_schedule.validator
+    def _validate_set_follow_up_schedule(self, change: Reschedule) -> None:
+        _refuse_unless(lambda: rules.check_follow_up_schedule(self._state, change))
 
     @workflow.query
     def status(self) -> ProjectState:
