@@ -37,6 +37,7 @@ class SubmissionRecord(Mutable):
     actor: Actor
     summary: str
     links: tuple[str, ...] = ()
+    cost: float | None = None
     submitted_at: datetime
     decision: Decision | None = None
     note: str = ""

@@ -37,6 +37,7 @@ class MilestoneSubmission(Contract):
     actor: Actor
     summary: str = Field(min_length=1, max_length=10_000)
     links: tuple[str, ...] = Field(default=(), max_length=20)
+    cost: float | None = Field(default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel (GBP).")
 
 
 class Decision(StrEnum):

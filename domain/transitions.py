@@ -122,6 +122,7 @@ def apply_submission(state: ProjectState, submission: MilestoneSubmission, now: 
             actor=submission.actor,
             summary=submission.summary,
             links=submission.links,
+            cost=submission.cost,
             submitted_at=now,
         )
     )

@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
+    from domain.exchange import ApplicantsToTell, ExchangeChanges, PlacementRegistration
     from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask
 
 RECORD_PROJECT_CHANGES = "record_project_changes"
@@ -22,6 +23,9 @@ PLAN_FOLLOW_UP_WAVES = "plan_follow_up_waves"
 OPEN_SURVEY_WAVE = "open_survey_wave"
 REMIND_SURVEY_WAVE = "remind_survey_wave"
 CLOSE_SURVEY_WAVE = "close_survey_wave"
+RECORD_EXCHANGE_CHANGES = "record_exchange_changes"
+REGISTER_PLACEMENT = "register_placement"
+NOTIFY_UNSUCCESSFUL_APPLICANTS = "notify_unsuccessful_applicants"
 ACTIVITY_NAMES = frozenset(
     {
         RECORD_PROJECT_CHANGES,
@@ -30,6 +34,9 @@ ACTIVITY_NAMES = frozenset(
         OPEN_SURVEY_WAVE,
         REMIND_SURVEY_WAVE,
         CLOSE_SURVEY_WAVE,
+        RECORD_EXCHANGE_CHANGES,
+        REGISTER_PLACEMENT,
+        NOTIFY_UNSUCCESSFUL_APPLICANTS,
     }
 )
 
@@ -109,3 +116,35 @@ async def remind_survey_wave(task: WaveTask) -> WaveReport:
 async def close_survey_wave(task: WaveTask) -> WaveReport:
     """Mark the wave closed (its links now show the closed page) and return its final counts."""
     return await _wave_activity(CLOSE_SURVEY_WAVE, task)
+
+
+async def record_exchange_changes(changes: ExchangeChanges) -> None:
+    """Append the programme's events and upsert its read-model row, in one transaction."""
+    await workflow.execute_activity(
+        RECORD_EXCHANGE_CHANGES,
+        changes,
+        start_to_close_timeout=timedelta(seconds=10),
+        retry_policy=_RECORD_RETRY,
+    )
+
+
+async def register_placement(registration: PlacementRegistration) -> None:
+    """Write the placement's row and make its visitor and host the respondents of its follow-up."""
+    await workflow.execute_activity(
+        REGISTER_PLACEMENT,
+        registration,
+        start_to_close_timeout=timedelta(seconds=10),
+        retry_policy=_RECORD_RETRY,
+    )
+
+
+async def notify_unsuccessful_applicants(applicants: ApplicantsToTell) -> RecordResult:
+    """Queue a kind e-mail to every applicant of the year who was not selected (once each)."""
+    result: RecordResult = await workflow.execute_activity(
+        NOTIFY_UNSUCCESSFUL_APPLICANTS,
+        applicants,
+        result_type=RecordResult,
+        start_to_close_timeout=timedelta(minutes=1),
+        retry_policy=_RECORD_RETRY,
+    )
+    return result

@@ -15,6 +15,8 @@ TASK_QUEUE = "engage"
 
 PROJECT_WORKFLOW = "ProjectWorkflow"
 FOLLOW_UP_WORKFLOW = "FollowUpWorkflow"
+EXCHANGE_WORKFLOW = "ExchangeProgrammeWorkflow"
+EXCHANGE_LAUNCHER_WORKFLOW = "ExchangeLauncherWorkflow"
 _PROJECT_PREFIX = "project/"
 _FOLLOW_UP_PREFIX = "followup/"
 _EXCHANGE_PREFIX = "exchange/"

@@ -32,6 +32,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
     from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
+    from domain.exchange import PlacementFinished
     from domain.follow_up import FollowUpInput, Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
@@ -51,6 +52,9 @@ with workflow.unsafe.imports_passed_through():
 
 #: Issue 3: follow_up runs FollowUpWorkflow instead of waiting for staff to close the project.
 FOLLOW_UP_SURVEYS_PATCH = "3-follow-up-surveys"
+#: Issue 4: a placement project signals its ExchangeProgrammeWorkflow when it ends.
+PLACEMENT_TELLS_PROGRAMME_PATCH = "4-placement-tells-programme"
+EXCHANGE_PREFIX = "exchange/"
 
 _STAGE_CHANGING = frozenset(
     {EventType.STAGE_OPENED, EventType.PROJECT_DECLINED, EventType.PROJECT_WITHDRAWN, EventType.PROJECT_CLOSED}
@@ -94,6 +98,7 @@ class ProjectWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record_changes()
         await self._finish_deliveries()
+        await self._tell_programme_if_a_placement()
         return self._state
 
     # -- the steps of the story ---------------------------------------------------------------
@@ -137,6 +142,19 @@ class ProjectWorkflow:
             self._emit(
                 transitions.end_project(self._state, Stage.CLOSED, "the last follow-up wave closed", workflow.now())
             )
+
+    async def _tell_programme_if_a_placement(self) -> None:
+        """A Knowledge Exchange placement tells its programme it has finished (issue 4)."""
+        parent = workflow.info().parent
+        if parent is None or not parent.workflow_id.startswith(EXCHANGE_PREFIX):
+            return
+        if not workflow.patched(PLACEMENT_TELLS_PROGRAMME_PATCH):
+            return
+        finished = PlacementFinished(project_id=self._state.project_id, stage=self._state.stage.value)
+        try:
+            await workflow.get_external_workflow_handle(parent.workflow_id).signal("note_placement_finished", finished)
+        except Exception:  # the programme may have been terminated by an operator: nothing to tell
+            workflow.logger.warning("could not tell the programme that a placement finished")
 
     def _ended(self) -> bool:
         return self._state.stage in TERMINAL_STAGES and not self._queue

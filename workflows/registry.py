@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
 
 #: Names are wire names: never rename a workflow's `name=` in place.
-WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow)
+WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow, ExchangeProgrammeWorkflow)
 
 
 def sandbox_runner(*, strict: bool) -> SandboxedWorkflowRunner:

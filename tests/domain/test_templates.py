@@ -13,21 +13,23 @@ from domain.lifecycle import STAGE_ORDER, LifecycleTemplate, Stage
 from domain.templates import TemplateCatalog, TemplateError, parse_template
 from tests.domain.builders import CATALOG, template
 
-SHIPPED = ["co-curation", "co-designed-programme", "collections-research"]
+SHIPPED = ["co-curation", "co-designed-programme", "collections-research", "knowledge-exchange-placement"]
 
 
-def test_the_shipped_catalog_holds_the_three_templates_at_version_one() -> None:
+def test_the_shipped_catalog_holds_the_four_templates_at_version_one() -> None:
     catalog = TemplateCatalog.load_shipped()
     assert catalog.names() == SHIPPED
     assert [(t.name, t.version, t.kind) for t in catalog.all_latest()] == [
         ("co-curation", 1, "display"),
         ("co-designed-programme", 1, "programme"),
         ("collections-research", 1, "research"),
+        ("knowledge-exchange-placement", 1, "placement"),
     ]
     assert [t.ref for t in catalog.all_latest()] == [
         "co-curation@1",
         "co-designed-programme@1",
         "collections-research@1",
+        "knowledge-exchange-placement@1",
     ]
 
 

@@ -115,9 +115,32 @@ async def record(name: str, version: int = 1) -> Path | None:
     return path
 
 
+async def record_exchange_year(version: int = 1) -> Path | None:
+    """Issue 4's shapes: a programme year (one partner lapses) and one of its placement projects."""
+    path = HISTORIES / f"exchange-year-v{version}.json"
+    if path.exists():
+        return None
+    from tests.workflows.test_exchange import run_small_year  # test helpers, only when recording
+
+    env = await start_time_skipping(REGISTRY)
+    try:
+        task_queue = f"record-{uuid.uuid4().hex}"
+        async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+            programme, placement = await run_small_year(env, task_queue)
+            histories = {
+                path: await programme.fetch_history(),
+                HISTORIES / f"project-placement-v{version}.json": await placement.fetch_history(),
+            }
+    finally:
+        await env.shutdown()
+    for target, history in histories.items():
+        target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 async def main() -> None:
-    for name in sys.argv[1:] or SCENARIOS:
-        written = await record(name)
+    for name in sys.argv[1:] or [*SCENARIOS, "exchange-year"]:
+        written = await (record_exchange_year() if name == "exchange-year" else record(name))
         sys.stdout.write(f"{name}: {'wrote ' + str(written) if written else 'exists, left alone'}\n")
 
 

@@ -42,8 +42,12 @@ async def wait_for_stage(handle: Handle, stage: Stage) -> ProjectState:
     return await wait_for(handle, lambda s: s.stage is stage)
 
 
-async def submit(handle: Handle, key: str, party: Party, summary: str = "Here it is.") -> None:
+async def submit(
+    handle: Handle, key: str, party: Party, summary: str = "Here it is.", partner_id: str | None = None
+) -> None:
     actor = PARTNER if party is Party.PARTNER else STAFF
+    if partner_id is not None and party is Party.PARTNER:
+        actor = actor.model_copy(update={"partner_id": partner_id})
     sub = MilestoneSubmission(milestone_key=key, actor=actor, summary=summary, links=("https://example.org/doc",))
     await handle.execute_update(ProjectWorkflow.submit_milestone, sub)
 
@@ -79,7 +83,7 @@ async def complete_stage(env: WorkflowEnvironment, handle: Handle, template: Lif
     for milestone in stage_template.milestones:
         if not milestone.required:
             continue
-        await submit(handle, milestone.key, milestone.submitter)
+        await submit(handle, milestone.key, milestone.submitter, partner_id=state.partner_ids[0])
         if milestone.review_required:
             await review(handle, milestone.key)
     if stage_template.closes_with_display:

@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from domain.durations import IsoDuration
 from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordResult
+from domain.exchange import ApplicantsToTell, ExchangeChanges, PlacementRegistration
 from domain.follow_up import PlanRequest, WaveCounts, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.lifecycle import Audience, LifecycleTemplate, Party
 from domain.state import ProjectInput, ProjectState
@@ -44,6 +45,9 @@ class RecordedActivities:
         self.batches: list[ProjectChanges] = []
         self.fail_next: int = 0
         self.wave_calls: list[tuple[str, int, int, datetime]] = []
+        self.exchange_batches: list[ExchangeChanges] = []
+        self.registered: list[PlacementRegistration] = []
+        self.told: list[ApplicantsToTell] = []
 
     @activity.defn(name="record_project_changes")
     async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
@@ -85,8 +89,30 @@ class RecordedActivities:
         self.wave_calls.append(("close", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
         return self._report(task)
 
+    # -- Knowledge Exchange stand-ins ----------------------------------------------------------
+
+    @activity.defn(name="record_exchange_changes")
+    async def record_exchange_changes(self, changes: ExchangeChanges) -> None:
+        self.exchange_batches.append(changes)
+
+    @activity.defn(name="register_placement")
+    async def register_placement(self, registration: PlacementRegistration) -> None:
+        self.registered.append(registration)
+
+    @activity.defn(name="notify_unsuccessful_applicants")
+    async def notify_unsuccessful_applicants(self, applicants: ApplicantsToTell) -> RecordResult:
+        self.told.append(applicants)
+        return RecordResult(emails_queued=0)
+
+    def exchange_events(self) -> list[str]:
+        seen = {e.seq: e.type for b in self.exchange_batches for e in b.events}
+        return [seen[k] for k in sorted(seen)]
+
     def all(self) -> list[object]:
         return [
+            self.record_exchange_changes,
+            self.register_placement,
+            self.notify_unsuccessful_applicants,
             self.record_project_changes,
             self.deliver_emails,
             self.plan_follow_up_waves,

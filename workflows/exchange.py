@@ -1,0 +1,281 @@
+"""ExchangeProgrammeWorkflow: one year's Knowledge Exchange, from partners confirming to the
+last placement's follow-up.
+
+Id `exchange/{year}`. Partners confirm by their deadline (a lapsed partner can be replaced);
+the call for applications opens and closes by itself on its dates; staff shortlist, each
+partner selects the colleague it sends and the museum colleague it hosts; staff match them
+into placements, each a child ProjectWorkflow (`project/kx{year}-{partner}-in|out`) on the
+`knowledge-exchange-placement` template, left running on its own (ABANDON) so the programme
+can continue-as-new while placements and their follow-ups run for years. Unsuccessful
+applicants are told once everyone is placed; the programme closes when every placement has.
+
+Updates: confirm_partner, replace_partner, shortlist, select_applicants, match_placements,
+    move_placement
+Signals: note_application(ApplicationReceived) — applications arrive in bursts near the
+    deadline, so the API stores each (validated) and signals; never Updates on this one workflow.
+    note_placement_finished(PlacementFinished) — from each placement's ProjectWorkflow.
+Query: status -> ExchangeState
+Activities: record_exchange_changes, register_placement, notify_unsuccessful_applicants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import exchange_rules as rules
+    from domain.exchange import (
+        ApplicantsToTell,
+        ApplicationReceived,
+        ExchangeChanges,
+        ExchangeEvent,
+        ExchangeInput,
+        ExchangeState,
+        MatchPlan,
+        PartnerConfirmation,
+        PartnerReplacement,
+        PartnerStatus,
+        Phase,
+        Placement,
+        PlacementDates,
+        PlacementFinished,
+        PlacementRegistration,
+        SelectionDecision,
+        Shortlisting,
+    )
+    from domain.rules import Refusal
+    from domain.state import ProjectInput
+    from domain.submissions import Actor
+    from workflows import activity_calls
+    from workflows.naming import EXCHANGE_WORKFLOW, project_workflow_id
+    from workflows.project import ProjectWorkflow
+
+
+def _refuse_unless(check: Callable[[], None]) -> None:
+    try:
+        check()
+    except Refusal as refusal:
+        raise ApplicationError(
+            refusal.reason, {"field": refusal.field, "reason": refusal.reason}, type=refusal.kind.value
+        ) from None
+
+
+@workflow.defn(name=EXCHANGE_WORKFLOW)
+class ExchangeProgrammeWorkflow:
+    @workflow.init
+    def __init__(self, start: ExchangeInput) -> None:
+        self._start = start
+        self._state: ExchangeState = start.carried_state or rules.new_programme(start)
+        self._queue: list[ExchangeEvent] = []
+
+    @workflow.run
+    async def run(self, start: ExchangeInput) -> ExchangeState:
+        if start.carried_state is None:
+            self._emit("programme_opened", {"partners": str(len(start.partner_ids))})
+        while self._state.phase is not Phase.CLOSED:
+            self._take_due_dates()
+            self._close_when_every_placement_has()
+            planned_at_seq = self._state.event_seq
+            await self._record()
+            await self._start_new_placements()
+            await self._tell_unsuccessful_applicants_once_everyone_is_placed()
+            if self._history_is_long():
+                await self._continue_as_new()
+            await self._wait_for_input_or_next_date(planned_at_seq)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record()
+        return self._state
+
+    # -- the steps of the story ---------------------------------------------------------------
+
+    def _next_date(self) -> datetime | None:
+        state = self._state
+        dates = [p.confirm_by for p in state.partners if p.status is PartnerStatus.PENDING]
+        if state.phase is Phase.CONFIRMING:
+            dates.append(state.applications_opens_at)
+        if state.phase in (Phase.CONFIRMING, Phase.APPLICATIONS):
+            dates.append(state.applications_closes_at)
+        return min(dates) if dates else None
+
+    def _take_due_dates(self) -> None:
+        now, state = workflow.now(), self._state
+        for change in rules.lapse_unconfirmed(state, now):
+            self._emit(*change)
+        if state.phase is Phase.CONFIRMING and state.applications_opens_at <= now:
+            state.phase = Phase.APPLICATIONS
+            self._emit("applications_opened", {})
+        if state.phase is Phase.APPLICATIONS and state.applications_closes_at <= now:
+            state.phase = Phase.SELECTION
+            self._emit("applications_closed", {"received": str(len(state.applications))})
+
+    def _close_when_every_placement_has(self) -> None:
+        state = self._state
+        if (
+            state.phase is Phase.PLACEMENTS
+            and rules.everyone_placed(state)
+            and all(p.finished for p in state.placements)
+        ):
+            state.phase = Phase.CLOSED
+            self._emit("programme_closed", {"placements": str(len(state.placements))})
+
+    async def _start_new_placements(self) -> None:
+        for placement in [p for p in self._state.placements if not p.started]:
+            await activity_calls.register_placement(PlacementRegistration(year=self._state.year, placement=placement))
+            # 👉 ABANDON: a placement (and its follow-up surveys) outlives this run of the
+            # programme, which continues-as-new and may close years before the last survey.
+            await workflow.start_child_workflow(
+                ProjectWorkflow.run,
+                self._placement_input(placement),
+                id=project_workflow_id(placement.project_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+            placement.started = True
+            self._emit("placement_started", {"placement_id": placement.id})
+        await self._record()
+
+    def _placement_input(self, placement: Placement) -> ProjectInput:
+        template = self._start.placement_template
+        towards = "to the museum" if placement.direction.value == "to_museum" else "to the partner"
+        return ProjectInput(
+            project_id=placement.project_id,
+            template=template,
+            title=f"Knowledge Exchange {self._state.year}: placement {towards}",
+            summary=f"Five days, {placement.starts_on.isoformat()} to {placement.ends_on.isoformat()}. "
+            f"Focus: {', '.join(placement.focus_areas) or 'to be agreed'}.",
+            lead=self._start.lead,
+            partner_ids=(placement.partner_id,),
+            follow_up_schedule=template.follow_up_schedule,
+            created_at=workflow.now(),
+        )
+
+    async def _tell_unsuccessful_applicants_once_everyone_is_placed(self) -> None:
+        if self._state.applicants_told or not rules.everyone_placed(self._state):
+            return
+        told = ApplicantsToTell(
+            year=self._state.year, selected_application_ids=rules.selected_application_ids(self._state)
+        )
+        result = await activity_calls.notify_unsuccessful_applicants(told)
+        self._state.applicants_told = True
+        self._emit("unsuccessful_applicants_told", {"emails": str(result.emails_queued)})
+        await self._record()
+
+    async def _record(self) -> None:
+        while self._queue:
+            batch, self._queue = tuple(self._queue), []
+            await activity_calls.record_exchange_changes(ExchangeChanges(events=batch, snapshot=self._state))
+
+    async def _wait_for_input_or_next_date(self, planned_at_seq: int) -> None:
+        if self._state.phase is Phase.CLOSED:
+            return
+        next_date = self._next_date()
+        timeout = None if next_date is None else next_date - workflow.now()
+        if timeout is not None and timeout <= timedelta(0):
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._state.event_seq != planned_at_seq or self._history_is_long(), timeout=timeout
+            )
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
+            self._start.max_history_events
+        )
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._record()
+        workflow.continue_as_new(self._start.model_copy(update={"carried_state": self._state}))
+
+    def _emit(self, event_type: str, detail: dict[str, str], actor: Actor | None = None) -> None:
+        self._state.event_seq += 1
+        self._queue.append(
+            ExchangeEvent(
+                year=self._state.year,
+                seq=self._state.event_seq,
+                type=event_type,
+                occurred_at=workflow.now(),
+                actor=(actor.label or actor.party.value) if actor else "system",
+                detail=detail,
+            )
+        )
+
+    # -- updates and signals ----------------------------------------------------------------------
+
+    @workflow.update
+    def confirm_partner(self, confirmation: PartnerConfirmation) -> ExchangeState:
+        self._emit(*rules.confirm(self._state, confirmation, workflow.now()), actor=confirmation.actor)
+        return self._state
+
+    @confirm_partner.validator
+    def _validate_confirm_partner(self, confirmation: PartnerConfirmation) -> None:
+        _refuse_unless(lambda: rules.check_confirm(self._state, confirmation, workflow.now()))
+
+    @workflow.update
+    def replace_partner(self, replacement: PartnerReplacement) -> ExchangeState:
+        self._emit(*rules.replace(self._state, replacement, workflow.now()), actor=replacement.actor)
+        return self._state
+
+    @replace_partner.validator
+    def _validate_replace_partner(self, replacement: PartnerReplacement) -> None:
+        _refuse_unless(lambda: rules.check_replace(self._state, replacement))
+
+    @workflow.update
+    def shortlist(self, shortlisting: Shortlisting) -> ExchangeState:
+        self._state.shortlisted.append(shortlisting.application_id)
+        self._emit("applicant_shortlisted", {"application_id": shortlisting.application_id}, shortlisting.actor)
+        return self._state
+
+    @shortlist.validator
+    def _validate_shortlist(self, shortlisting: Shortlisting) -> None:
+        _refuse_unless(lambda: rules.check_shortlist(self._state, shortlisting))
+
+    @workflow.update
+    def select_applicants(self, decision: SelectionDecision) -> ExchangeState:
+        self._emit(*rules.select(self._state, decision), actor=decision.actor)
+        return self._state
+
+    @select_applicants.validator
+    def _validate_select_applicants(self, decision: SelectionDecision) -> None:
+        _refuse_unless(lambda: rules.check_selection(self._state, decision))
+
+    @workflow.update
+    def match_placements(self, plan: MatchPlan) -> ExchangeState:
+        for placement in rules.match(self._state, plan):
+            self._emit("placement_matched", {"placement_id": placement.id}, plan.actor)
+        return self._state
+
+    @match_placements.validator
+    def _validate_match_placements(self, plan: MatchPlan) -> None:
+        _refuse_unless(lambda: rules.check_match(self._state, plan))
+
+    @workflow.update
+    def move_placement(self, dates: PlacementDates) -> ExchangeState:
+        self._emit(*rules.move(self._state, dates), actor=dates.actor)
+        return self._state
+
+    @move_placement.validator
+    def _validate_move_placement(self, dates: PlacementDates) -> None:
+        _refuse_unless(lambda: rules.check_move(self._state, dates))
+
+    @workflow.signal
+    def note_application(self, application: ApplicationReceived) -> None:
+        # The API decided the application was in time; its signal may land just after closing.
+        if self._state.phase is not Phase.CLOSED:
+            rules.note_application(self._state, application)
+
+    @workflow.signal
+    def note_placement_finished(self, finished: PlacementFinished) -> None:
+        placement = next((p for p in self._state.placements if p.project_id == finished.project_id), None)
+        if placement is not None and not placement.finished:
+            placement.finished = True
+            self._emit("placement_finished", {"placement_id": placement.id, "stage": finished.stage})
+
+    @workflow.query
+    def status(self) -> ExchangeState:
+        return self._state
