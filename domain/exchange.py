@@ -17,6 +17,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from domain.durations import IsoDuration
 from domain.lifecycle import LifecycleTemplate
 from domain.submissions import Actor, Person
 
@@ -272,3 +273,36 @@ class ExchangeChanges(Frozen):
 
     events: tuple[ExchangeEvent, ...] = Field(min_length=1)
     snapshot: ExchangeState
+
+
+class ExchangeYearPlan(Frozen):
+    """Input of ExchangeLauncherWorkflow, which a yearly Temporal Schedule starts: each year's
+    dates are offsets from the moment the schedule fires (e.g. 1 January)."""
+
+    partner_ids: tuple[str, ...] = Field(min_length=1, max_length=20)
+    confirm_within: IsoDuration = IsoDuration("P21D")
+    applications_open_after: IsoDuration = IsoDuration("P1M")
+    applications_close_after: IsoDuration = IsoDuration("P2M")
+    placements_start_after: IsoDuration = IsoDuration("P3M")
+    placements_end_after: IsoDuration = IsoDuration("P9M")
+    budget: float = Field(default=0.0, ge=0)
+    lead: Person
+    placement_template: LifecycleTemplate
+
+    def programme_input(self, now: datetime) -> ExchangeInput:
+        return ExchangeInput(
+            year=now.year,
+            partner_ids=self.partner_ids,
+            confirm_by=self.confirm_within.after(now),
+            applications=ProgrammeWindow(
+                opens_at=self.applications_open_after.after(now), closes_at=self.applications_close_after.after(now)
+            ),
+            placements=PlacementWindow(
+                starts_on=self.placements_start_after.after(now).date(),
+                ends_on=self.placements_end_after.after(now).date(),
+            ),
+            budget=self.budget,
+            lead=self.lead,
+            placement_template=self.placement_template,
+            created_at=now,
+        )

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain import exchange_rules as rules
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ExchangeEvent,
         ExchangeInput,
         ExchangeState,
+        ExchangeYearPlan,
         MatchPlan,
         PartnerConfirmation,
         PartnerReplacement,
@@ -52,7 +53,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.state import ProjectInput
     from domain.submissions import Actor
     from workflows import activity_calls
-    from workflows.naming import EXCHANGE_WORKFLOW, project_workflow_id
+    from workflows.naming import (
+        EXCHANGE_LAUNCHER_WORKFLOW,
+        EXCHANGE_WORKFLOW,
+        exchange_workflow_id,
+        project_workflow_id,
+    )
     from workflows.project import ProjectWorkflow
 
 
@@ -279,3 +285,28 @@ class ExchangeProgrammeWorkflow:
     @workflow.query
     def status(self) -> ExchangeState:
         return self._state
+
+
+@workflow.defn(name=EXCHANGE_LAUNCHER_WORKFLOW)
+class ExchangeLauncherWorkflow:
+    """Started by the yearly Temporal Schedule: opens `exchange/{year}` for the year it fires in.
+
+    A Schedule names its runs `<schedule id>-<timestamp>`, so this small launcher gives the
+    programme its proper id. Starting a year that already exists (a re-fired schedule, or
+    staff opened it by hand) is a no-op.
+    """
+
+    @workflow.run
+    async def run(self, plan: ExchangeYearPlan) -> str:
+        start = plan.programme_input(workflow.now())
+        programme_id = exchange_workflow_id(start.year)
+        try:
+            await workflow.start_child_workflow(
+                ExchangeProgrammeWorkflow.run,
+                start,
+                id=programme_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("programme already open", extra={"programme": programme_id})
+        return programme_id

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from workflows.exchange import ExchangeProgrammeWorkflow
+from workflows.exchange import ExchangeLauncherWorkflow, ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
 
 #: Names are wire names: never rename a workflow's `name=` in place.
-WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow, ExchangeProgrammeWorkflow)
+WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow, ExchangeProgrammeWorkflow, ExchangeLauncherWorkflow)
 
 
 def sandbox_runner(*, strict: bool) -> SandboxedWorkflowRunner:
