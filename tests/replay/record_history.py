@@ -26,6 +26,7 @@ from domain.submissions import Decision, StaffAction
 from tests.temporal_env import start_time_skipping
 from tests.workflows.driving import complete_stage, review, submit, wait_for, wait_for_stage
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
+from workflows.exchange import ExchangeLauncherWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import REGISTRY, follow_up_workflow_id
 from workflows.project import ProjectWorkflow
@@ -138,9 +139,32 @@ async def record_exchange_year(version: int = 1) -> Path | None:
     return path
 
 
+async def record_exchange_launcher(version: int = 1) -> Path | None:
+    """The launcher a yearly Schedule starts: it opens exchange/{year} and returns."""
+    path = HISTORIES / f"exchangelauncher-opens-year-v{version}.json"
+    if path.exists():
+        return None
+    from tests.workflows.test_exchange import year_plan
+
+    env = await start_time_skipping(REGISTRY)
+    try:
+        task_queue = f"record-{uuid.uuid4().hex}"
+        async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+            handle = await env.client.start_workflow(
+                ExchangeLauncherWorkflow.run, year_plan(), id="exchange-schedule-history", task_queue=task_queue
+            )
+            await handle.result()
+            history = await handle.fetch_history()
+    finally:
+        await env.shutdown()
+    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 async def main() -> None:
-    for name in sys.argv[1:] or [*SCENARIOS, "exchange-year"]:
-        written = await (record_exchange_year() if name == "exchange-year" else record(name))
+    special = {"exchange-year": record_exchange_year, "exchange-launcher": record_exchange_launcher}
+    for name in sys.argv[1:] or [*SCENARIOS, *special]:
+        written = await (special[name]() if name in special else record(name))
         sys.stdout.write(f"{name}: {'wrote ' + str(written) if written else 'exists, left alone'}\n")
 
 

@@ -15,6 +15,7 @@ from domain.exchange import (
     Direction,
     ExchangeInput,
     ExchangeState,
+    ExchangeYearPlan,
     MatchPlan,
     PartnerConfirmation,
     PartnerReplacement,
@@ -32,6 +33,7 @@ from domain.rules import RefusalKind
 from domain.submissions import Actor, Person
 from tests.workflows.driving import complete_stage, status
 from tests.workflows.support import _STARTED, CATALOG, STAFF, RecordedActivities, refusal, stand_in_worker
+from workflows.exchange import ExchangeLauncherWorkflow as Launcher
 from workflows.exchange import ExchangeProgrammeWorkflow as Programme
 from workflows.naming import exchange_workflow_id, project_workflow_id
 from workflows.project import ProjectWorkflow
@@ -250,3 +252,26 @@ async def test_a_year_where_only_one_partner_confirms_still_runs_and_closes(
     assert [s.status for s in final.partners].count(PartnerStatus.LAPSED) == 4
     assert placement_final.stage is Stage.CLOSED
     assert recorded.told[0].selected_application_ids == ("host-p1", "out-p1")
+
+
+def year_plan() -> ExchangeYearPlan:
+    template = CATALOG.latest("knowledge-exchange-placement")
+    assert template is not None
+    return ExchangeYearPlan(
+        partner_ids=PARTNERS, lead=Person(name="Programme Lead", email="kx@museum.example"), placement_template=template
+    )
+
+
+async def test_the_yearly_launcher_opens_this_years_programme_once(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    env = time_skipping_env
+    async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+        first = await env.client.execute_workflow(Launcher.run, year_plan(), id="launch-1", task_queue=task_queue)
+        again = await env.client.execute_workflow(Launcher.run, year_plan(), id="launch-2", task_queue=task_queue)
+        programme = env.client.get_workflow_handle_for(Programme.run, first)
+        _STARTED.append(programme)
+        state = await programme.query(Programme.status)
+        now = await env.get_current_time()
+    assert first == again == exchange_workflow_id(now.year)
+    assert state.phase is Phase.CONFIRMING and [p.partner_id for p in state.partners] == list(PARTNERS)
