@@ -8,9 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
-TYPED := domain workflows activities store api worker.py scripts/devstack.py
+TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py
 
-.PHONY: venv run test lint bench bench-smoke clean reset-data
+.PHONY: venv run test lint bench bench-smoke clean reset-data reconcile backup restore
 
 venv: $(STAMP)
 
@@ -33,6 +33,19 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
+
+# Compare every project's read model with its workflow (JSON lines); `make reconcile ARGS=--repair`
+# rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (api/reconcile.py).
+reconcile: venv
+	$(BIN)/python -m api.reconcile $(ARGS)
+
+# Online copies of the embedded default's SQLite files and admin key (scripts/backup.py);
+# `make restore FROM=<backup folder> DATA_DIR=<fresh dir>` puts one back (scripts/restore.py).
+backup: venv
+	$(BIN)/python scripts/backup.py --data-dir $(DATA_DIR) $(ARGS)
+
+restore: venv
+	$(BIN)/python scripts/restore.py $(FROM) --data-dir $(DATA_DIR)
 
 bench: venv
 	$(BIN)/python -m bench.run

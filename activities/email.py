@@ -11,6 +11,10 @@ Failures:
 - a 4xx reply: the row stays 'queued' with the reply recorded, and the activity fails once the other
   rows are done so Temporal retries later;
 - connection and protocol errors propagate at once: Temporal's retry policy owns the backoff.
+
+Survey e-mails (rows with a respondent): a 5xx refusal also marks the respondent bounced and
+suppresses the address for every project, in the same transaction as the row; and a survey e-mail
+whose respondent answered, opted out or bounced since it was queued is 'cancelled', not sent.
 Logs carry outbox ids, event ids and SMTP codes only, never addresses or names.
 """
 
@@ -32,6 +36,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.settings import ActivitySettings
 from domain.events import EmailDelivery
+from store.survey_delivery import mark_bounced, withdrawn_survey_emails
 from store.tables import OutboxEmail
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -115,6 +120,10 @@ class EmailActivities:
                     .order_by(OutboxEmail.id)
                 )
             )
+            withdrawn = await withdrawn_survey_emails(session, rows)
+        if withdrawn:
+            await self._cancel(withdrawn)
+        rows = [r for r in rows if r.id not in withdrawn]
         if not rows:
             return
         deferred: list[int] = []
@@ -151,16 +160,32 @@ class EmailActivities:
         values: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": reply[:2000]}
         if permanent:
             values["status"] = "failed"
-        await self._mark(row, **values)
+        await self._mark(row, bounced=permanent and row.respondent_id is not None, **values)
         activity.logger.warning(
             "e-mail refused", extra={"outbox_id": row.id, "event_id": row.event_id, "smtp_code": code}
         )
         return not permanent
 
-    async def _mark(self, row: OutboxEmail, **values: Any) -> None:
+    async def _mark(self, row: OutboxEmail, *, bounced: bool = False, **values: Any) -> None:
         async with self._sessionmaker.begin() as session:
             # The status guard keeps a late duplicate attempt from overwriting a row another attempt sent.
             await session.execute(
                 update(OutboxEmail).where(OutboxEmail.id == row.id, OutboxEmail.status == "queued").values(**values)
             )
+            if bounced and row.respondent_id is not None:
+                await mark_bounced(session, row.respondent_id, datetime.now(UTC))
         row.attempts = values.get("attempts", row.attempts)
+        if bounced:
+            activity.logger.info("survey respondent bounced", extra={"respondent_id": row.respondent_id})
+
+    async def _cancel(self, withdrawn: dict[int, str]) -> None:
+        """Mark withdrawn survey e-mails 'cancelled' (one transaction), with the reason as last_error."""
+        async with self._sessionmaker.begin() as session:
+            for reason in set(withdrawn.values()):
+                ids = [outbox_id for outbox_id, why in withdrawn.items() if why == reason]
+                await session.execute(
+                    update(OutboxEmail)
+                    .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
+                    .values(status="cancelled", last_error=reason)
+                )
+        activity.logger.info("survey e-mails withdrawn", extra={"outbox_ids": sorted(withdrawn)})

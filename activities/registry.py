@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.email import EmailActivities
+from activities.exchange import ExchangeActivities
 from activities.records import RecordActivities
 from activities.settings import ActivitySettings
+from activities.surveys import SurveyActivities, plan_follow_up_waves
 
 
 def build_activities(
@@ -21,4 +23,16 @@ def build_activities(
     """The bound activity methods for `Worker(activities=...)`, sharing one sessionmaker."""
     records = RecordActivities(sessionmaker, settings)
     email = EmailActivities(sessionmaker, settings)
-    return [records.record_project_changes, email.deliver_emails]
+    surveys = SurveyActivities(sessionmaker, settings)
+    exchange = ExchangeActivities(sessionmaker, settings)
+    return [
+        records.record_project_changes,
+        email.deliver_emails,
+        plan_follow_up_waves,
+        surveys.open_survey_wave,
+        surveys.remind_survey_wave,
+        surveys.close_survey_wave,
+        exchange.record_exchange_changes,
+        exchange.register_placement,
+        exchange.notify_unsuccessful_applicants,
+    ]

@@ -1,4 +1,5 @@
-"""What activities need from the environment: SMTP, the sender, and the public base URL for links.
+"""What activities need from the environment: SMTP, the sender, the public base URL for links, and the
+survey fatigue cap.
 
 All defaulted: with no SMTP_URL every e-mail is written to the outbox as 'held' and shown in the
 dashboard, which is what `make run` and most tests want.
@@ -20,6 +21,12 @@ class ActivitySettings(BaseSettings):
     )
     smtp_from: str = Field(default="Engage <engage@localhost>", validation_alias="ENGAGE_MAIL_FROM")
     base_url: str = Field(default="http://127.0.0.1:8000", validation_alias="ENGAGE_BASE_URL")
+    survey_fatigue_cap: int = Field(
+        default=4,
+        ge=1,
+        validation_alias="ENGAGE_SURVEY_FATIGUE_CAP",
+        description="At most this many survey e-mails per address per 30 days, across projects.",
+    )
 
     @field_validator("smtp_url")
     @classmethod

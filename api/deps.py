@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.auth import KeyCache, Principal, Role, authenticate
-from api.errors import forbidden
+from api.errors import PROJECT_NOT_FOUND, forbidden, not_found
 from api.settings import ApiSettings
+from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
 
 
@@ -43,6 +44,11 @@ async def get_catalog(request: Request) -> TemplateCatalog:
     return catalog
 
 
+async def get_instruments(request: Request) -> InstrumentCatalog:
+    instruments: InstrumentCatalog = request.app.state.instruments
+    return instruments
+
+
 async def get_key_cache(request: Request) -> KeyCache:
     cache: KeyCache = request.app.state.key_cache
     return cache
@@ -52,6 +58,7 @@ SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 TemporalDep = Annotated[Client, Depends(get_client)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 CatalogDep = Annotated[TemplateCatalog, Depends(get_catalog)]
+InstrumentsDep = Annotated[InstrumentCatalog, Depends(get_instruments)]
 KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 
 
@@ -94,7 +101,16 @@ async def require_admin(principal: PrincipalDep) -> Principal:
     return principal
 
 
+async def require_staff_or_hide(principal: PrincipalDep) -> Principal:
+    """Staff only, and a partner key gets 404 like a stranger: respondents' names and addresses,
+    their answers and the survey reports of a project are never shown to partners."""
+    if not principal.is_staff:
+        raise not_found(PROJECT_NOT_FOUND)
+    return principal
+
+
 StaffDep = Annotated[Principal, Depends(require_staff)]
+SurveyStaffDep = Annotated[Principal, Depends(require_staff_or_hide)]
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 IdempotencyKeyDep = Annotated[

@@ -39,6 +39,14 @@ PROJECT_ENDED = "The project has ended and takes no more input."
 SERVICE_UNAVAILABLE = "A service Engage depends on is unavailable; retry shortly."
 INTERNAL_ERROR = "Internal error; quote the correlation id when reporting it."
 REQUEST_INVALID = "The request is invalid."
+RESPONDENT_EXISTS = "Someone with that e-mail address is already a respondent of this project."
+SURVEY_NOT_FOUND = "This survey link is not known. Check that the whole link was copied."
+SURVEY_CLOSED = "This survey has closed: its link no longer takes answers."
+SURVEY_EXPIRED = "This survey link has expired."
+SURVEY_ANSWERED = "This survey has already been answered with this link; the first answer is kept."
+SURVEY_OPTED_OUT = "You have opted out of these surveys, so this link no longer takes answers."
+FOLLOW_UP_FINISHED = "Every follow-up wave of this project has closed; there is nothing left to reschedule."
+UPLOAD_TOO_LARGE = "The uploaded file is too large."
 
 RETRY_AFTER_SECONDS = "5"
 
@@ -206,6 +214,8 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: FORBIDDEN,
         404: "Unknown, or not visible to this key.",
         409: "Out of turn, already done, or the project has ended.",
+        410: "Gone: closed, expired or opted out.",
+        413: UPLOAD_TOO_LARGE,
         422: REQUEST_INVALID,
         503: SERVICE_UNAVAILABLE,
     }

@@ -19,10 +19,15 @@ from temporalio.envconfig import ClientConfig
 
 from api.auth import KeyCache
 from api.errors import install_error_handlers
+from api.metrics import ApiMetrics, install_metrics
 from api.middleware import RequestContext, configure_logging
 from api.pages.mount import install_pages
 from api.routes import (
     display,
+    exchange,
+    exchange_applications,
+    exchange_schedule,
+    follow_up,
     health,
     keys,
     milestones,
@@ -30,10 +35,13 @@ from api.routes import (
     partners,
     project_actions,
     projects,
+    respondents,
+    surveys,
     templates,
     workshops,
 )
 from api.settings import ApiSettings
+from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
@@ -84,12 +92,17 @@ def create_app(
     )
     app.state.settings = settings
     app.state.catalog = TemplateCatalog.load_shipped()
+    app.state.instruments = InstrumentCatalog.load_shipped()
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     # 👉 Injected dependencies are usable at once, even when a test client skips the lifespan.
     app.state.client = client
     app.state.sessionmaker = sessionmaker
     install_error_handlers(app)
-    app.add_middleware(RequestContext)
+    # 👉 Request counts and latencies by route template and status, scraped at GET /metrics.
+    metrics = ApiMetrics()
+    app.state.metrics = metrics
+    app.add_middleware(RequestContext, metrics=metrics)
+    install_metrics(app, metrics)
     for module in (
         health,
         partners,
@@ -101,6 +114,12 @@ def create_app(
         display,
         project_actions,
         outbox,
+        respondents,
+        follow_up,
+        surveys,
+        exchange,
+        exchange_applications,
+        exchange_schedule,
     ):
         app.include_router(module.router)
     install_pages(app, settings)

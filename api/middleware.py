@@ -5,12 +5,15 @@ after such a handler runs, which would crash test clients and double-log. Here a
 error becomes `{"detail": INTERNAL_ERROR, "correlation_id": ...}` and a log entry carrying the
 same id, the exception type and the traceback, but not the exception's message, which can quote
 request data (an e-mail address in an SQL parameter, say). Log lines carry method, route,
-status and timing only: never bodies, query strings or keys.
+status and timing only: never bodies, query strings or keys — plus, on a route about one project,
+its `project_id` and `workflow_id` (ids only, and only when the path segment is shaped like an id).
+The same measurements feed the Prometheus series in `api.metrics`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import traceback
 import uuid
@@ -20,6 +23,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import INTERNAL_ERROR
+from api.metrics import ApiMetrics
+from workflows.naming import project_workflow_id
 
 log = structlog.get_logger("engage.api")
 
@@ -40,11 +45,22 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 REQUEST_ID_HEADER = "x-request-id"
+#: Only an id-shaped path segment is logged: anything else (an address typed into a URL) is not.
+_PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def project_fields(scope: Scope) -> dict[str, str]:
+    """`project_id` and `workflow_id` of a request whose route names a project, else nothing."""
+    project_id = (scope.get("path_params") or {}).get("project_id")
+    if not isinstance(project_id, str) or not _PROJECT_ID.match(project_id):
+        return {}
+    return {"project_id": project_id, "workflow_id": project_workflow_id(project_id)}
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,12 +98,16 @@ class RequestContext:
                 )
                 await response(scope, receive, send)
         finally:
-            route = scope.get("route")
+            elapsed = time.perf_counter() - started_at
+            route = getattr(scope.get("route"), "path", None)
             log.info(
                 "request",
                 request_id=request_id,
                 method=scope.get("method"),
-                route=getattr(route, "path", None),
+                route=route,
                 status=status_code,
-                duration_ms=round((time.perf_counter() - started_at) * 1000, 2),
+                duration_ms=round(elapsed * 1000, 2),
+                **project_fields(scope),
             )
+            if self.metrics is not None:
+                self.metrics.observe(str(scope.get("method")), route, status_code, elapsed)

@@ -153,6 +153,7 @@ class SubmissionPublic(BaseModel):
     actor: Actor
     summary: str
     links: list[str]
+    cost: float | None = None
     submitted_at: datetime
     decision: Decision | None
     note: str
@@ -265,7 +266,7 @@ class EventPublic(BaseModel):
 
 class OutboxEmailPublic(BaseModel):
     id: int
-    project_id: str
+    project_id: str | None = Field(description="Null for a programme's e-mail (e.g. to an applicant).")
     event_id: str
     audience: str
     to: str
@@ -284,6 +285,9 @@ class OutboxEmailPublic(BaseModel):
 class SubmissionCreate(Request):
     summary: str = Field(min_length=1, max_length=10_000)
     links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
+    cost: float | None = Field(
+        default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel or accommodation (GBP)."
+    )
 
 
 class ReviewCreate(Request):

@@ -91,6 +91,7 @@ def milestone_public(milestone: MilestoneState, now: datetime, *, current: bool 
                 actor=s.actor,
                 summary=s.summary,
                 links=list(s.links),
+                cost=s.cost,
                 submitted_at=s.submitted_at,
                 decision=s.decision,
                 note=s.note,

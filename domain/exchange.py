@@ -156,6 +156,7 @@ class ExchangeState(BaseModel):
     selections: list[Selection] = Field(default_factory=list)
     placements: list[Placement] = Field(default_factory=list)
     applicants_told: bool = False
+    lead: Person | None = None
     event_seq: int = 0
 
     def applications_by_organisation(self) -> dict[str, int]:

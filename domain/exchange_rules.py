@@ -43,6 +43,7 @@ def new_programme(start: ExchangeInput) -> ExchangeState:
         applications_closes_at=start.applications.closes_at,
         placement_window=start.placements,
         budget=start.budget,
+        lead=start.lead,
     )
 
 

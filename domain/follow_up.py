@@ -180,6 +180,9 @@ class WaveTask(Frozen):
     plan: WavePlan
     instrument: str
     round: int = Field(default=0, ge=0, description="Reminder round (1-based) for remind_survey_wave.")
+    now: AwareDatetime | None = Field(
+        default=None, description="The workflow's clock, so fatigue windows and deferrals agree with its timers."
+    )
 
 
 class WaveReport(Frozen):

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events import DomainEvent, ProjectChanges, RecordResult
 from domain.lifecycle import Audience
 from domain.state import ProjectState
 from store.tables import Event, Milestone, OutboxEmail, Partner, Project, ProjectPartner, Submission, Workshop
-from store.upserts import insert_ignore, upsert
+from store.upserts import Excluded, insert_ignore, upsert
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +123,31 @@ def project_row(snapshot: ProjectState, workflow_id: str) -> dict[str, Any]:
     }
 
 
-async def _replace_children(session: AsyncSession, snapshot: ProjectState) -> None:
+async def rewrite_snapshot(
+    session: AsyncSession, snapshot: ProjectState, workflow_id: str, *, replacing_seq: int | None = None
+) -> bool:
+    """Write the read model of one project from a workflow snapshot, events untouched (`api.reconcile`).
+
+    Unlike a batch, the same `event_seq` is rewritten too (a corrupted row keeps its seq). The row
+    still never moves backwards, except from exactly `replacing_seq`: the caller saw that (higher)
+    value and knows it is wrong, since a workflow's seq never decreases. Returns whether it wrote.
+    """
+    row = project_row(snapshot, workflow_id)
+    updated = [c for c in row if c != "id"]
+
+    def allowed(new: Excluded) -> ColumnElement[bool]:
+        condition = Project.event_seq <= new.event_seq
+        return or_(condition, Project.event_seq == replacing_seq) if replacing_seq is not None else condition
+
+    if not await upsert(session, Project, [row], ["id"], updated, where=allowed):
+        return False
+    await _replace_children(session, snapshot)
+    return True
+
+
+def child_rows(snapshot: ProjectState) -> dict[str, list[dict[str, Any]]]:
+    """The `milestone`, `submission` and `workshop` rows of a snapshot, by table name."""
     project_id = snapshot.project_id
-    for table in (Submission, Milestone, Workshop, ProjectPartner):
-        await session.execute(delete(table).where(table.project_id == project_id))
     milestones = [
         {
             "project_id": project_id,
@@ -173,9 +194,21 @@ async def _replace_children(session: AsyncSession, snapshot: ProjectState) -> No
         }
         for w in snapshot.workshops
     ]
-    for table, rows in ((Milestone, milestones), (Submission, submissions), (Workshop, workshops)):
-        if rows:
-            await session.execute(insert(table), rows)
+    return {
+        Milestone.__tablename__: milestones,
+        Submission.__tablename__: submissions,
+        Workshop.__tablename__: workshops,
+    }
+
+
+async def _replace_children(session: AsyncSession, snapshot: ProjectState) -> None:
+    project_id = snapshot.project_id
+    for table in (Submission, Milestone, Workshop, ProjectPartner):
+        await session.execute(delete(table).where(table.project_id == project_id))
+    rows = child_rows(snapshot)
+    for table in (Milestone, Submission, Workshop):
+        if rows[table.__tablename__]:
+            await session.execute(insert(table), rows[table.__tablename__])
     if snapshot.partner_ids:
         # INSERT ... SELECT keeps only partners that exist: an unknown id must not wedge the activity
         # on a foreign-key error that no retry can fix.

@@ -11,11 +11,20 @@ Constraints:
 - `event` is append-only; `(project_id, seq)` is the idempotency key of a domain event.
 - `outbox_email.dedupe_key` is the idempotency key of an e-mail: event id plus a hash of the address
   (never the address itself), so a retried activity never queues or sends one twice.
+- Follow-up surveys (`respondent`, `survey_*`): written by the wave activities (activities.surveys) and by
+  the API in a request (store.surveys). Raw survey tokens are never stored, only their sha256
+  (`survey_token.token_hash`); a person is known across projects only by `email_hash` (sha256 of the
+  trimmed, lower-cased address), which is what global suppression and the fatigue cap key on.
+- Knowledge Exchange (`exchange_*`): `exchange_programme`, `exchange_event` and `exchange_placement` are a
+  projection of ExchangeProgrammeWorkflow's state, written by its activities (store.exchange_records), except
+  the programme row the API inserts at start (event_seq 0). `exchange_application` is written by the API in
+  the request (the call for applications is a burst: never Updates on one workflow); one per person per year
+  by `(year, email_hash)`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +33,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -32,6 +42,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -46,8 +57,17 @@ NAMING_CONVENTION: dict[str, str] = {
 
 #: Roles an API key may carry; a `partner` key is bound to one partner organisation.
 API_KEY_ROLES: tuple[str, ...] = ("admin", "staff", "partner")
-#: Outbox statuses: `held` means no SMTP is configured (the message is only visible in the dashboard).
-OUTBOX_STATUSES: tuple[str, ...] = ("queued", "sent", "failed", "held")
+#: Outbox statuses: `held` means no SMTP is configured (the message is only visible in the dashboard);
+#: `cancelled` is a survey e-mail withdrawn before sending (the respondent answered, opted out or bounced).
+OUTBOX_STATUSES: tuple[str, ...] = ("queued", "sent", "failed", "held", "cancelled")
+#: Outbox kinds: `survey` e-mails count towards a person's fatigue cap, `project` ones do not;
+#: `exchange` e-mails belong to a Knowledge Exchange programme, not a project (`project_id` NULL).
+OUTBOX_KINDS: tuple[str, ...] = ("project", "survey", "exchange")
+#: Why an address gets no survey e-mail from any project.
+SUPPRESSION_REASONS: tuple[str, ...] = ("opted_out_everywhere", "bounced")
+WAVE_STATUSES: tuple[str, ...] = ("scheduled", "open", "closed")
+#: `deferred`: held back by the fatigue cap until `deferred_until`; the next open call invites them.
+INVITATION_STATUSES: tuple[str, ...] = ("invited", "deferred")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -217,15 +237,23 @@ class Event(Base):
 
 
 class OutboxEmail(Base):
-    """An e-mail to send (or, with no SMTP configured, only to show): at most one per event and address."""
+    """An e-mail to send (or, with no SMTP configured, only to show): at most one per event and address.
+
+    Survey e-mails (`kind` survey) also carry the respondent and `recipient_hash` (the address's
+    email_hash): the fatigue cap counts them per person across projects by that hash and time.
+    """
 
     __tablename__ = "outbox_email"
-    __table_args__ = (CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        Index("ix_outbox_email_recipient_hash_created_at", "recipient_hash", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     event_id: Mapped[str] = mapped_column(String(100), index=True)
-    project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     audience: Mapped[str] = mapped_column(String(16))
     to_name: Mapped[str] = mapped_column(String(200))
     to_address: Mapped[str] = mapped_column(String(320))
@@ -236,3 +264,207 @@ class OutboxEmail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(16), default="project", server_default="project")
+    respondent_id: Mapped[str | None] = mapped_column(ForeignKey("respondent.id", ondelete="SET NULL"), index=True)
+    recipient_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Respondent(Base):
+    """Someone asked to answer a project's follow-up surveys; one row per project and address."""
+
+    __tablename__ = "respondent"
+    __table_args__ = (UniqueConstraint("project_id", "email_hash"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4().hex
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    opted_out_at: Mapped[datetime | None]
+    bounced_at: Mapped[datetime | None]
+
+
+class SurveySuppression(Base):
+    """An address that gets no survey e-mail from any project (opted out everywhere, or bounced)."""
+
+    __tablename__ = "survey_suppression"
+    __table_args__ = (CheckConstraint(_in("reason", SUPPRESSION_REASONS), name="reason"),)
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class SurveyWave(Base):
+    """One wave of a project's follow-up: its plan (from the workflow) and whether it is open."""
+
+    __tablename__ = "survey_wave"
+    __table_args__ = (CheckConstraint(_in("status", WAVE_STATUSES), name="status"),)
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
+    wave_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    offset: Mapped[str] = mapped_column(String(32))  # ISO 8601 duration, e.g. P3M
+    due_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    reminders_at: Mapped[list[Any]]  # ISO datetimes
+    instrument: Mapped[str] = mapped_column(String(80))  # name@version
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class SurveyInvitation(Base):
+    """A respondent's place in one wave: invited (with `reminders` rounds sent) or deferred by the fatigue cap."""
+
+    __tablename__ = "survey_invitation"
+    __table_args__ = (
+        CheckConstraint(_in("status", INVITATION_STATUSES), name="status"),
+        ForeignKeyConstraint(
+            ["project_id", "wave_index"], ["survey_wave.project_id", "survey_wave.wave_index"], ondelete="CASCADE"
+        ),
+    )
+
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    respondent_id: Mapped[str] = mapped_column(
+        ForeignKey("respondent.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime | None]
+    deferred_until: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_reminded_at: Mapped[datetime | None]
+
+
+class SurveyToken(Base):
+    """A personal survey link, by the sha256 of its raw token (the raw token lives only in the e-mail)."""
+
+    __tablename__ = "survey_token"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["project_id", "wave_index"], ["survey_wave.project_id", "survey_wave.wave_index"], ondelete="CASCADE"
+        ),
+        Index("ix_survey_token_project_id_wave_index", "project_id", "wave_index"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    wave_index: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class SurveyResponse(Base):
+    """One respondent's answers to one wave; the unique key refuses a second without touching the first."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        UniqueConstraint("project_id", "wave_index", "respondent_id"),
+        ForeignKeyConstraint(
+            ["project_id", "wave_index"], ["survey_wave.project_id", "survey_wave.wave_index"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    wave_index: Mapped[int] = mapped_column(Integer)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    instrument: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]]
+    submitted_at: Mapped[datetime]
+
+
+#: Where an application stands; `shortlisted`/`selected` mirror the programme's state, `unsuccessful`
+#: is set when the programme tells those not placed.
+APPLICATION_STATUSES: tuple[str, ...] = ("received", "shortlisted", "selected", "unsuccessful")
+EMPLOYMENTS: tuple[str, ...] = ("employed", "freelance", "volunteer")
+DIRECTIONS: tuple[str, ...] = ("to_museum", "to_partner")
+
+
+class ExchangeProgramme(Base):
+    """One row per Knowledge Exchange year: the columns the API filters on, plus the last state snapshot.
+
+    Like `project`, `event_seq` guards the upsert so a late retry never moves the row backwards.
+    """
+
+    __tablename__ = "exchange_programme"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    phase: Mapped[str] = mapped_column(String(16))
+    budget: Mapped[float] = mapped_column(Float)
+    state: Mapped[dict[str, Any]]
+    event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    applications_opens_at: Mapped[datetime]
+    applications_closes_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ExchangeEventRow(Base):
+    """The programme's append-only timeline; `(year, seq)` is the idempotency key."""
+
+    __tablename__ = "exchange_event"
+
+    year: Mapped[int] = mapped_column(
+        ForeignKey("exchange_programme.year", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]]
+    recorded_at: Mapped[datetime]
+
+
+class ExchangeApplication(Base):
+    """A colleague's application to a year's exchange; `organisation` is 'museum' or a partner id."""
+
+    __tablename__ = "exchange_application"
+    __table_args__ = (
+        UniqueConstraint("year", "email_hash"),
+        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        CheckConstraint(_in("employment", EMPLOYMENTS), name="employment"),
+        Index("ix_exchange_application_year_organisation", "year", "organisation"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4().hex
+    year: Mapped[int] = mapped_column(ForeignKey("exchange_programme.year", ondelete="CASCADE"))
+    organisation: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    email_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(200))
+    employment: Mapped[str] = mapped_column(String(16))
+    statement_of_benefit: Mapped[str] = mapped_column(Text)
+    hoped_gains: Mapped[str] = mapped_column(Text)
+    offer: Mapped[str] = mapped_column(Text)
+    preferred_areas: Mapped[list[Any]]
+    access_needs: Mapped[str] = mapped_column(Text, default="")
+    availability: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="received", server_default="received")
+
+
+class ExchangePlacement(Base):
+    """A matched placement; `id` is the placement id, which is also its project's id.
+
+    `case_study` is staff's mark, set by the API only: the activities never overwrite it.
+    """
+
+    __tablename__ = "exchange_placement"
+    __table_args__ = (CheckConstraint(_in("direction", DIRECTIONS), name="direction"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("exchange_programme.year", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(16))
+    application_id: Mapped[str] = mapped_column(String(32), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    focus_areas: Mapped[list[Any]]
+    case_study: Mapped[bool] = mapped_column(Boolean, default=False)

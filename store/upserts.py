@@ -8,15 +8,16 @@ Both return the number of rows really written, which is how callers tell a first
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 Rows = Sequence[Mapping[str, Any]]
+T = TypeVar("T")
 TableLike = Table | type[DeclarativeBase]
 #: The proposed row of an upsert (`EXCLUDED` in SQL), passed to a `where` callable.
 Excluded = ReadOnlyColumnCollection[str, Any]
@@ -75,3 +76,18 @@ async def upsert(
     return await _execute(
         session, statement.on_conflict_do_update(index_elements=index_elements, set_=values, where=condition), rows
     )
+
+
+async def insert_ignore_returning(
+    session: AsyncSession, target: TableLike, rows: Rows, column: ColumnElement[T] | QueryableAttribute[T]
+) -> list[T]:
+    """Insert the rows in one batch, skipping any whose key exists; return `column` of those inserted.
+
+    For large batches where the caller must know exactly which rows it wrote (and so which it now
+    owns): the skipped ones return nothing. One executemany ("insertmanyvalues") on both dialects.
+    """
+    if not rows:
+        return []
+    statement = _insert(session, target).on_conflict_do_nothing().returning(column)
+    result = await session.execute(statement, list(rows))
+    return list(result.scalars())

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -54,12 +55,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.submissions import Actor
     from workflows import activity_calls
     from workflows.naming import (
+        ENGAGE_KIND,
+        ENGAGE_PARTNERS,
+        ENGAGE_STAGE,
         EXCHANGE_LAUNCHER_WORKFLOW,
         EXCHANGE_WORKFLOW,
         exchange_workflow_id,
         project_workflow_id,
     )
     from workflows.project import ProjectWorkflow
+
+#: Issue 4 follow-up: the programme keeps its search attributes current itself.
+SEARCH_ATTRIBUTES_PATCH = "4-exchange-search-attributes"
 
 
 def _refuse_unless(check: Callable[[], None]) -> None:
@@ -78,6 +85,7 @@ class ExchangeProgrammeWorkflow:
         self._start = start
         self._state: ExchangeState = start.carried_state or rules.new_programme(start)
         self._queue: list[ExchangeEvent] = []
+        self._attributes_phase: Phase | None = None
 
     @workflow.run
     async def run(self, start: ExchangeInput) -> ExchangeState:
@@ -86,6 +94,7 @@ class ExchangeProgrammeWorkflow:
         while self._state.phase is not Phase.CLOSED:
             self._take_due_dates()
             self._close_when_every_placement_has()
+            self._keep_search_attributes_current()
             planned_at_seq = self._state.event_seq
             await self._record()
             await self._start_new_placements()
@@ -118,6 +127,20 @@ class ExchangeProgrammeWorkflow:
         if state.phase is Phase.APPLICATIONS and state.applications_closes_at <= now:
             state.phase = Phase.SELECTION
             self._emit("applications_closed", {"received": str(len(state.applications))})
+
+    def _keep_search_attributes_current(self) -> None:
+        """EngageKind/EngageStage/EngagePartners for operators, whoever started the programme
+        (the API sets them at start; a yearly Schedule's launcher does not)."""
+        if self._attributes_phase is self._state.phase or not workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+            return
+        self._attributes_phase = self._state.phase
+        workflow.upsert_search_attributes(
+            [
+                ENGAGE_KIND.value_set("exchange"),
+                ENGAGE_STAGE.value_set(self._state.phase.value),
+                ENGAGE_PARTNERS.value_set(self._state.active_partner_ids()),
+            ]
+        )
 
     def _close_when_every_placement_has(self) -> None:
         state = self._state
@@ -306,6 +329,8 @@ class ExchangeLauncherWorkflow:
                 start,
                 id=programme_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                # A year runs once, even when the schedule fires again after it has closed.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.info("programme already open", extra={"programme": programme_id})

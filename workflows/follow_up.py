@@ -46,6 +46,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.naming import FOLLOW_UP_WORKFLOW
 
 
+_MIN_DEFERRAL = timedelta(hours=1)
+
+
 @workflow.defn(name=FOLLOW_UP_WORKFLOW)
 class FollowUpWorkflow:
     @workflow.init
@@ -135,11 +138,18 @@ class FollowUpWorkflow:
 
     async def _run_wave_activity(self, call: object, wave: WaveState, round_: int = 0) -> None:
         task = WaveTask(
-            project_id=self._state.project_id, plan=wave.plan, instrument=self._state.policy.instrument, round=round_
+            project_id=self._state.project_id,
+            plan=wave.plan,
+            instrument=self._state.policy.instrument,
+            round=round_,
+            now=workflow.now(),
         )
         report: WaveReport = await call(task)  # type: ignore[operator]
         wave.counts = report.counts
         wave.deferred_until = report.deferred_until
+        if wave.deferred_until is not None and wave.deferred_until <= workflow.now():
+            # Never spin: a deferral that is already due is retried an hour later at the earliest.
+            wave.deferred_until = workflow.now() + _MIN_DEFERRAL
         if report.deliver and report.delivery_key:
             self._deliveries.append(asyncio.create_task(self._deliver(report.delivery_key)))
         self._deliveries = [t for t in self._deliveries if not t.done()]

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import ApiError
-from api.pages import actions, partners, projects, signin
+from api.pages import actions, exchange, exchange_apply, partners, projects, signin, surveys
 from api.pages.session import Signer, session_secret
 from api.pages.web import (
     STATIC_DIR,
@@ -28,6 +28,7 @@ from api.pages.web import (
 from api.settings import ApiSettings
 
 STATIC_PATH = "/static"
+PAGE_MODULES = (signin, projects, actions, partners, surveys, exchange, exchange_apply)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
@@ -50,11 +51,11 @@ def install_pages(app: FastAPI, settings: ApiSettings) -> None:
     """Serve the pages at `/` and the stylesheet at `/static`; keep the JSON API's errors as JSON."""
     app.state.pages = Pages(settings=settings, signer=Signer(session_secret(settings)), env=build_env())
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (signin, projects, actions, partners):
+    for module in PAGE_MODULES:
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
-    page_paths = {getattr(r, "path", None) for m in (signin, projects, actions, partners) for r in m.router.routes}
+    page_paths = {getattr(r, "path", None) for m in PAGE_MODULES for r in m.router.routes}
     json_api_error = app.exception_handlers[ApiError]
 
     async def api_error(request: Request, exc: Exception) -> Response:

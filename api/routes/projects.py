@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from api import workflow_calls
 from api.deps import (
@@ -40,9 +40,11 @@ REPLAYED = "A retry with the same Idempotency-Key: the project it created."
 async def create_project(
     body: ProjectCreate,
     response: Response,
+    background: BackgroundTasks,
     principal: PrincipalDep,
     client: TemporalDep,
     session: SessionDep,
+    sessionmaker: SessionmakerDep,
     settings: SettingsDep,
     catalog: CatalogDep,
     idempotency_key: IdempotencyKeyDep = None,
@@ -56,9 +58,14 @@ async def create_project(
         catalog=catalog,
         task_queue=settings.task_queue,
         idempotency_key=idempotency_key,
+        record_row=False,
     )
     if started.replayed:
         response.status_code = status.HTTP_200_OK
+    else:
+        # 👉 The start made the project durable; its list row is best effort and follows the answer
+        # by milliseconds (the worker's first activity writes it too).
+        background.add_task(projects_service.record_project_row_later, sessionmaker, started.state)
     return project_public(started.state, started.template, principal, started.as_of)
 
 

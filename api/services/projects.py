@@ -4,7 +4,10 @@ Checks the caller may start it (a partner only for itself), that the template an
 then starts the workflow: once the start returns the project exists durably. With an
 Idempotency-Key the project id is derived from it, so a retry finds the first project (answered
 as `replayed`) instead of starting a second. The read-model row is written best effort: the
-workflow's first activity writes the same row, so a failure here only delays the list.
+workflow's first activity writes the same row, so a failure here only delays the list. The JSON
+route writes it after answering (`record_row=False`, then `record_project_row_later` as a
+background task): on SQLite that write waits for the worker's transactions, and measured it was
+most of the request's time (bench/README.md).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import UTC, datetime
 import structlog
 from fastapi import status
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -71,14 +74,21 @@ async def start_project(
     catalog: TemplateCatalog,
     task_queue: str,
     idempotency_key: str | None,
+    record_row: bool = True,
 ) -> StartedProject:
-    """Start a project on the latest version of `body.template`; raise `ApiError` when refused."""
+    """Start a project on the latest version of `body.template`; raise `ApiError` when refused.
+
+    `record_row=False` leaves the first read-model row to the caller (`record_project_row_later`).
+    """
     template = catalog.latest(body.template)
     if template is None:
         raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
     if not principal.is_staff and body.partner_ids != [principal.partner_id]:
         raise forbidden(PARTNER_SCOPE)
     missing = await queries.missing_partner_ids(session, body.partner_ids)
+    # 👉 End the read before calling Temporal: a pooled connection held across the start would
+    # leave concurrent requests (and the row written after the answer) waiting for the pool.
+    await session.rollback()
     if missing:
         raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
     start = ProjectInput(
@@ -103,9 +113,21 @@ async def start_project(
             raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED) from None
         return StartedProject(state_at_start(first), first.template, first.created_at, replayed=True)
     state = state_at_start(start)
+    if record_row:
+        await record_project_row(session, state)
+    return StartedProject(state, template, start.created_at)
+
+
+async def record_project_row(session: AsyncSession, state: ProjectState) -> None:
+    """Insert a started project's first read-model row; never raises for a database problem."""
     try:
-        await commands.insert_project(session, state, workflow_id=project_workflow_id(start.project_id))
+        await commands.insert_project(session, state, workflow_id=project_workflow_id(state.project_id))
     except (SQLAlchemyError, OSError) as exc:
         # Best effort: the workflow's first activity writes the same row, so the list catches up.
-        log.warning("project_row_deferred", project_id=start.project_id, error=type(exc).__name__)
-    return StartedProject(state, template, start.created_at)
+        log.warning("project_row_deferred", project_id=state.project_id, error=type(exc).__name__)
+
+
+async def record_project_row_later(sessionmaker: async_sessionmaker[AsyncSession], state: ProjectState) -> None:
+    """`record_project_row` in a session of its own, for a background task after the answer."""
+    async with sessionmaker() as session:
+        await record_project_row(session, state)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from activities.rendering import TEMPLATES, TemplateRenderer, format_when, project_zone
+from activities.survey_rendering import SurveyTemplateRenderer
 from domain import transitions
 from domain.events import DomainEvent, EventType
+from domain.instruments import InstrumentCatalog
 from domain.lifecycle import Audience
 from domain.submissions import DisplayPlan, WorkshopSession
 from store.records import EmailContext
+from store.waves import SurveyEmailContext
 from tests.activities.builders import ProjectStory
 
 NAMED = [
@@ -34,7 +38,10 @@ NAMED = [
     "project_resumed",
     "project_closed",
     "default",
+    "survey_invitation",
+    "survey_reminder",
 ]
+SURVEY_LANGUAGES = ["cy"]
 RENDER = TemplateRenderer.create("https://engage.example/")
 
 
@@ -112,3 +119,40 @@ def test_an_unknown_timezone_falls_back_to_utc() -> None:
     assert format_when(datetime(2026, 1, 5, 8, 30, tzinfo=UTC), project_zone("Mars/Olympus")) == (
         "Monday 5 January 2026 at 08:30 UTC"
     )
+
+
+def test_every_survey_template_has_its_translations() -> None:
+    shipped = {p.stem for p in Path(TEMPLATES).glob("survey_*.txt")}
+
+    for language in SURVEY_LANGUAGES:
+        assert {p.stem for p in (Path(TEMPLATES) / language).glob("*.txt")} == shipped
+
+
+@pytest.mark.parametrize("language", ["en", *SURVEY_LANGUAGES])
+@pytest.mark.parametrize("kind", ["invitation", "reminder"])
+def test_every_survey_email_renders_with_both_links_and_the_closing_time(
+    kind: Literal["invitation", "reminder"], language: str
+) -> None:
+    render = SurveyTemplateRenderer.create(InstrumentCatalog.load_shipped())
+    context = SurveyEmailContext(
+        kind=kind,
+        round=1,
+        language=language,
+        recipient_name="Sam Respondent",
+        project_title="Voices of the Docks",
+        timezone="Europe/London",
+        closes_at=datetime(2026, 12, 11, 17, 0, tzinfo=UTC),
+        instrument="community-project@1",
+        link="https://engage.example/s/TOKEN",
+        opt_out_link="https://engage.example/s/TOKEN/opt-out",
+    )
+
+    email = render(context)
+
+    assert email.subject and "\n" not in email.subject and "Voices of the Docks" in email.subject
+    assert "Sam Respondent" in email.body.splitlines()[0]
+    assert "https://engage.example/s/TOKEN\n" in email.body
+    assert "https://engage.example/s/TOKEN/opt-out\n" in email.body
+    closes = "Dydd Gwener 11 Rhagfyr 2026 am 17:00 GMT" if language == "cy" else "Friday 11 December 2026 at 17:00 GMT"
+    assert closes in email.body
+    assert "{{" not in email.body and "\n\n\n" not in email.body

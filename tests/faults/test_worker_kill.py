@@ -1,4 +1,8 @@
-"""Killing the worker mid-lifecycle and starting a new one loses nothing and doubles nothing."""
+"""Killing the worker mid-lifecycle and starting a new one loses nothing and doubles nothing.
+
+Nothing lost or doubled covers the e-mails too: every e-mail the template makes due for a recorded
+event is in the outbox exactly once, keyed by its dedupe key (event id + address hash).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from domain.lifecycle import Stage
+from domain.lifecycle import Audience, Stage
 from domain.submissions import Decision, MilestoneSubmission, ReviewDecision
+from store.records import dedupe_key
 from store.settings import StoreSettings
-from store.tables import Event, Project
+from store.tables import Event, Partner, Project
 from tests.faults.processes import WorkerProcess
-from tests.workflows.support import PARTNER, STAFF, start_project, terminate_started
+from tests.faults.support import outbox_keys, summary
+from tests.workflows.support import CATALOG, PARTNER, PARTNER_ID, STAFF, start_project, terminate_started
 from workflows.project import ProjectWorkflow
 
+PARTNER_EMAIL = "archive@partner.example"
+LEAD_EMAIL = "lead@museum.example"  # tests.workflows.support.project_input's lead
 PROPOSAL = MilestoneSubmission(milestone_key="proposal", actor=PARTNER, summary="Our proposal")
 ACCEPT = ReviewDecision(milestone_key="proposal", decision=Decision.ACCEPT, actor=STAFF)
 
@@ -29,6 +37,24 @@ async def read_model(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[di
         seqs = dict((await session.execute(select(Project.id, Project.event_seq))).all())
         counts = await session.execute(select(Event.project_id, func.count()).group_by(Event.project_id))
         return {p: n for p, n in seqs.items()}, {p: n for p, n in counts.all()}
+
+
+async def due_emails(sessionmaker: async_sessionmaker[AsyncSession], project_ids: list[str]) -> list[str]:
+    """The dedupe key of every e-mail the template's `notify` makes due for the recorded events."""
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    addresses = {Audience.PARTNERS: PARTNER_EMAIL, Audience.LEAD: LEAD_EMAIL}
+    async with sessionmaker() as session:
+        events = (
+            await session.execute(
+                select(Event.project_id, Event.seq, Event.type).where(Event.project_id.in_(project_ids))
+            )
+        ).all()
+    return [
+        dedupe_key(f"{project_id}:{seq}", address)
+        for project_id, seq, event_type in events
+        for address in dict.fromkeys(addresses[a] for a in template.notify.get(event_type, ()))
+    ]
 
 
 async def test_a_killed_worker_is_replaced_and_every_accepted_submission_is_recorded_once(
@@ -48,6 +74,16 @@ async def test_a_killed_worker_is_replaced_and_every_accepted_submission_is_reco
             log_path=tmp_path / f"{name}.log",
         )
 
+    async with sessionmaker.begin() as session:  # the partner exists, so partner e-mails are due too
+        session.add(
+            Partner(
+                id=PARTNER_ID,
+                name="Community Archive",
+                contact_name="Archivist",
+                contact_email=PARTNER_EMAIL,
+                created_at=datetime.now(UTC),
+            )
+        )
     first, second = worker_process("first"), worker_process("second")
     await first.start()
     try:
@@ -72,3 +108,20 @@ async def test_a_killed_worker_is_replaced_and_every_accepted_submission_is_reco
     assert all(s.stage is Stage.PARTNERSHIP for s in states)
     assert {p: seqs.get(p) for p in expected} == expected, "the read model caught up with every project"
     assert {p: counts.get(p) for p in expected} == expected, "every event recorded exactly once, no gaps"
+    due = await due_emails(sessionmaker, list(expected))
+    queued = await outbox_keys(sessionmaker, expected)
+    assert len(due) == len(set(due)) > 0
+    assert sorted(queued) == sorted(due), "every due e-mail is in the outbox exactly once"
+    summary(
+        "worker_kill",
+        db="sqlite" if store_settings.is_sqlite else "postgres",
+        faults=1,
+        projects=len(expected),
+        updates_accepted=2 * len(handles),
+        events=sum(expected.values()),
+        events_lost=sum(max(n - counts.get(p, 0), 0) for p, n in expected.items()),
+        events_doubled=sum(max(counts.get(p, 0) - n, 0) for p, n in expected.items()),
+        emails_due=len(due),
+        emails_lost=len(set(due) - set(queued)),
+        emails_doubled=len(queued) - len(set(queued)) + len(set(queued) - set(due)),
+    )

@@ -162,7 +162,7 @@ async def record_exchange_launcher(version: int = 1) -> Path | None:
 
 
 async def main() -> None:
-    special = {"exchange-year": record_exchange_year, "exchange-launcher": record_exchange_launcher}
+    special = {"exchange-year": lambda: record_exchange_year(2), "exchange-launcher": record_exchange_launcher}
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))
         sys.stdout.write(f"{name}: {'wrote ' + str(written) if written else 'exists, left alone'}\n")

@@ -1,0 +1,122 @@
+"""The follow-up survey activities: plan the waves, open (invite), remind and close a wave.
+
+Thin on purpose, like activities.records: the idempotent writes live in store.waves; this module
+supplies the one transaction per call, the renderer, the clock, the fatigue cap and heartbeats.
+Every wave activity is safe to retry at any point: a retry after a commit finds the invitation rows
+(or the raised reminder count) and issues no token and queues no e-mail twice.
+
+`plan_follow_up_waves` is a plain function, registered as a local activity target: it is pure
+(domain.follow_up.plan_waves) but reads zone files, which the workflow sandbox refuses.
+Logs carry project ids, wave indexes and counts only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.settings import ActivitySettings
+from activities.survey_rendering import SurveyTemplateRenderer
+from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask, plan_waves
+from domain.instruments import InstrumentCatalog
+from store.waves import UnknownProject, WaveMail, close_wave, open_wave, remind_wave
+
+
+@activity.defn(name="plan_follow_up_waves")
+async def plan_follow_up_waves(request: PlanRequest) -> WavePlans:
+    """Every wave's send, reminder and closing times on the project's local calendar."""
+    try:
+        return WavePlans(plans=tuple(plan_waves(request)))
+    except (KeyError, ValueError) as exc:  # an unknown time zone cannot be fixed by retrying
+        raise ApplicationError(str(exc), type="InvalidSchedule", non_retryable=True) from exc
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SurveyActivities:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: ActivitySettings,
+        *,
+        catalog: InstrumentCatalog | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self._catalog = catalog
+        self._renderer: SurveyTemplateRenderer | None = None
+        self._clock = clock
+
+    def _mail(self, task: WaveTask) -> WaveMail:
+        """How this call's e-mails are made; refuses (for good) an instrument the catalog lacks."""
+        if self._renderer is None:
+            # Loaded once, on first use rather than at worker start-up: a bad instrument file
+            # fails these activities (visibly, retried) instead of the whole worker.
+            self._renderer = SurveyTemplateRenderer.create(self._catalog or InstrumentCatalog.load_shipped())
+        if self._renderer.catalog.get(task.instrument) is None:
+            raise ApplicationError(
+                f"unknown survey instrument {task.instrument!r}", type="UnknownInstrument", non_retryable=True
+            )
+        return WaveMail(
+            render=self._renderer,
+            base_url=self._settings.base_url,
+            now=task.now or self._clock(),
+            fatigue_cap=self._settings.survey_fatigue_cap,
+            smtp_configured=self._settings.smtp_configured,
+            progress=lambda done: activity.heartbeat(done),
+        )
+
+    async def _in_transaction(
+        self, task: WaveTask, work: Callable[[AsyncSession], Awaitable[WaveReport]]
+    ) -> WaveReport:
+        try:
+            async with self._sessionmaker.begin() as session:
+                return await work(session)
+        except UnknownProject as exc:
+            raise ApplicationError(str(exc), type="UnknownProject", non_retryable=True) from exc
+
+    @activity.defn(name="open_survey_wave")
+    async def open_survey_wave(self, task: WaveTask) -> WaveReport:
+        """Invite every eligible respondent not yet invited to the wave: one transaction."""
+        mail = self._mail(task)
+        report = await self._in_transaction(task, lambda session: open_wave(session, task, mail))
+        _log("survey wave opened", task, report)
+        return report
+
+    @activity.defn(name="remind_survey_wave")
+    async def remind_survey_wave(self, task: WaveTask) -> WaveReport:
+        """Queue reminder round `task.round` to invitees who have not answered: one transaction."""
+        if task.round < 1:
+            raise ApplicationError("reminder rounds count from 1", type="InvalidRound", non_retryable=True)
+        mail = self._mail(task)
+        report = await self._in_transaction(task, lambda session: remind_wave(session, task, mail))
+        _log("survey wave reminded", task, report)
+        return report
+
+    @activity.defn(name="close_survey_wave")
+    async def close_survey_wave(self, task: WaveTask) -> WaveReport:
+        """Close the wave and expire its links; returns the final counts."""
+        now, smtp = self._clock(), self._settings.smtp_configured
+        report = await self._in_transaction(task, lambda session: close_wave(session, task, now, smtp))
+        _log("survey wave closed", task, report)
+        return report
+
+
+def _log(message: str, task: WaveTask, report: WaveReport) -> None:
+    activity.logger.info(
+        message,
+        extra={
+            "project_id": task.project_id,
+            "wave_index": task.plan.index,
+            "round": task.round,
+            "emails_queued": report.emails_queued,
+            **report.counts.model_dump(),
+        },
+    )

@@ -1,0 +1,136 @@
+"""The Temporal side of the Knowledge Exchange routes: start, query, update and signal `exchange/{year}`.
+
+Like api.workflow_calls for projects, and for the same reasons: every call is bounded (no worker must
+not mean a request held open), and the meaning of Temporal's errors is decided here. A NOT_FOUND from
+an update means "no such programme" only if `describe()` agrees; otherwise the workflow has completed,
+so the programme has closed (409). Refusals from update validators travel as
+`WorkflowUpdateFailedError` and are mapped by api.errors like every other refusal.
+
+Applications never go through an Update (ARCHITECTURE.md: ~10 in-flight Updates per workflow): they
+are stored first, then `note_application` is signalled, best effort (`signal_application`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TypeVar
+
+import structlog
+from fastapi import status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import TemporalError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from api.errors import ApiError, not_found
+from api.exchange_errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
+from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
+from store import exchange as exchange_store
+from workflows.exchange import ExchangeProgrammeWorkflow
+from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, exchange_workflow_id
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+QUERY_TIMEOUT_SECONDS = 10.0
+UPDATE_TIMEOUT_SECONDS = 30.0
+#: A signal is best effort and must never hold an accepted application up for long.
+SIGNAL_TIMEOUT = timedelta(seconds=3)
+PROGRAMME_KIND = "programme"
+
+log = structlog.get_logger("engage.api")
+
+Handle = WorkflowHandle[ExchangeProgrammeWorkflow, ExchangeState]
+
+
+def programme_handle(client: Client, year: int) -> Handle:
+    return client.get_workflow_handle_for(ExchangeProgrammeWorkflow.run, exchange_workflow_id(year))
+
+
+def programme_closed() -> ApiError:
+    return ApiError(status.HTTP_409_CONFLICT, PROGRAMME_CLOSED, field="year", reason=PROGRAMME_CLOSED, error="ended")
+
+
+async def start_programme(client: Client, start: ExchangeInput, *, task_queue: str) -> None:
+    """Start `exchange/{year}`; once this returns, the programme exists durably.
+
+    👉 REJECT_DUPLICATE: a year is opened once, ever; a second POST (or a year the yearly schedule
+    already opened) raises WorkflowAlreadyStartedError, answered 409 by api.errors.
+    """
+    await client.start_workflow(
+        ExchangeProgrammeWorkflow.run,
+        start,
+        id=exchange_workflow_id(start.year),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ENGAGE_KIND, PROGRAMME_KIND),
+                SearchAttributePair(ENGAGE_PARTNERS, list(start.partner_ids)),
+            ]
+        ),
+    )
+
+
+async def programme_state(
+    client: Client, sessionmaker: async_sessionmaker[AsyncSession], year: int
+) -> tuple[ExchangeState, bool] | None:
+    """The live state (and True), or the last recorded snapshot (and False) once Temporal has forgotten
+    the programme; None if there never was one."""
+    try:
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+            return await programme_handle(client, year).query(ExchangeProgrammeWorkflow.status), True
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+    async with sessionmaker() as session:
+        row = await exchange_store.get_programme(session, year)
+    if row is None:
+        return None
+    return ExchangeState.model_validate(row.state), False
+
+
+async def run_update(
+    client: Client,
+    year: int,
+    update: UpdateMethodMultiParam[[ExchangeProgrammeWorkflow, P], R],
+    arg: P,
+    *,
+    update_id: str | None = None,
+) -> R:
+    """Execute `update` on the programme and return its result; the same `update_id` applies once."""
+    handle = programme_handle(client, year)
+    try:
+        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
+            return await handle.execute_update(update, arg, id=update_id)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+    try:
+        await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise not_found(PROGRAMME_NOT_FOUND) from None
+        raise
+    raise programme_closed()
+
+
+async def signal_application(client: Client, year: int, received: ApplicationReceived) -> bool:
+    """Tell the programme an application is stored. Best effort: False (logged) if the signal failed.
+
+    A lost signal costs little: shortlisting and selection signal again before their Update (the
+    signal is idempotent), and the unsuccessful applicants are found in the database, not the state.
+    """
+    try:
+        await programme_handle(client, year).signal(
+            ExchangeProgrammeWorkflow.note_application, received, rpc_timeout=SIGNAL_TIMEOUT
+        )
+    except (TemporalError, RPCError, TimeoutError, ConnectionError) as exc:
+        log.warning(
+            "application_signal_deferred", year=year, application_id=received.application_id, error=type(exc).__name__
+        )
+        return False
+    return True

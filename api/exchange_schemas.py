@@ -1,0 +1,320 @@
+"""Knowledge Exchange request (`…Create`/`…Update`) and response (`…Public`) schemas.
+
+Composed from domain.exchange, with the API's own limits (plausible dates, bounded text) so that a
+request that passes here is never refused by a domain model later. Rules about *state* (is the call
+open, has this partner confirmed) stay in the service and the workflow, which answer with a field and
+a reason. Extra fields are refused.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from api.schemas import EMAIL_PATTERN, FollowUpOffset, Moment, PartnerId, Request
+from domain.durations import IsoDuration
+from domain.exchange import Direction, Employment, PartnerStatus, Phase, Placement, Selection
+from domain.submissions import Person
+
+Year = Annotated[int, Field(ge=2000, le=2099)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+Area = Annotated[str, Field(min_length=1, max_length=100)]
+
+_EARLIEST_DAY = date(2000, 1, 1)
+_LATEST_DAY = date(2100, 1, 1)
+
+
+def _plausible_day(day: date) -> date:
+    if not _EARLIEST_DAY <= day < _LATEST_DAY:
+        raise ValueError("must be between 2000-01-01 and 2100-01-01")
+    return day
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Day = Annotated[date, AfterValidator(_plausible_day)]
+
+
+# -- programmes ----------------------------------------------------------------------------------
+
+
+class ApplicationWindowCreate(Request):
+    opens_at: Moment
+    closes_at: Moment
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class PlacementWindowCreate(Request):
+    starts_on: Day
+    ends_on: Day
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class ProgrammeCreate(Request):
+    year: Year
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(min_length=1, max_length=20)
+    confirm_by: Moment = Field(description="Each partner confirms its participation by then, or lapses.")
+    application_window: ApplicationWindowCreate
+    placement_window: PlacementWindowCreate
+    budget: float = Field(default=0.0, ge=0, le=10_000_000, description="GBP, for travel, accommodation and so on.")
+    lead: Person = Field(description="The programme lead: each placement project's lead.")
+
+
+class PartnerSlotPublic(BaseModel):
+    partner_id: str
+    status: PartnerStatus
+    confirm_by: datetime
+    confirmed_at: datetime | None
+    replaced_by: str | None
+
+
+class ProgrammePublic(BaseModel):
+    """A programme's state, as its workflow holds it (or, once it has gone, as last recorded)."""
+
+    year: int
+    phase: Phase
+    partners: list[PartnerSlotPublic]
+    applications_opens_at: datetime
+    applications_closes_at: datetime
+    placement_starts_on: date
+    placement_ends_on: date
+    budget: float
+    applications_received: int
+    applications_by_organisation: dict[str, int]
+    shortlisted: list[str]
+    selections: list[Selection]
+    placements: list[Placement]
+    applicants_told: bool
+
+
+class ProgrammeSummary(BaseModel):
+    year: int
+    phase: Phase
+    budget: float
+    partner_ids: list[str]
+    applications_opens_at: datetime
+    applications_closes_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReplacementCreate(Request):
+    replacement_partner_id: PartnerId
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+
+class OverduePublic(BaseModel):
+    key: str
+    title: str
+    due_at: datetime
+
+
+class PlacementDashboard(BaseModel):
+    id: str
+    project_id: str
+    partner_id: str
+    direction: Direction
+    starts_on: date
+    ends_on: date
+    focus_areas: list[str]
+    case_study: bool
+    stage: str | None = Field(description="The placement project's stage; null until its project has started.")
+    next_due_at: datetime | None
+    overdue: list[OverduePublic]
+    spent: float = Field(description="Costs submitted on this placement's milestones (GBP).")
+
+
+class BudgetPublic(BaseModel):
+    budget: float
+    spent: float
+    remaining: float
+    spent_fraction: float | None = Field(description="spent / budget; null when the budget is 0.")
+
+
+class WaveRate(BaseModel):
+    index: int
+    offset: str
+    status: str
+    invited: int
+    answered: int
+    response_rate: float
+
+
+class PlacementResponses(BaseModel):
+    placement_id: str
+    waves: list[WaveRate]
+
+
+class OffsetRate(BaseModel):
+    """One follow-up offset (e.g. P6M) across every placement: invitations and answers."""
+
+    offset: str
+    invited: int
+    answered: int
+    response_rate: float
+
+
+class ResponseRates(BaseModel):
+    by_offset: list[OffsetRate]
+    by_placement: list[PlacementResponses]
+
+
+class AimWave(BaseModel):
+    offset: str
+    responses: int = Field(description="Responses at this offset that answered a question of the aim's outcome.")
+    likert_answers: int
+    likert_mean: float | None
+
+
+class AimPublic(BaseModel):
+    aim: str
+    outcome: str = Field(description="The outcome of the theory-of-change framework that measures this aim.")
+    title: str
+    waves: list[AimWave]
+
+
+class DashboardPublic(BaseModel):
+    placements: list[PlacementDashboard]
+    budget: BudgetPublic
+    response_rates: ResponseRates
+    outcomes: list[AimPublic]
+
+
+class ProgrammeDetail(ProgrammePublic):
+    live: bool = Field(description="True when read from the running workflow; false: the last recorded state.")
+    as_of: datetime
+    dashboard: DashboardPublic
+
+
+# -- applications --------------------------------------------------------------------------------
+
+
+class ApplicationCreate(Request):
+    """The application form: the same fields on the public page and in the JSON API."""
+
+    name: ShortText
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    organisation: str = Field(min_length=1, max_length=32, description="'museum', or the id of a partner.")
+    role: ShortText = Field(description="The applicant's job title.")
+    employment: Employment
+    statement_of_benefit: LongText = Field(description="Why the exchange would benefit you.")
+    hoped_gains: LongText = Field(description="What you hope to gain.")
+    offer: LongText = Field(description="What you could offer your host.")
+    preferred_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(default_factory=list, max_length=10)
+    access_needs: str = Field(default="", max_length=2000)
+    availability: str = Field(default="", max_length=2000)
+
+
+class ApplicationReceipt(BaseModel):
+    id: str
+    year: int
+    organisation: str
+    status: str
+    submitted_at: datetime
+
+
+class ApplicationPublic(BaseModel):
+    """`email` and `access_needs` are shown only to staff and to the applicant's own organisation."""
+
+    id: str
+    year: int
+    organisation: str
+    name: str
+    email: str | None
+    role: str
+    employment: str
+    statement_of_benefit: str
+    hoped_gains: str
+    offer: str
+    preferred_areas: list[str]
+    access_needs: str | None
+    availability: str
+    submitted_at: datetime
+    status: str
+
+
+class SelectionCreate(Request):
+    partner_id: PartnerId
+    outgoing_application_id: str | None = Field(default=None, min_length=1, max_length=32)
+    hosted_application_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class PlacementPlanCreate(Request):
+    partner_id: PartnerId
+    direction: Direction
+    starts_on: Day
+    focus_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(default_factory=list, max_length=10)
+
+
+class MatchCreate(Request):
+    placements: list[PlacementPlanCreate] = Field(min_length=1, max_length=40)
+
+
+class PlacementDatesUpdate(Request):
+    starts_on: Day
+
+
+class CaseStudyMarked(BaseModel):
+    placement_id: str
+    case_study: bool
+
+
+# -- the yearly schedule -------------------------------------------------------------------------
+
+
+class ScheduleCreate(Request):
+    """When each year's programme opens (a calendar day, UTC midnight), and its plan (offsets from then)."""
+
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(min_length=1, max_length=20)
+    confirm_within: FollowUpOffset = IsoDuration("P21D")
+    applications_open_after: FollowUpOffset = IsoDuration("P1M")
+    applications_close_after: FollowUpOffset = IsoDuration("P2M")
+    placements_start_after: FollowUpOffset = IsoDuration("P3M")
+    placements_end_after: FollowUpOffset = IsoDuration("P9M")
+    budget: float = Field(default=0.0, ge=0, le=10_000_000)
+    lead: Person
+
+    @model_validator(mode="after")
+    def _a_day_every_year_has(self) -> Self:
+        # 👉 A calendar spec for 29 February fires only in leap years: refuse it rather than skip years.
+        if self.day > calendar.monthrange(2001, self.month)[1]:
+            raise ValueError(f"month {self.month} does not have a day {self.day} every year")
+        return self
+
+
+class SchedulePublic(BaseModel):
+    id: str
+    month: int
+    day: int
+    paused: bool
+    partner_ids: list[str]
+    confirm_within: str
+    applications_open_after: str
+    applications_close_after: str
+    placements_start_after: str
+    placements_end_after: str
+    budget: float
+    lead: Person
+    placement_template: str = Field(description="name@version pinned by the schedule's plan.")
+    next_runs: list[datetime]
+    recent_runs: list[str] = Field(description="Workflow ids of the launcher runs the schedule started.")

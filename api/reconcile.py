@@ -1,0 +1,355 @@
+"""Compare each project's read model with its workflow, report drift, and repair it on request.
+
+    python -m api.reconcile [--repair] [--project ID ...] [--include-open]      (or: make reconcile)
+
+The workflow is the source of truth; the read model (`project`, `milestone`, `submission`,
+`workshop`, `project_partner`) is its projection, written by the `record_project_changes`
+activity. Drift means a hand edit, a restored backup or a bug put them apart. For every project in
+the read model (`--include-open`: also every running ProjectWorkflow on ENGAGE_TASK_QUEUE, even one
+with no row), this
+reads the rows, *then* queries the workflow's `status` (in that order, so a healthy read model is
+never ahead of the snapshot), and prints one JSON line per finding:
+
+    {"kind": "drift", "project_id": ..., "table": "milestone", "key": "proposal", "field": "status",
+     "read_model": "accepted", "workflow": "pending"}
+    {"kind": "repaired", ...}            --repair rewrote the rows from the snapshot (events untouched)
+    {"kind": "event_log_gap", ...}       seqs missing inside a project's log: reported, never invented
+    {"kind": "event_log_behind", ...}    the log ends before the workflow's seq: in flight, or lost
+    {"kind": "workflow_not_found", ...}  Temporal no longer has the run (retention); nothing to compare
+    {"kind": "workflow_unreachable", ...}
+    {"kind": "summary", ...}             last line: the counts
+
+Values of fields that can hold personal data (names, addresses, summaries, notes) are never
+printed, only that they differ. Exit status: 0 when everything matches (or was repaired), 1 when
+drift remains, the log has gaps, or a workflow could not be asked. A running worker must be
+polling the task queue: queries are answered by a worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.main import connect_temporal
+from api.settings import ApiSettings
+from domain.state import ProjectState
+from store import records
+from store.session import create_engine, create_sessionmaker
+from store.settings import get_store_settings
+from store.tables import Event, Milestone, Partner, Project, ProjectPartner, Submission, Workshop
+from workflows.naming import PROJECT_WORKFLOW, TASK_QUEUE, parse_project_workflow_id, project_workflow_id
+from workflows.project import ProjectWorkflow
+
+QUERY_TIMEOUT_SECONDS = 10.0
+#: Columns whose values may be personal data: a drift report says they differ, never what they hold.
+PERSONAL = frozenset({"lead_name", "lead_email", "state", "summary", "note", "feedback", "links", "actor_label"})
+#: How each child table's rows are keyed.
+_CHILD_KEYS: Mapping[str, tuple[str, ...]] = {
+    Milestone.__tablename__: ("key",),
+    Submission.__tablename__: ("milestone_key", "number"),
+    Workshop.__tablename__: ("id",),
+}
+_CHILD_TABLES: Mapping[str, Table] = {
+    name: table
+    for name, table in ((m.__tablename__, m.__table__) for m in (Milestone, Submission, Workshop))
+    if isinstance(table, Table)
+}
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Summary:
+    projects: int = 0
+    in_sync: int = 0
+    drifted: int = 0
+    repaired: int = 0
+    gaps: int = 0
+    behind: int = 0
+    not_found: int = 0
+    unreachable: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return self.drifted == self.repaired and not self.gaps and not self.unreachable
+
+    def line(self) -> dict[str, Any]:
+        return {"kind": "summary", **vars(self)}
+
+
+@dataclass
+class _Rows:
+    """A project's read model as stored: the project row (None if missing), children, partners, log."""
+
+    project: dict[str, Any] | None
+    children: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+    partner_ids: set[str] = field(default_factory=set)
+    known_partners: set[str] = field(default_factory=set)
+    event_seqs: list[int] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+async def _read(session: AsyncSession, project_id: str) -> _Rows:
+    project_table = Project.__table__
+    assert isinstance(project_table, Table)
+    found = (await session.execute(select(project_table).where(project_table.c.id == project_id))).mappings().first()
+    rows = _Rows(project=dict(found) if found is not None else None)
+    for name, table in _CHILD_TABLES.items():
+        stored = (await session.execute(select(table).where(table.c.project_id == project_id))).mappings().all()
+        rows.children[name] = {tuple(r[k] for k in _CHILD_KEYS[name]): dict(r) for r in stored}
+    rows.partner_ids = set(
+        await session.scalars(select(ProjectPartner.partner_id).where(ProjectPartner.project_id == project_id))
+    )
+    rows.event_seqs = sorted(
+        await session.scalars(select(Event.seq).where(Event.project_id == project_id).order_by(Event.seq))
+    )
+    return rows
+
+
+def _drift(project_id: str, table: str, key: Sequence[Any] | None, name: str, stored: Any, live: Any) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "kind": "drift",
+        "project_id": project_id,
+        "table": table,
+        "key": list(key) if key else None,
+        "field": name,
+    }
+    if name in PERSONAL:
+        line["values"] = "withheld: may be personal data"
+    else:
+        line["read_model"] = _plain(stored)
+        line["workflow"] = _plain(live)
+    return line
+
+
+def compare(snapshot: ProjectState, rows: _Rows) -> list[dict[str, Any]]:
+    """Every difference between the stored rows and the rows the snapshot would write."""
+    project_id = snapshot.project_id
+    found: list[dict[str, Any]] = []
+    expected = records.project_row(snapshot, project_workflow_id(project_id))
+    if rows.project is None:
+        found.append(_drift(project_id, "project", None, "*", "missing", "present"))
+    else:
+        for column, live in expected.items():
+            if rows.project.get(column) != live:
+                found.append(_drift(project_id, "project", None, column, rows.project.get(column), live))
+    for table, live_rows in records.child_rows(snapshot).items():
+        keys = _CHILD_KEYS[table]
+        live_by_key = {tuple(r[k] for k in keys): r for r in live_rows}
+        stored_by_key = rows.children.get(table, {})
+        for key in sorted(live_by_key.keys() | stored_by_key.keys(), key=str):
+            live_row, stored_row = live_by_key.get(key), stored_by_key.get(key)
+            if live_row is None or stored_row is None:
+                found.append(
+                    _drift(
+                        project_id,
+                        table,
+                        key,
+                        "*",
+                        "present" if stored_row else "missing",
+                        "present" if live_row else "missing",
+                    )
+                )
+                continue
+            for column, live in live_row.items():
+                if stored_row.get(column) != live:
+                    found.append(_drift(project_id, table, key, column, stored_row.get(column), live))
+    wanted_partners = {p for p in snapshot.partner_ids if p in rows.known_partners}
+    if rows.partner_ids != wanted_partners:
+        found.append(
+            _drift(
+                project_id,
+                ProjectPartner.__tablename__,
+                None,
+                "partner_id",
+                sorted(rows.partner_ids),
+                sorted(wanted_partners),
+            )
+        )
+    return found
+
+
+def log_findings(project_id: str, seqs: Sequence[int], workflow_seq: int | None) -> list[dict[str, Any]]:
+    """Gaps inside the event log, and whether it ends before the workflow's own count."""
+    found: list[dict[str, Any]] = []
+    recorded_through = seqs[-1] if seqs else 0
+    present = set(seqs)
+    missing = [s for s in range(1, recorded_through + 1) if s not in present]
+    if missing:
+        found.append({"kind": "event_log_gap", "project_id": project_id, "missing_seqs": missing})
+    if workflow_seq is not None and recorded_through < workflow_seq:
+        found.append(
+            {
+                "kind": "event_log_behind",
+                "project_id": project_id,
+                "recorded_through": recorded_through,
+                "workflow_seq": workflow_seq,
+                "note": "events still being recorded, or lost: run again to tell",
+            }
+        )
+    return found
+
+
+async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
+    handle = client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
+    try:
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+            return await handle.query(ProjectWorkflow.status)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def reconcile_project(
+    client: Client,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    project_id: str,
+    *,
+    repair: bool,
+    emit: Emit,
+    summary: Summary,
+) -> None:
+    """Check one project (rows first, then the workflow), report, and repair if asked."""
+    summary.projects += 1
+    async with sessionmaker() as session:
+        rows = await _read(session, project_id)
+    try:
+        snapshot = await _snapshot(client, project_id)
+    except (RPCError, TimeoutError) as err:
+        summary.unreachable += 1
+        emit({"kind": "workflow_unreachable", "project_id": project_id, "error": type(err).__name__})
+        return
+    if snapshot is None:
+        summary.not_found += 1
+        emit({"kind": "workflow_not_found", "project_id": project_id})
+        stored_seq = rows.project["event_seq"] if rows.project else None
+        for line in log_findings(project_id, rows.event_seqs, stored_seq):
+            summary.gaps += line["kind"] == "event_log_gap"
+            emit(line)
+        return
+    if snapshot.partner_ids:
+        async with sessionmaker() as session:
+            rows.known_partners = set(
+                await session.scalars(select(Partner.id).where(Partner.id.in_(snapshot.partner_ids)))
+            )
+    drift = compare(snapshot, rows)
+    for line in drift:
+        emit(line)
+    if not drift:
+        summary.in_sync += 1
+    else:
+        summary.drifted += 1
+        if repair:
+            stored_seq = rows.project["event_seq"] if rows.project else 0
+            replacing = stored_seq if stored_seq > snapshot.event_seq else None
+            async with sessionmaker.begin() as session:
+                wrote = await records.rewrite_snapshot(
+                    session, snapshot, project_workflow_id(project_id), replacing_seq=replacing
+                )
+            if wrote:
+                summary.repaired += 1
+            emit(
+                {
+                    "kind": "repaired" if wrote else "not_repaired",
+                    "project_id": project_id,
+                    "event_seq": snapshot.event_seq,
+                    "tables": sorted({line["table"] for line in drift}),
+                }
+            )
+    for line in log_findings(project_id, rows.event_seqs, snapshot.event_seq):
+        summary.gaps += line["kind"] == "event_log_gap"
+        summary.behind += line["kind"] == "event_log_behind"
+        emit(line)
+
+
+async def open_project_ids(client: Client, task_queue: str) -> list[str]:
+    """Every running ProjectWorkflow's project id on `task_queue`, from visibility (eventually consistent)."""
+    query = f"WorkflowType = '{PROJECT_WORKFLOW}' AND ExecutionStatus = 'Running' AND TaskQueue = '{task_queue}'"
+    found: list[str] = []
+    async for execution in client.list_workflows(query):
+        try:
+            found.append(parse_project_workflow_id(execution.id))
+        except ValueError:
+            continue
+    return found
+
+
+async def reconcile(
+    client: Client,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    project_ids: Sequence[str] | None = None,
+    include_open: bool = False,
+    task_queue: str = TASK_QUEUE,
+    repair: bool = False,
+    emit: Emit,
+) -> Summary:
+    """Reconcile the given projects (default: every project in the read model); emit findings, then a summary."""
+    if project_ids:
+        ids = list(dict.fromkeys(project_ids))
+    else:
+        async with sessionmaker() as session:
+            ids = list(await session.scalars(select(Project.id).order_by(Project.created_at, Project.id)))
+    if include_open:
+        known = set(ids)
+        ids += [p for p in await open_project_ids(client, task_queue) if p not in known]
+    summary = Summary()
+    for project_id in ids:
+        await reconcile_project(client, sessionmaker, project_id, repair=repair, emit=emit, summary=summary)
+    emit(summary.line())
+    return summary
+
+
+def _print_line(line: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(line, default=str) + "\n")
+    sys.stdout.flush()
+
+
+async def run_cli(argv: Sequence[str], emit: Emit = _print_line) -> int:
+    """The command line, connected as the API connects (TEMPORAL_ADDRESS, DATABASE_URL, ...)."""
+    parser = argparse.ArgumentParser(prog="python -m api.reconcile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repair", action="store_true", help="rewrite drifted rows from the workflow's snapshot")
+    parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
+    parser.add_argument(
+        "--include-open", action="store_true", help="also every running ProjectWorkflow on the task queue"
+    )
+    args = parser.parse_args(argv)
+    settings = ApiSettings()
+    client = await connect_temporal()
+    engine = create_engine(get_store_settings())
+    try:
+        summary = await reconcile(
+            client,
+            create_sessionmaker(engine),
+            project_ids=args.project,
+            include_open=args.include_open,
+            task_queue=settings.task_queue,
+            repair=args.repair,
+            emit=emit,
+        )
+    finally:
+        await engine.dispose()
+    return 0 if summary.clean else 1
+
+
+def main() -> None:
+    sys.exit(asyncio.run(run_cli(sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    main()

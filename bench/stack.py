@@ -1,0 +1,269 @@
+"""One benchmark's whole Engage stack, started fresh and torn down afterwards.
+
+`open_stack()` starts, in this order: a Temporal dev server on an SQLite file in the stack's own
+directory (bench.servers); the read model (a SQLite file, or a fresh schema in PostgreSQL `test`
+that is dropped afterwards) migrated to head; Engage's worker as `python worker.py`, exactly as
+production runs it; a raw worker (`python -m bench.raw_worker`) for the trivial workflows; and the
+API, built by `api.main.create_app` and served by uvicorn in this process on a loopback port.
+
+Requests go over real HTTP (httpx, keep-alive) with a staff API key from the database, as the
+dashboard would send them. The raw primitives use the same Temporal client object as the API, so
+both sides of every ratio share the server, the connection and the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+import structlog
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.main import create_app
+from api.settings import ApiSettings
+from bench import servers
+from store.migrate import upgrade_to_head
+from store.session import create_engine, create_sessionmaker
+from store.settings import StoreSettings
+from workflows.naming import REGISTRY
+
+ADMIN_KEY = "engage_bench-admin-key-not-for-production"
+POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+HTTP_TIMEOUT_S = 60.0
+
+_api_log: IO[str] | None = None
+
+# 👉 httpcore, which drives the API over HTTP here, runs `import sniffio` on every request; without
+# sniffio installed each failed import searches sys.path again (~6% of this process's CPU, charged
+# to Engage's side only). `None` in sys.modules makes the import fail at once: a fix to the driver,
+# not to what it measures. Browsers and other clients never pay this.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def configure_api_logging(path: Path) -> None:
+    """Send the API's structured request log (api.middleware) to a file instead of stdout.
+
+    The same processors as `api.middleware.configure_logging`, so the API pays the same cost per
+    request as in production; only the destination differs (stdout carries the JSON result).
+    Called once per process: structlog caches loggers on first use.
+    """
+    global _api_log
+    if _api_log is not None:
+        return
+    _api_log = path.open("a")
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(20),
+        logger_factory=structlog.WriteLoggerFactory(file=_api_log),
+        cache_logger_on_first_use=True,
+    )
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    db: str
+    store: StoreSettings
+    temporal_address: str
+    client: Client
+    sessionmaker: async_sessionmaker[AsyncSession]
+    task_queue: str
+    raw_task_queue: str
+    children: dict[str, servers.Child] = field(default_factory=dict)
+    #: How often waits on this stack poll (bench.context.BenchContext.poll_s).
+    poll_s: float = 0.25
+    base_url: str = ""
+    http: httpx.AsyncClient | None = None
+    _exit: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    def staff(self) -> httpx.AsyncClient:
+        assert self.http is not None, "this stack was opened without the API"
+        return self.http
+
+    async def http_client(self, key: str) -> httpx.AsyncClient:
+        """An HTTP client authenticated with `key`, closed with the stack."""
+        client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=HTTP_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+        )
+        return await self._exit.enter_async_context(client)
+
+    async def new_partner(self) -> tuple[str, httpx.AsyncClient]:
+        """A partner organisation and an HTTP client holding its own key."""
+        body = {"name": "Riverside Community Archive", "contact_name": "Contact", "contact_email": "c@example.org"}
+        partner = ok(await self.staff().post("/api/v1/partners", json=body), 201)
+        created = ok(await self.staff().post(f"/api/v1/partners/{partner['id']}/keys", json={"label": "portal"}), 201)
+        return partner["id"], await self.http_client(created["key"])
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.sessionmaker() as session:
+            return (await session.execute(text(sql), params)).scalar()
+
+    @property
+    def engage_worker_pid(self) -> int:
+        return self.children["engage worker"].pid
+
+
+def ok(response: httpx.Response, status: int) -> Any:
+    if response.status_code != status:
+        raise RuntimeError(f"{response.request.method} {response.request.url}: {response.status_code} {response.text}")
+    return response.json() if response.content else None
+
+
+async def _postgres(sql: str) -> None:
+    try:
+        connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise RuntimeError(
+            f"PostgreSQL is not reachable at {POSTGRES_DSN} ({exc}); start it with scripts/ensure_postgres.sh"
+        ) from exc
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def _database(db: str, workdir: Path) -> AsyncIterator[StoreSettings]:
+    if db == "sqlite":
+        yield StoreSettings(database_url=f"sqlite+aiosqlite:///{workdir / 'engage.db'}")
+        return
+    schema = f"bench_{uuid.uuid4().hex[:16]}"
+    await _postgres(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield StoreSettings(database_url=POSTGRES_URL, database_schema=schema)
+    finally:
+        await _postgres(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _engage_worker_env(address: str, store: StoreSettings, task_queue: str, max_cached: int | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": address,
+        "DATABASE_URL": store.database_url,
+        "ENGAGE_TASK_QUEUE": task_queue,
+    }
+    env.pop("SMTP_URL", None)  # e-mails stay in the outbox ("held"): no SMTP server in a benchmark
+    env.pop("DATABASE_SCHEMA", None)
+    if store.database_schema:
+        env["DATABASE_SCHEMA"] = store.database_schema
+    if max_cached is not None:
+        env["ENGAGE_MAX_CACHED_WORKFLOWS"] = str(max_cached)
+    return env
+
+
+@asynccontextmanager
+async def open_stack(
+    root: Path,
+    name: str,
+    *,
+    db: str = "sqlite",
+    api: bool = True,
+    engage_worker: bool = True,
+    raw_worker: bool = True,
+    max_cached_workflows: int | None = None,
+    poll_s: float = 0.25,
+) -> AsyncIterator[Stack]:
+    """Start a fresh stack under `root/name`; stop every part of it on exit, whatever happened."""
+    workdir = root / f"{name}-{db}"
+    workdir.mkdir(parents=True, exist_ok=False)
+    async with AsyncExitStack() as exit_stack:
+        store = await exit_stack.enter_async_context(_database(db, workdir))
+        (server, address), _ = await asyncio.gather(servers.start_dev_server(workdir, REGISTRY), upgrade_to_head(store))
+        exit_stack.push_async_callback(server.kill)
+        engine = create_engine(store)
+        exit_stack.push_async_callback(engine.dispose)
+        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        suffix = uuid.uuid4().hex[:8]
+        stack = Stack(
+            workdir=workdir,
+            db=db,
+            store=store,
+            temporal_address=address,
+            client=client,
+            sessionmaker=create_sessionmaker(engine),
+            task_queue=f"engage-{suffix}",
+            raw_task_queue=f"raw-{suffix}",
+            children={"temporal": server},
+            poll_s=poll_s,
+        )
+        workers: list[tuple[str, servers.Child]] = []
+        if engage_worker:
+            env = _engage_worker_env(address, store, stack.task_queue, max_cached_workflows)
+            argv = [sys.executable, str(servers.ROOT / "worker.py")]
+            workers.append(
+                (stack.task_queue, servers.spawn("engage worker", argv, env=env, log_path=workdir / "worker.log"))
+            )
+        if raw_worker:
+            env = {**os.environ, "TEMPORAL_ADDRESS": address, "BENCH_RAW_TASK_QUEUE": stack.raw_task_queue}
+            if max_cached_workflows is not None:
+                env["ENGAGE_MAX_CACHED_WORKFLOWS"] = str(max_cached_workflows)
+            argv = [sys.executable, "-m", "bench.raw_worker"]
+            workers.append(
+                (stack.raw_task_queue, servers.spawn("raw worker", argv, env=env, log_path=workdir / "raw-worker.log"))
+            )
+        for _, child in workers:
+            stack.children[child.name] = child
+            exit_stack.push_async_callback(child.kill)
+        await asyncio.gather(*(servers.wait_for_pollers(client, tq, [c for _, c in workers]) for tq, _ in workers))
+        if api:
+            await _serve_api(stack, exit_stack)
+        exit_stack.push_async_callback(stack._exit.aclose)
+        yield stack
+
+
+async def _serve_api(stack: Stack, exit_stack: AsyncExitStack) -> None:
+    app = create_app(
+        ApiSettings(admin_key=ADMIN_KEY, task_queue=stack.task_queue),  # type: ignore[arg-type]
+        client=stack.client,
+        sessionmaker=stack.sessionmaker,
+    )
+    port = servers.free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+
+    async def stop() -> None:
+        server.should_exit = True
+        await task
+
+    exit_stack.push_async_callback(stop)
+    deadline = time.monotonic() + servers.START_TIMEOUT_S
+    while not server.started:
+        if task.done():
+            task.result()
+        if time.monotonic() > deadline:
+            raise TimeoutError("uvicorn did not start")
+        await asyncio.sleep(0.02)
+    stack.base_url = f"http://127.0.0.1:{port}"
+    admin = await stack.http_client(ADMIN_KEY)
+    staff_key = ok(await admin.post("/api/v1/keys", json={"role": "staff", "label": "bench staff"}), 201)["key"]
+    stack.http = await stack.http_client(staff_key)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

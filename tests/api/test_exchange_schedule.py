@@ -1,0 +1,81 @@
+"""The yearly schedule over HTTP: a real Temporal Schedule on the dev server, triggered by hand; its
+launcher opens this year's programme, and a second trigger leaves that programme alone."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from api.services.exchange_schedule import SCHEDULE_ID
+from tests.api.conftest import Api
+from tests.api.support import create_partner, eventually, ok
+from tests.temporal_env import start_dev_server
+from workflows.naming import REGISTRY, exchange_workflow_id
+
+SCHEDULE = "/api/v1/exchange/schedule"
+
+
+@pytest.fixture
+async def temporal_dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server of this test's own (overriding the session's): a year runs only once on a
+    server (the launcher refuses to reopen a closed year), and this test opens the current year."""
+    env = await start_dev_server(REGISTRY)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def recent_runs(api: Api) -> list[str]:
+    return list(ok(await api.http.get(SCHEDULE), 200)["recent_runs"])
+
+
+async def test_the_yearly_schedule_opens_this_years_programme_once_however_often_it_fires(api: Api) -> None:
+    partner = (await create_partner(api))["id"]
+    body = {"month": 1, "day": 15, "partner_ids": [partner], "lead": {"name": "KX Lead", "email": "kx@museum.example"}}
+    year = datetime.now(UTC).year
+    programme = api.client.get_workflow_handle(exchange_workflow_id(year))
+    try:
+        created = ok(await api.http.post(SCHEDULE, json=body), 201)
+        assert (created["month"], created["day"], created["partner_ids"]) == (1, 15, [partner])
+        assert created["placement_template"] == "knowledge-exchange-placement@1"
+        this_years = datetime(year, 1, 15, tzinfo=UTC)
+        next_fire = this_years if this_years > datetime.now(UTC) else this_years.replace(year=year + 1)
+        assert datetime.fromisoformat(created["next_runs"][0]) == next_fire
+        updated = ok(await api.http.post(SCHEDULE, json={**body, "day": 16, "budget": 9000}), 200)
+        assert (updated["day"], updated["budget"]) == (16, 9000)
+        feb30 = await api.http.post(SCHEDULE, json={**body, "month": 2, "day": 30})
+        assert feb30.status_code == 422
+
+        schedule = api.client.get_schedule_handle(SCHEDULE_ID)
+        await schedule.trigger()
+        (first_launch,) = await eventually(lambda: recent_runs(api), lambda runs: len(runs) == 1)
+        assert await api.client.get_workflow_handle(first_launch).result() == exchange_workflow_id(year)
+        opened = await eventually(
+            lambda: api.http.get(f"/api/v1/exchange/programmes/{year}"), lambda r: r.status_code == 200
+        )
+        assert opened.json()["phase"] == "confirming" and opened.json()["budget"] == 9000
+        first_run = (await programme.describe()).run_id
+
+        await schedule.trigger()
+        runs = await eventually(lambda: recent_runs(api), lambda runs: len(runs) == 2)
+        assert await api.client.get_workflow_handle(runs[1]).result() == exchange_workflow_id(year)
+        described = await programme.describe()
+        assert described.run_id == first_run and described.status is WorkflowExecutionStatus.RUNNING
+        listed = ok(await api.http.get("/api/v1/exchange/programmes"), 200)
+        assert [p["year"] for p in listed["items"]] == [year]
+
+        assert (await api.http.delete(SCHEDULE)).status_code == 204
+        assert (await api.http.get(SCHEDULE)).status_code == 404
+    finally:
+        # The schedule and this year's id are shared by the session's dev server: leave neither behind.
+        if (await api.http.get(SCHEDULE)).status_code == 200:
+            await api.http.delete(SCHEDULE)
+        with contextlib.suppress(RPCError):  # never opened: nothing to stop
+            await programme.terminate("test finished")

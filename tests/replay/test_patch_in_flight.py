@@ -1,0 +1,114 @@
+"""A project started before the follow-up patch finishes under today's code the way it began.
+
+`FOLLOW_UP_SURVEYS_PATCH` (workflows/project.py) made follow_up run FollowUpWorkflow; before it,
+a project in follow_up waited for staff to close it. Here a project is started and driven to
+follow_up on a worker whose ProjectWorkflow is the pre-patch code (a test-only subclass registered
+under the same wire name, whose follow-up step does nothing and so records no patch marker). That
+worker then goes away, as in a redeploy, and a fresh worker with the current code takes over: it
+replays the old history, `workflow.patched` answers False for this run, and the project keeps
+waiting for staff and closes on the `close` update — no survey workflow is ever started.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from domain.events import EventType as DomainEventType
+from domain.lifecycle import Stage
+from domain.state import ProjectInput, ProjectState
+from domain.submissions import StaffAction
+from tests.faults.support import settled
+from tests.workflows.driving import complete_stage, status
+from tests.workflows.support import CATALOG, STAFF, RecordedActivities, start_project, terminate_started
+from workflows.naming import PROJECT_WORKFLOW, follow_up_workflow_id
+from workflows.project import FOLLOW_UP_SURVEYS_PATCH, ProjectWorkflow
+from workflows.registry import WORKFLOWS, sandbox_runner
+
+
+@workflow.defn(name=PROJECT_WORKFLOW)
+class PrePatchProjectWorkflow(ProjectWorkflow):
+    """ProjectWorkflow as deployed before issue 3: reaching follow_up starts nothing."""
+
+    @workflow.run
+    async def run(self, start: ProjectInput) -> ProjectState:
+        return await super().run(start)
+
+    def _start_follow_up_when_due(self) -> None:
+        return None
+
+
+def patch_markers(history_events: list[HistoryEvent]) -> list[str]:
+    """The patch ids a history recorded (`workflow.patched` markers), as their JSON payloads."""
+    return [
+        e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data.decode()
+        for e in history_events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+async def test_a_project_that_reached_follow_up_before_the_patch_waits_for_staff_under_the_new_code(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    env = time_skipping_env
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    before, after = RecordedActivities(), RecordedActivities()
+    old = Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[PrePatchProjectWorkflow],
+        activities=before.all(),  # type: ignore[arg-type]
+        # The test-only subclass lives in a test module, which the sandbox would re-import.
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        # No sticky queue: once this worker is gone, nothing waits for it to come back.
+        max_cached_workflows=0,
+    )
+    try:
+        async with old:
+            handle = await start_project(
+                env.client, task_queue, "co-curation", await env.get_current_time(), follow_up_schedule=("P1M",)
+            )
+            stage = Stage.PROPOSAL
+            while stage is not Stage.FOLLOW_UP:
+                stage = await complete_stage(env, handle, template)
+            # 👉 The old code must have *run* its follow-up step: `patched` decides on the first task
+            # it is not replaying, so a task still queued at the redeploy would take the new path.
+            await settled(handle)
+        history = [e async for e in handle.fetch_history_events()]
+        assert FOLLOW_UP_SURVEYS_PATCH not in str(patch_markers(history)), "the old code recorded no marker"
+
+        # -- redeploy: a fresh worker (empty cache) with today's workflows ---------------------
+        new = Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=list(WORKFLOWS),
+            activities=after.all(),  # type: ignore[arg-type]
+            workflow_runner=sandbox_runner(strict=True),
+        )
+        async with new:
+            await env.sleep(timedelta(days=400))  # past every wave the patched code would have sent
+            assert (await status(handle)).stage is Stage.FOLLOW_UP, "still waiting for staff"
+            closed = await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="done"))
+            assert closed.stage is Stage.CLOSED
+            result = await handle.result()
+    finally:
+        await terminate_started()
+
+    assert result.stage is Stage.CLOSED
+    assert DomainEventType.FOLLOW_UP_STARTED not in before.types() + after.types()
+    assert DomainEventType.PROJECT_CLOSED in after.types(), "the new code recorded the close"
+    with pytest.raises(RPCError) as no_child:
+        await env.client.get_workflow_handle(follow_up_workflow_id(result.project_id)).describe()
+    assert no_child.value.status is RPCStatusCode.NOT_FOUND
+    history = [e async for e in handle.fetch_history_events()]
+    assert not [e for e in history if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]
+    assert FOLLOW_UP_SURVEYS_PATCH not in str(patch_markers(history))
