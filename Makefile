@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
-TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py
+TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py bench
 
 .PHONY: venv run test lint bench bench-smoke clean reset-data reconcile backup restore
 
@@ -47,10 +47,15 @@ backup: venv
 restore: venv
 	$(BIN)/python scripts/restore.py $(FROM) --data-dir $(DATA_DIR)
 
+# Benchmarks (bench/README.md): JSON on stdout and in bench/results/latest.json. Each starts its own
+# Temporal dev server, worker and API; PostgreSQL is needed for the --db postgres half (default: both).
 bench: venv
+	scripts/ensure_postgres.sh
 	$(BIN)/python -m bench.run
 
+# Every benchmark at a tiny size, in under a minute: proves they still run (CI), measures nothing.
 bench-smoke: venv
+	scripts/ensure_postgres.sh
 	$(BIN)/python -m bench.run --smoke
 
 # Caches and build output only; never the data directory (see reset-data).

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
+from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
 from api.errors import install_error_handlers
@@ -49,11 +50,19 @@ from store.settings import get_store_settings
 DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
 
 
+#: The API answers a person waiting on a page: when Temporal is down it should say 503 with
+#: Retry-After within a couple of seconds, not retry for the SDK's default ten.
+API_RETRY = RetryConfig(max_elapsed_time_millis=2_000, max_retries=4)
+
+
 async def connect_temporal() -> Client:
-    """Connect as the worker does: envconfig (`TEMPORAL_ADDRESS`, profiles) + pydantic converter."""
+    """Connect as the worker does: envconfig (`TEMPORAL_ADDRESS`, profiles) + pydantic converter.
+
+    Lazy, so the API starts (and `/readyz` says 503) even while Temporal is still starting.
+    """
     config = ClientConfig.load_client_connect_config()
     config.setdefault("target_host", DEFAULT_TEMPORAL_ADDRESS)
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    return await Client.connect(**config, data_converter=pydantic_data_converter, retry_config=API_RETRY, lazy=True)
 
 
 def create_app(

@@ -26,7 +26,7 @@ THINK_S = 0.1
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    samples, warmup, back_to_back, load_total = (10, 2, 6, 20) if ctx.smoke else (300, 20, 100, 400)
+    samples, warmup, back_to_back, load_total = (6, 1, 4, 10) if ctx.smoke else (300, 20, 100, 400)
     think_s = ctx.think(THINK_S)
     async with open_stack(ctx.root, "create", db=db, poll_s=ctx.poll_s) as stack:
         partner_id, _ = await stack.new_partner()
@@ -39,29 +39,29 @@ async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
         async def raw(i: int) -> None:
             await scenario.start_raw(stack)
 
+        async def raw_over_http(i: int) -> None:
+            ok(await staff.post("/bench/raw/workflows"), 201)
+
         async def healthz(i: int) -> None:
             ok(await staff.get("/healthz"), 200)
 
-        floor = await stats.sequential(healthz, range(samples // 2), think_s)
-        result: dict[str, Any] = stats.comparison(
-            *await stats.compare_sequential(
-                engage,
-                raw,
-                samples=samples,
-                warmup=warmup,
-                think_s=think_s,
-                rounds=ctx.rounds,
-                settle_s=ctx.settle_s,
-            )
+        ops = {"engage": engage, "raw": raw, "raw_over_http": raw_over_http}
+        paced = await stats.compare_sequential(
+            ops, samples=samples, warmup=warmup, think_s=think_s, rounds=ctx.rounds, settle_s=ctx.settle_s
         )
+        result: dict[str, Any] = stats.comparison(paced)
         result["think_s"] = think_s
-        result["http_floor"] = stats.summary(floor)
+        result["http_floor"] = stats.summary(await stats.sequential(healthz, range(samples // 2), think_s))
         await scenario.read_model_caught_up(stack)
-        result["back_to_back"] = stats.comparison(
-            *await stats.compare_sequential(
-                engage, raw, samples=back_to_back, warmup=0, think_s=0, rounds=ctx.rounds, settle_s=ctx.settle_s
-            )
+        b2b = await stats.compare_sequential(
+            {"engage": engage, "raw": raw},
+            samples=back_to_back,
+            warmup=0,
+            think_s=0,
+            rounds=ctx.rounds,
+            settle_s=ctx.settle_s,
         )
+        result["back_to_back"] = stats.comparison(b2b)
         await scenario.read_model_caught_up(stack)
 
         # Throughput: alternating rounds per side, so both see the same drift. Engage's worker

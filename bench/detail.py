@@ -23,7 +23,7 @@ THINK_S = 0.02
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    samples, warmup, targets = (10, 2, 6) if ctx.smoke else (300, 20, TARGETS)
+    samples, warmup, targets = (6, 1, 5) if ctx.smoke else (300, 20, TARGETS)
     think_s = ctx.think(THINK_S)
     async with open_stack(ctx.root, "detail", db=db, poll_s=ctx.poll_s) as stack:
         partner_id, as_partner = await stack.new_partner()
@@ -40,16 +40,17 @@ async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
         async def raw(i: int) -> None:
             await raws[i % targets].query(RawWorkflow.count)
 
-        result: dict[str, Any] = stats.comparison(
-            *await stats.compare_sequential(
-                engage,
-                raw,
-                samples=samples,
-                warmup=warmup,
-                think_s=think_s,
-                rounds=ctx.rounds,
-                settle_s=ctx.settle_s,
-            )
+        async def raw_over_http(i: int) -> None:
+            ok(await staff.get(f"/bench/raw/workflows/{raws[i % targets].id}"), 200)
+
+        async def healthz(i: int) -> None:
+            ok(await staff.get("/healthz"), 200)
+
+        ops = {"engage": engage, "raw": raw, "raw_over_http": raw_over_http}
+        paced = await stats.compare_sequential(
+            ops, samples=samples, warmup=warmup, think_s=think_s, rounds=ctx.rounds, settle_s=ctx.settle_s
         )
+        result: dict[str, Any] = stats.comparison(paced)
         result["think_s"] = think_s
+        result["http_floor"] = stats.summary(await stats.sequential(healthz, range(samples // 2), think_s))
         return result

@@ -35,7 +35,7 @@ GIB = 1024**3
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    steps, cache, evictions = ((10, 30), 15, 5) if ctx.smoke else ((1_000, 10_000), None, 100)
+    steps, cache, evictions = ((8, 20), 10, 3) if ctx.smoke else ((1_000, 10_000), None, 100)
     async with open_stack(
         ctx.root, "memory", db=db, poll_s=ctx.poll_s, api=False, raw_worker=False, max_cached_workflows=cache
     ) as stack:

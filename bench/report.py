@@ -11,6 +11,7 @@ RATIO_TARGETS = {"p50": 1.5, "p99": 2.0}
 LIST_P99_MS = 50.0
 FANOUT_MIN_RATIO = 0.7
 HISTORY_MAX = 400
+RESPONDENTS = 5
 RSS_MAX_MIB = 1024.0
 
 
@@ -101,6 +102,26 @@ def markdown_table(document: dict[str, Any]) -> str:
                 "≤ 1.5 / ≤ 2",
                 f"{_met(ok50)} / {_met(ok99)}",
             )
+            if "raw_over_http" in r:
+                row(
+                    f"{title.split(' (HTTP)')[0]}: raw call behind the thinnest HTTP route [{db}]",
+                    "—",
+                    _pair(r["raw_over_http"]),
+                    f"HTTP alone {r['http_ratio']['p50']} / {r['http_ratio']['p99']}; "
+                    f"Engage over it {r['own_ratio']['p50']} / {r['own_ratio']['p99']}",
+                    "—",
+                    "—",
+                )
+            if "back_to_back" in r:
+                b2b = r["back_to_back"]
+                row(
+                    f"{title.split(' vs ')[0]}, back to back [{db}]",
+                    _pair(b2b["engage"]),
+                    _pair(b2b["raw"]),
+                    f"{b2b['ratio']['p50']} / {b2b['ratio']['p99']}",
+                    "— (see README)",
+                    "—",
+                )
             if "load" in r:
                 load = r["load"]
                 row(
@@ -124,12 +145,13 @@ def markdown_table(document: dict[str, Any]) -> str:
     for db, r in results.get("fanout", {}).items():
         if _ok(r):
             raw = r["raw"]["timer"]
-            engage = r["engage"].get("status", f"{r['engage'].get('per_second')}/s")
+            e = r["engage"]
+            engage = e.get("status") or f"all in outbox {e['all_in_outbox_after_s']} s after due ({e['per_second']}/s)"
             row(
-                f"5. follow-up fan-out, {r['workflows']:,} due at once [{db}]",
+                f"5. follow-up fan-out, {r['workflows']:,} due at once, {RESPONDENTS} respondents each [{db}]",
                 engage,
                 f"all done {raw['all_done_after_s']} s after due ({raw['per_second']}/s)",
-                str(r.get("ratio", "—")),
+                f"{r.get('ratio', '—')} (rate)",
                 f"≥ {FANOUT_MIN_RATIO} x raw rate",
                 _met(met.get(("fanout", db, "rate_ratio"))),
             )

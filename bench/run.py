@@ -78,11 +78,13 @@ def _databases(choice: str, bench: Benchmark) -> list[str]:
 
 
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
-        commit = rev.stdout.strip() or None
-    except OSError:
-        commit = None
+    commit = os.environ.get("BENCH_COMMIT")  # for a copy of the tree without .git
+    if commit is None:
+        try:
+            rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+            commit = rev.stdout.strip() or None
+        except OSError:
+            commit = None
     return {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "smoke": args.smoke,

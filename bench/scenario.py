@@ -8,7 +8,6 @@ projects or raw workflows at once) runs at modest concurrency, as the machine ha
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 from temporalio.client import WorkflowHandle
 
 from bench.raw_workflows import RawWorkflow
-from bench.stack import Stack, ok
+from bench.stack import Stack, ok, raw_id
 from bench.stats import eventually
 
 TEMPLATE = "co-curation"
@@ -79,10 +78,6 @@ async def read_model_caught_up(stack: Stack, within_s: float = 600.0) -> float:
         return quiet >= 2
 
     return await eventually(caught_up, within_s=within_s, interval_s=stack.poll_s)
-
-
-def raw_id() -> str:
-    return f"raw/{uuid.uuid4().hex}"
 
 
 async def start_raw(stack: Stack, workflow_id: str | None = None) -> WorkflowHandle[RawWorkflow, int]:

@@ -30,6 +30,7 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import structlog
 import uvicorn
+from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -38,6 +39,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from api.main import create_app
 from api.settings import ApiSettings
 from bench import servers
+from bench.raw_workflows import RawWorkflow
 from store.migrate import upgrade_to_head
 from store.session import create_engine, create_sessionmaker
 from store.settings import StoreSettings
@@ -238,10 +240,11 @@ async def open_stack(
 
 async def _serve_api(stack: Stack, exit_stack: AsyncExitStack) -> None:
     app = create_app(
-        ApiSettings(admin_key=ADMIN_KEY, task_queue=stack.task_queue),  # type: ignore[arg-type]
+        ApiSettings(admin_key=ADMIN_KEY, task_queue=stack.task_queue),
         client=stack.client,
         sessionmaker=stack.sessionmaker,
     )
+    app.include_router(raw_routes(stack.client, stack.raw_task_queue))
     port = servers.free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
@@ -263,6 +266,35 @@ async def _serve_api(stack: Stack, exit_stack: AsyncExitStack) -> None:
     admin = await stack.http_client(ADMIN_KEY)
     staff_key = ok(await admin.post("/api/v1/keys", json={"role": "staff", "label": "bench staff"}), 201)["key"]
     stack.http = await stack.http_client(staff_key)
+
+
+def raw_routes(client: Client, task_queue: str) -> APIRouter:
+    """The raw primitives behind the thinnest routes, mounted on the benchmark's API app only.
+
+    Same server process, middleware and HTTP stack as Engage's routes, but no key, no validation
+    beyond the path, no database: the difference between one of these and the raw call is what
+    HTTP alone costs, and the rest of Engage's figure is Engage's own.
+    """
+    router = APIRouter(prefix="/bench/raw", include_in_schema=False)
+
+    @router.post("/workflows", status_code=201)
+    async def start_raw() -> dict[str, str]:
+        handle = await client.start_workflow(RawWorkflow.run, "trivial", id=raw_id(), task_queue=task_queue)
+        return {"id": handle.id}
+
+    @router.post("/workflows/{workflow_id}/bump")
+    async def bump_raw(workflow_id: str) -> dict[str, int]:
+        return {"count": await client.get_workflow_handle(workflow_id).execute_update(RawWorkflow.bump, "evidence")}
+
+    @router.get("/workflows/{workflow_id}")
+    async def query_raw(workflow_id: str) -> dict[str, int]:
+        return {"count": await client.get_workflow_handle(workflow_id).query(RawWorkflow.count)}
+
+    return router
+
+
+def raw_id() -> str:
+    return f"raw-{uuid.uuid4().hex}"
 
 
 def remove_tree(path: Path) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import gc
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 Op = Callable[[int], Awaitable[object]]
@@ -69,8 +69,7 @@ async def sequential(op: Op, indices: range, think_s: float = 0.0) -> list[float
 
 
 async def compare_sequential(
-    engage: Op,
-    raw: Op,
+    ops: Mapping[str, Op],
     *,
     samples: int,
     warmup: int,
@@ -78,37 +77,47 @@ async def compare_sequential(
     first: int = 0,
     rounds: int = 4,
     settle_s: float = 0.5,
-) -> tuple[list[float], list[float]]:
-    """Latencies of `engage(i)` and `raw(i)`, one call at a time, in alternating rounds.
+) -> dict[str, list[float]]:
+    """Latencies of each op in `ops`, one call at a time, in rounds whose order rotates.
 
     `think_s` is the pause before each call: with it, a sample measures the latency a person sees
     on a quiet system (Engage's own background work from the previous call has had time to finish);
     with 0 the calls run back to back and that background work competes with the next call.
-    Each side sees indices first..first+warmup+samples-1 exactly once (warm-up first, not recorded),
+    Each op sees indices first..first+warmup+samples-1 exactly once (warm-up first, not recorded),
     so an op may use its index to pick a fresh target. The garbage collector runs between rounds,
-    not inside them, on both sides alike.
+    not inside them, on every side alike.
     """
-    await sequential(engage, range(first, first + warmup), think_s)
-    await sequential(raw, range(first, first + warmup), think_s)
-    engage_s: list[float] = []
-    raw_s: list[float] = []
+    for op in ops.values():
+        await sequential(op, range(first, first + warmup), think_s)
+    latencies: dict[str, list[float]] = {name: [] for name in ops}
     per_round = math.ceil(samples / rounds)
     end = first + warmup + samples
+    names = list(ops)
     for r in range(rounds):
         start = first + warmup + r * per_round
         block = range(start, min(start + per_round, end))
-        order = [(engage, engage_s), (raw, raw_s)] if r % 2 == 0 else [(raw, raw_s), (engage, engage_s)]
-        for op, into in order:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             await asyncio.sleep(settle_s)
             gc.collect()
-            into.extend(await sequential(op, block, think_s))
-    return engage_s, raw_s
+            latencies[name].extend(await sequential(ops[name], block, think_s))
+    return latencies
 
 
-def comparison(engage_s: list[float], raw_s: list[float]) -> dict[str, object]:
-    """`{"engage": summary, "raw": summary, "ratio": {"p50", "p99"}}` for two latency samples."""
-    engage, raw = summary(engage_s), summary(raw_s)
-    return {"engage": engage, "raw": raw, "ratio": ratios(engage, raw)}
+def comparison(latencies: dict[str, list[float]]) -> dict[str, object]:
+    """Summaries of `engage`, `raw` and, if measured, `raw_over_http`, with the ratios between them.
+
+    `ratio` is Engage over the raw primitive (the issue's target). `raw_over_http` is the same raw
+    call behind the thinnest route on the same HTTP stack, so `http_ratio` (it over raw) is what
+    HTTP alone costs and `own_ratio` (Engage over it) what Engage adds beyond that.
+    """
+    engage, raw = summary(latencies["engage"]), summary(latencies["raw"])
+    result: dict[str, object] = {"engage": engage, "raw": raw, "ratio": ratios(engage, raw)}
+    if "raw_over_http" in latencies:
+        over_http = summary(latencies["raw_over_http"])
+        result["raw_over_http"] = over_http
+        result["http_ratio"] = ratios(over_http, raw)
+        result["own_ratio"] = ratios(engage, over_http)
+    return result
 
 
 @dataclass

@@ -15,20 +15,21 @@ from typing import Any
 from bench import scenario, stats
 from bench.context import BenchContext
 from bench.raw_workflows import RawWorkflow
-from bench.stack import open_stack
+from bench.stack import ok, open_stack
 
 #: Pause before each paced call: Engage's background work for the previous call finishes in it.
 THINK_S = 0.1
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    samples, warmup, back_to_back = (10, 2, 6) if ctx.smoke else (300, 20, 100)
+    samples, warmup, back_to_back = (6, 1, 4) if ctx.smoke else (300, 20, 100)
     targets = warmup + samples + back_to_back
     think_s = ctx.think(THINK_S)
     async with open_stack(ctx.root, "submit", db=db, poll_s=ctx.poll_s) as stack:
         partner_id, as_partner = await stack.new_partner()
         project_ids = await scenario.create_projects(stack, targets, [partner_id])
         raws = await scenario.start_raws(stack, targets)
+        over_http = await scenario.start_raws(stack, warmup + samples)
 
         async def engage(i: int) -> None:
             await scenario.submit(as_partner, project_ids[i])
@@ -36,29 +37,28 @@ async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
         async def raw(i: int) -> None:
             await raws[i].execute_update(RawWorkflow.bump, "evidence")
 
-        result: dict[str, Any] = stats.comparison(
-            *await stats.compare_sequential(
-                engage,
-                raw,
-                samples=samples,
-                warmup=warmup,
-                think_s=think_s,
-                rounds=ctx.rounds,
-                settle_s=ctx.settle_s,
-            )
+        async def raw_over_http(i: int) -> None:
+            ok(await stack.staff().post(f"/bench/raw/workflows/{over_http[i].id}/bump"), 200)
+
+        async def healthz(i: int) -> None:
+            ok(await stack.staff().get("/healthz"), 200)
+
+        ops = {"engage": engage, "raw": raw, "raw_over_http": raw_over_http}
+        paced = await stats.compare_sequential(
+            ops, samples=samples, warmup=warmup, think_s=think_s, rounds=ctx.rounds, settle_s=ctx.settle_s
         )
+        result: dict[str, Any] = stats.comparison(paced)
         result["think_s"] = think_s
+        result["http_floor"] = stats.summary(await stats.sequential(healthz, range(samples // 2), think_s))
         await scenario.read_model_caught_up(stack)
-        result["back_to_back"] = stats.comparison(
-            *await stats.compare_sequential(
-                engage,
-                raw,
-                samples=back_to_back,
-                warmup=0,
-                think_s=0,
-                first=warmup + samples,
-                rounds=ctx.rounds,
-                settle_s=ctx.settle_s,
-            )
+        b2b = await stats.compare_sequential(
+            {"engage": engage, "raw": raw},
+            samples=back_to_back,
+            warmup=0,
+            think_s=0,
+            first=warmup + samples,
+            rounds=ctx.rounds,
+            settle_s=ctx.settle_s,
         )
+        result["back_to_back"] = stats.comparison(b2b)
         return result

@@ -55,6 +55,31 @@ class PartnerStatus(StrEnum):
     REPLACED = "replaced"
 
 
+class Aim(Frozen):
+    """One of the programme's aims, and the theory-of-change outcome whose survey answers measure it."""
+
+    key: str
+    title: str
+    outcome: str
+
+
+#: The Knowledge Exchange's four aims (issue 4), each measured by an outcome of `community-impact`.
+EXCHANGE_AIMS: tuple[Aim, ...] = (
+    Aim(
+        key="knowledge_and_skills",
+        title="Develop individual and organisational knowledge and skills",
+        outcome="skills_knowledge",
+    ),
+    Aim(key="relationships", title="Build relationships between organisations", outcome="relationships"),
+    Aim(key="museum_insight", title="Give insight into specific areas of museum work", outcome="museum_insight"),
+    Aim(
+        key="sustainable_sharing",
+        title="Shape sustainable ways of sharing knowledge across the sector",
+        outcome="sustained_collaboration",
+    ),
+)
+
+
 def working_days_from(start: date, days: int = PLACEMENT_DAYS) -> date:
     """The last of `days` working days (Monday to Friday) beginning on `start`, itself a working day."""
     if start.weekday() >= 5:

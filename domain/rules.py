@@ -178,10 +178,10 @@ def check_follow_up_schedule(state: ProjectState, change: Reschedule) -> None:
     check_not_ended(state)
     if state.stage is Stage.FOLLOW_UP:
         raise Refusal(RefusalKind.OUT_OF_TURN, "offsets", "follow-up has started: reschedule its pending waves instead")
-    if not change.offsets:
-        raise Refusal(RefusalKind.INVALID, "offsets", "give at least one offset, e.g. ['P3M', 'P6M']")
     if change.anchor_at is not None:
         raise Refusal(RefusalKind.INVALID, "anchor_at", "the end date is set when the project completes its evaluation")
+    if not change.offsets:
+        raise Refusal(RefusalKind.INVALID, "offsets", "give at least one offset, e.g. ['P3M', 'P6M']")
 
 
 def available_actions(

@@ -8,6 +8,8 @@ what a valid response is (a 422 names the question key and the reason).
 
 from __future__ import annotations
 
+import contextlib
+import math
 from enum import StrEnum
 from typing import Self
 
@@ -198,11 +200,12 @@ def _clean(question: Question, raw: object) -> Answer:
 def _as_number(question: Question, raw: object) -> float:
     if isinstance(raw, bool):
         raise AnswerError(question.key, "must be a number")
+    value: float | None = None
     if isinstance(raw, int | float):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            return float(raw.strip())
-        except ValueError:
-            raise AnswerError(question.key, "must be a number") from None
-    raise AnswerError(question.key, "must be a number")
+        value = float(raw)
+    elif isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            value = float(raw.strip())
+    if value is None or not math.isfinite(value):
+        raise AnswerError(question.key, "must be a number")
+    return value

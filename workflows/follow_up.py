@@ -211,6 +211,9 @@ class FollowUpWorkflow:
         if change.offsets is None and change.anchor_at is None:
             reason = "give new offsets, a new end date (anchor_at), or both"
             raise ApplicationError(reason, {"field": "offsets", "reason": reason}, type="InvalidSubmission")
+        if change.offsets is not None and not change.offsets and not self._state.pending():
+            reason = "there are no waves left to reschedule; give at least one offset"
+            raise ApplicationError(reason, {"field": "offsets", "reason": reason}, type="InvalidSubmission")
 
     @workflow.signal
     def note_answer(self, answered: SurveyAnswered) -> None:

@@ -33,7 +33,7 @@ from api.exchange_schemas import (
     WaveRate,
 )
 from domain.durations import IsoDuration
-from domain.exchange import ExchangeState
+from domain.exchange import EXCHANGE_AIMS, ExchangeState
 from domain.instruments import InstrumentCatalog
 from domain.state import ProjectState
 from domain.submissions import Decision
@@ -41,15 +41,6 @@ from domain.surveys import QuestionKind
 from store import exchange as exchange_store
 from store import surveys as survey_store
 from store.surveys import ResponseRow, WaveSummary
-
-#: The programme's four aims (issue 4) and the outcome of the theory of change that measures each.
-#: 👉 Belongs in domain/exchange.py as data; kept here until that module can change.
-EXCHANGE_AIMS: tuple[tuple[str, str, str], ...] = (
-    ("knowledge_and_skills", "Develop individual and organisational knowledge and skills", "skills_knowledge"),
-    ("relationships", "Build relationships between organisations", "relationships"),
-    ("museum_insight", "Give insight into specific areas of museum work", "museum_insight"),
-    ("sustainable_sharing", "Shape sustainable ways of sharing knowledge across the sector", "sustained_collaboration"),
-)
 
 
 def costs_of(state: ProjectState) -> list[tuple[str, float]]:
@@ -91,7 +82,8 @@ def outcomes_by_aim(answers: Sequence[Answered], instruments: InstrumentCatalog)
                 likert.add((ref, question.key))
     offsets = sorted({a.offset for a in answers}, key=_offset_order)
     aims: list[AimPublic] = []
-    for aim, title, outcome in EXCHANGE_AIMS:
+    for aim_def in EXCHANGE_AIMS:
+        aim, title, outcome = aim_def.key, aim_def.title, aim_def.outcome
         waves: list[AimWave] = []
         for offset in offsets:
             responses, values = 0, list[int]()

@@ -1,4 +1,4 @@
-"""Shared builders for the domain unit tests: shipped templates, actors, payloads and project states.
+"""Shared builders for the domain unit tests: shipped templates, actors, payloads, project and exchange states.
 
 States are built with the real transitions (`new_project`, `open_stage`, `apply_submission`, ...),
 never by hand, so a test sees exactly what ProjectWorkflow would hold. Times are fixed UTC datetimes.
@@ -6,10 +6,25 @@ never by hand, so a test sees exactly what ProjectWorkflow would hold. Times are
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
-from domain import transitions
+import pytest
+
+from domain import exchange_rules, transitions
+from domain.exchange import (
+    MUSEUM,
+    ApplicationReceived,
+    ExchangeInput,
+    ExchangeState,
+    PartnerConfirmation,
+    Phase,
+    PlacementWindow,
+    ProgrammeWindow,
+    SelectionDecision,
+)
 from domain.lifecycle import LifecycleTemplate, Party, Stage
+from domain.rules import Refusal, RefusalKind
 from domain.state import ProjectInput, ProjectState
 from domain.submissions import (
     Actor,
@@ -115,4 +130,88 @@ def at_stage(tpl: LifecycleTemplate, stage: Stage, *, at: datetime = T0, step: t
         now += step
         transitions.open_stage(tpl, state, transitions.following_stage(tpl, state.stage), now)
     assert state.stage is stage and state.stages[-1].opened_at == at
+    return state
+
+
+def refused(check: Callable[[], None]) -> tuple[RefusalKind, str]:
+    """The (kind, field) of the Refusal `check` raises; fails the test if it does not refuse."""
+    with pytest.raises(Refusal) as raised:
+        check()
+    assert raised.value.reason == str(raised.value)
+    return raised.value.kind, raised.value.field
+
+
+# Knowledge Exchange programmes: the 2027 cohort with three partners, built with the real rules.
+KX_PARTNERS = ("docks", "mill", "quay")
+KX_CREATED = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
+KX_CONFIRM_BY = datetime(2027, 1, 22, 9, 0, tzinfo=UTC)
+KX_WINDOW = PlacementWindow(starts_on=date(2027, 4, 5), ends_on=date(2027, 9, 30))  # Monday .. Thursday
+
+
+def for_partner(partner_id: str) -> Actor:
+    return Actor(party=Party.PARTNER, partner_id=partner_id, label=partner_id.title())
+
+
+def exchange_input(partner_ids: tuple[str, ...] = KX_PARTNERS) -> ExchangeInput:
+    return ExchangeInput(
+        year=2027,
+        partner_ids=partner_ids,
+        confirm_by=KX_CONFIRM_BY,
+        applications=ProgrammeWindow(
+            opens_at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC), closes_at=datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+        ),
+        placements=KX_WINDOW,
+        lead=LEAD,
+        placement_template=template("knowledge-exchange-placement"),
+        created_at=KX_CREATED,
+    )
+
+
+def programme(confirmed: tuple[str, ...] = ()) -> ExchangeState:
+    """A new programme in which `confirmed` partners have confirmed (a day after it started)."""
+    state = exchange_rules.new_programme(exchange_input())
+    for partner_id in confirmed:
+        exchange_rules.confirm(
+            state, PartnerConfirmation(partner_id=partner_id, actor=for_partner(partner_id)), KX_CREATED + days(1)
+        )
+    return state
+
+
+def outgoing(partner_id: str) -> str:
+    """The application id of `partner_id`'s own applicant (the colleague it would send)."""
+    return f"app-{partner_id}"
+
+
+def hosted(partner_id: str) -> str:
+    """The application id of the museum colleague `partner_id` would host."""
+    return f"app-museum-for-{partner_id}"
+
+
+def selecting(confirmed: tuple[str, ...] = KX_PARTNERS) -> ExchangeState:
+    """Applications closed (as ExchangeProgrammeWorkflow moves the phase), with one applicant from
+    every partner and one museum applicant per partner, all shortlisted; nobody selected yet."""
+    state = programme(confirmed)
+    for partner_id in KX_PARTNERS:
+        exchange_rules.note_application(state, ApplicationReceived(application_id=outgoing(partner_id), organisation=partner_id))
+        exchange_rules.note_application(state, ApplicationReceived(application_id=hosted(partner_id), organisation=MUSEUM))
+    state.phase = Phase.SELECTION
+    state.shortlisted.extend(state.applications)
+    return state
+
+
+def selected(partners: tuple[str, ...] = KX_PARTNERS) -> ExchangeState:
+    """`selecting()` after each of `partners` picked its outgoing applicant and its hosted museum colleague."""
+    state = selecting()
+    for partner_id in partners:
+        exchange_rules.select(
+            state,
+            SelectionDecision(
+                partner_id=partner_id,
+                outgoing_application_id=outgoing(partner_id),
+                outgoing_organisation=partner_id,
+                hosted_application_id=hosted(partner_id),
+                hosted_organisation=MUSEUM,
+                actor=for_partner(partner_id),
+            ),
+        )
     return state

@@ -53,17 +53,27 @@ _ACTIVITY_FINISHED = frozenset(
         EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
     }
 )
+_WORKFLOW_TASK_FINISHED = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    }
+)
 
 
 async def settled(handle: WorkflowHandle[Any, Any], *, within: float = 20.0) -> None:
-    """Wait until the workflow is idle: its last workflow task completed, no activity outstanding
-    (it sleeps on a timer or waits for input)."""
+    """Wait until the workflow is idle: no workflow task and no activity outstanding (it sleeps on
+    a timer or waits for input). The commands of the last task (a timer started, say) come after
+    its WorkflowTaskCompleted event, so idleness is counted, not read off the last event."""
 
     async def idle() -> bool:
         events = [e.event_type async for e in handle.fetch_history_events()]
-        scheduled = events.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-        finished = sum(e in _ACTIVITY_FINISHED for e in events)
-        return events[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and scheduled == finished
+        tasks = events.count(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+        activities = events.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        return tasks == sum(e in _WORKFLOW_TASK_FINISHED for e in events) and activities == sum(
+            e in _ACTIVITY_FINISHED for e in events
+        )
 
     await eventually(idle, bool, within=within, every=0.05)
 
