@@ -155,7 +155,7 @@ def validate_answers(instrument: SurveyInstrument, answers: dict[str, object]) -
     cleaned: dict[str, Answer] = {}
     for question in instrument.questions:
         raw = answers.get(question.key)
-        if raw is None or raw == "" or raw == []:
+        if raw is None or raw == [] or (isinstance(raw, str) and not raw.strip()):
             if question.required:
                 raise AnswerError(question.key, "an answer is required")
             continue

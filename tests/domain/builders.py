@@ -192,16 +192,20 @@ def selecting(confirmed: tuple[str, ...] = KX_PARTNERS) -> ExchangeState:
     every partner and one museum applicant per partner, all shortlisted; nobody selected yet."""
     state = programme(confirmed)
     for partner_id in KX_PARTNERS:
-        exchange_rules.note_application(state, ApplicationReceived(application_id=outgoing(partner_id), organisation=partner_id))
-        exchange_rules.note_application(state, ApplicationReceived(application_id=hosted(partner_id), organisation=MUSEUM))
+        exchange_rules.note_application(
+            state, ApplicationReceived(application_id=outgoing(partner_id), organisation=partner_id)
+        )
+        exchange_rules.note_application(
+            state, ApplicationReceived(application_id=hosted(partner_id), organisation=MUSEUM)
+        )
     state.phase = Phase.SELECTION
     state.shortlisted.extend(state.applications)
     return state
 
 
-def selected(partners: tuple[str, ...] = KX_PARTNERS) -> ExchangeState:
-    """`selecting()` after each of `partners` picked its outgoing applicant and its hosted museum colleague."""
-    state = selecting()
+def selected(partners: tuple[str, ...] = KX_PARTNERS, confirmed: tuple[str, ...] = KX_PARTNERS) -> ExchangeState:
+    """`selecting(confirmed)` after each of `partners` picked its outgoing applicant and its hosted museum colleague."""
+    state = selecting(confirmed)
     for partner_id in partners:
         exchange_rules.select(
             state,

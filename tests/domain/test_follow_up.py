@@ -18,8 +18,8 @@ LONDON = "Europe/London"
 D = IsoDuration
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,9 @@ def test_a_duration_without_a_send_hour_keeps_the_local_wall_time() -> None:
     assert local_after(utc(2026, 10, 20, 9, 0), D("P30D"), LONDON) == utc(2026, 11, 19, 10, 0)
 
 
-@pytest.mark.parametrize(("text", "delta"), [("PT10S", timedelta(seconds=10)), ("PT23H59M", timedelta(hours=23, minutes=59))])
+@pytest.mark.parametrize(
+    ("text", "delta"), [("PT10S", timedelta(seconds=10)), ("PT23H59M", timedelta(hours=23, minutes=59))]
+)
 def test_an_offset_shorter_than_a_day_is_exact_and_ignores_the_send_hour(text: str, delta: timedelta) -> None:
     moment = utc(2026, 3, 29, 0, 59, 55)  # five seconds before the clocks go forward
     assert local_after(moment, D(text), LONDON, send_hour=10) == moment + delta

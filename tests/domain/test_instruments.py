@@ -77,7 +77,9 @@ def test_an_instrument_naming_an_unknown_framework_is_refused() -> None:
 
 
 def test_an_instrument_measuring_outcomes_its_framework_lacks_is_refused() -> None:
-    thin = OutcomeFramework(name="community-impact", version=1, title="Thin", outcomes=(Outcome(key="confidence", title="C"),))
+    thin = OutcomeFramework(
+        name="community-impact", version=1, title="Thin", outcomes=(Outcome(key="confidence", title="C"),)
+    )
     with pytest.raises(InstrumentError, match=r"knowledge-exchange-placement@1 maps questions to outcomes") as raised:
         InstrumentCatalog([instrument("knowledge-exchange-placement@1")], [thin])
     assert "['museum_insight', 'relationships', 'skills_knowledge', 'sustained_collaboration']" in str(raised.value)

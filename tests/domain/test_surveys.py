@@ -11,9 +11,14 @@ from pydantic import ValidationError
 from domain.instruments import InstrumentCatalog
 from domain.surveys import AnswerError, Outcome, OutcomeFramework, Question, SurveyInstrument, validate_answers
 
-CATALOG = InstrumentCatalog.load_shipped()
-PROJECT = CATALOG.get("community-project@1")
-assert PROJECT is not None
+
+def shipped(ref: str) -> SurveyInstrument:
+    found = InstrumentCatalog.load_shipped().get(ref)
+    assert found is not None, ref
+    return found
+
+
+PROJECT = shipped("community-project@1")
 REQUIRED = {"skills_gained": 4, "confidence": 3, "museum_understanding": 5, "wellbeing": 2, "contact_since": "often"}
 
 
@@ -31,7 +36,12 @@ def refusal(**extra: object) -> tuple[str, str]:
 def test_a_complete_response_comes_back_unchanged_and_in_question_order() -> None:
     cleaned = answered(visits_since=3, activities_since=["visited"], lasting_difference="I came back.")
     assert list(cleaned) == [q.key for q in PROJECT.questions]
-    assert cleaned == {**REQUIRED, "activities_since": ["visited"], "visits_since": 3, "lasting_difference": "I came back."}
+    assert cleaned == {
+        **REQUIRED,
+        "activities_since": ["visited"],
+        "visits_since": 3,
+        "lasting_difference": "I came back.",
+    }
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(1, 1), (5, 5), ("3", 3), (" 4 ", 4), (2.0, 2), ("2.0", 2)])
@@ -108,14 +118,19 @@ def test_text_is_trimmed_and_limited_to_its_length_after_trimming() -> None:
     assert refusal(lasting_difference=42) == ("lasting_difference", "must be text")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/surveys.py _clean: whitespace-only text for an optional question is kept as '' "
-    "although '' itself is left out of the cleaned answers",
-)
-def test_a_blank_optional_text_is_left_out_like_an_empty_one() -> None:
-    assert "lasting_difference" not in answered(lasting_difference="")
+def test_a_whitespace_only_optional_text_is_left_out_like_an_empty_one() -> None:
     assert "lasting_difference" not in answered(lasting_difference="  \n ")
+
+
+def test_a_whitespace_only_optional_number_is_left_out_like_an_empty_one() -> None:
+    assert "visits_since" not in answered(visits_since="  ")
+
+
+def test_a_whitespace_only_required_text_is_missing() -> None:
+    required = PROJECT.model_copy(update={"questions": (PROJECT.questions[-1].model_copy(update={"required": True}),)})
+    with pytest.raises(AnswerError) as raised:
+        validate_answers(required, {"lasting_difference": " \t\n"})
+    assert (raised.value.question, raised.value.reason) == ("lasting_difference", "an answer is required")
 
 
 def test_optional_questions_may_be_left_out_or_empty() -> None:
@@ -146,7 +161,11 @@ def question(**fields: object) -> dict[str, object]:
         {"kind": "single_choice"},
         {"kind": "multiple_choice", "choices": []},
         {"choices": [{"key": "a", "label": "A"}]},
-        {"kind": "single_choice", "choices": [{"key": "a", "label": "A"}], "translations": {"cy": {"text": "C?", "choices": {"b": "B"}}}},
+        {
+            "kind": "single_choice",
+            "choices": [{"key": "a", "label": "A"}],
+            "translations": {"cy": {"text": "C?", "choices": {"b": "B"}}},
+        },
         {"key": "Q1"},
         {"max_length": 20_001},
     ],
