@@ -109,11 +109,12 @@ async def _partner_page(
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     partner_id = viewer.principal.partner_id
+    # Live state, not the read model: right after "Save selection" the page must show it.
+    found = await exchange_calls.programme_state(request.app.state.client, request.app.state.sessionmaker, year)
+    state = found[0] if found is not None else None
+    if state is None or partner_id not in state.active_partner_ids():
+        return not_found_page(request, viewer)
     async with request.app.state.sessionmaker() as session:
-        row = await exchange_store.get_programme(session, year)
-        state = ExchangeState.model_validate(row.state) if row is not None else None
-        if state is None or partner_id not in state.active_partner_ids():
-            return not_found_page(request, viewer)
         applications = await service.visible_applications(session, year, viewer.principal)
     own = [a for a in applications if a.organisation == partner_id]
     hostable = [a for a in applications if a.organisation != partner_id]
@@ -132,7 +133,8 @@ async def _partner_page(
         slot=state.slot(partner_id or ""),
         own=own,
         hostable=hostable,
-        outgoing_choices=[("", "Nobody yet")] + [(a.id, f"{a.name}, {a.role}") for a in own if a.status != "received"],
+        outgoing_choices=[("", "Nobody yet")]
+        + [(a.id, f"{a.name}, {a.role}") for a in own if a.id in state.shortlisted],
         hosted_choices=[("", "Nobody yet")] + [(a.id, f"{a.name}, {a.role}") for a in hostable],
         error=error,
         values=chosen,
