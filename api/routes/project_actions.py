@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body
+from temporalio.client import Client
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
 from api.deps import CatalogDep, IdempotencyKeyDep, StaffDep, TemporalDep
@@ -33,6 +35,23 @@ def _answer(state: ProjectState, catalog: TemplateCatalog, principal: Principal)
     return project_public(state, template, principal, datetime.now(UTC))
 
 
+async def _act(
+    update: UpdateMethodMultiParam[[ProjectWorkflow, StaffAction], ProjectState],
+    name: str,
+    project_id: str,
+    principal: Principal,
+    client: Client,
+    catalog: TemplateCatalog,
+    body: StaffActionCreate | None,
+    idempotency_key: str | None,
+) -> ProjectPublic:
+    """One staff action: the update, once per Idempotency-Key, answered with the project."""
+    state = await run_update(
+        client, project_id, update, _action(principal, body), update_id=update_id(name, principal, idempotency_key)
+    )
+    return _answer(state, catalog, principal)
+
+
 @router.post("/pause", responses=_RESPONSES)
 async def pause_project(
     project_id: str,
@@ -43,14 +62,7 @@ async def pause_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Pause the project: no reminders or due dates run until it resumes."""
-    state = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.pause,
-        _action(principal, body),
-        update_id=update_id("pause", principal, idempotency_key),
-    )
-    return _answer(state, catalog, principal)
+    return await _act(ProjectWorkflow.pause, "pause", project_id, principal, client, catalog, body, idempotency_key)
 
 
 @router.post("/resume", responses=_RESPONSES)
@@ -63,14 +75,7 @@ async def resume_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Resume a paused project; due dates move on by the time it was paused."""
-    state = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.resume,
-        _action(principal, body),
-        update_id=update_id("resume", principal, idempotency_key),
-    )
-    return _answer(state, catalog, principal)
+    return await _act(ProjectWorkflow.resume, "resume", project_id, principal, client, catalog, body, idempotency_key)
 
 
 @router.post("/withdraw", responses=_RESPONSES)
@@ -83,14 +88,9 @@ async def withdraw_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Withdraw the project (a reason is required); it takes no more input."""
-    state = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.withdraw,
-        _action(principal, body),
-        update_id=update_id("withdraw", principal, idempotency_key),
+    return await _act(
+        ProjectWorkflow.withdraw, "withdraw", project_id, principal, client, catalog, body, idempotency_key
     )
-    return _answer(state, catalog, principal)
 
 
 @router.post("/close", responses=_RESPONSES)
@@ -103,11 +103,4 @@ async def close_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Close a project that has reached follow-up."""
-    state = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.close,
-        _action(principal, body),
-        update_id=update_id("close", principal, idempotency_key),
-    )
-    return _answer(state, catalog, principal)
+    return await _act(ProjectWorkflow.close, "close", project_id, principal, client, catalog, body, idempotency_key)
