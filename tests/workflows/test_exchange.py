@@ -51,7 +51,7 @@ def first_monday_after(moment: datetime, days: int) -> date:
 
 
 async def open_programme(
-    client: Client, task_queue: str, now: datetime, year: int
+    client: Client, task_queue: str, now: datetime, year: int, max_history_events: int = 5_000
 ) -> WorkflowHandle[Programme, ExchangeState]:
     template = CATALOG.latest("knowledge-exchange-placement")
     assert template is not None
@@ -67,6 +67,7 @@ async def open_programme(
         lead=Person(name="Programme Lead", email="kx@museum.example"),
         placement_template=template,
         created_at=now,
+        max_history_events=max_history_events,
     )
     handle = await client.start_workflow(Programme.run, start, id=exchange_workflow_id(year), task_queue=task_queue)
     _STARTED.append(handle)
@@ -275,3 +276,27 @@ async def test_the_yearly_launcher_opens_this_years_programme_once(
         now = await env.get_current_time()
     assert first == again == exchange_workflow_id(now.year)
     assert state.phase is Phase.CONFIRMING and [p.partner_id for p in state.partners] == list(PARTNERS)
+
+
+async def test_a_burst_of_applications_continues_the_programme_as_new_and_keeps_every_one(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    env = time_skipping_env
+    template = CATALOG.latest("knowledge-exchange-placement")
+    assert template is not None
+    async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+        now = await env.get_current_time()
+        programme = await open_programme(env.client, task_queue, now, 2033, max_history_events=100)
+        await programme.execute_update(
+            Programme.confirm_partner, PartnerConfirmation(partner_id="p1", actor=partner("p1"))
+        )
+        await env.sleep(timedelta(days=11))
+        for n in range(150):  # a call for applications, the evening before its deadline
+            await programme.signal(
+                Programme.note_application, ApplicationReceived(application_id=f"a{n}", organisation="p1")
+            )
+        state = await programme.query(Programme.status)
+        description = await programme.describe()
+    assert description.run_id != programme.first_execution_run_id, "the run continued as new"
+    assert len(state.applications) == 150, "no application lost across the run boundary"
+    assert state.slot("p1").status is PartnerStatus.CONFIRMED and state.phase is Phase.APPLICATIONS
