@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from store.tables import Milestone
+from store.tables import Milestone, Project
 from tests.api.support import create_partner, create_project, eventually, ok, partner_client, review, submit
 
 
@@ -44,12 +44,15 @@ async def test_projects_are_listed_newest_first_and_filtered_by_stage_template_p
     # Overdue: a milestone of the current stage still owed past its due date (moved back in the read model).
     assert (await _listed(api, overdue="true"))["total"] == 0
     await eventually(lambda: _milestone_rows(api, second["id"]), lambda n: n > 0)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
     async with api.sessionmaker() as session:
         await session.execute(
             update(Milestone)
             .where(Milestone.project_id == second["id"], Milestone.key == "proposal")
-            .values(due_at=datetime.now(UTC) - timedelta(days=1))
+            .values(due_at=yesterday)
         )
+        # What a snapshot writes alongside: the project's earliest owed due date (the indexed filter).
+        await session.execute(update(Project).where(Project.id == second["id"]).values(next_due_at=yesterday))
         await session.commit()
     overdue = await _listed(api, overdue="true")
     assert [p["id"] for p in overdue["items"]] == [second["id"]]
