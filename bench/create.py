@@ -26,7 +26,7 @@ THINK_S = 0.1
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    samples, warmup, back_to_back, load_total = (6, 1, 4, 10) if ctx.smoke else (300, 20, 100, 400)
+    samples, warmup, back_to_back, load_total = (6, 1, 4, 10) if ctx.smoke else (240, 16, 60, 300)
     think_s = ctx.think(THINK_S)
     async with open_stack(ctx.root, "create", db=db, poll_s=ctx.poll_s) as stack:
         partner_id, _ = await stack.new_partner()

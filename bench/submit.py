@@ -22,7 +22,7 @@ THINK_S = 0.1
 
 
 async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
-    samples, warmup, back_to_back = (6, 1, 4) if ctx.smoke else (300, 20, 100)
+    samples, warmup, back_to_back = (6, 1, 4) if ctx.smoke else (240, 16, 60)
     targets = warmup + samples + back_to_back
     think_s = ctx.think(THINK_S)
     async with open_stack(ctx.root, "submit", db=db, poll_s=ctx.poll_s) as stack:
