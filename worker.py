@@ -99,14 +99,16 @@ def create_runtime(metrics_address: str) -> Runtime:
         prepend_target_on_message=False,
         append_log_fields_to_message=False,
     )
-    return Runtime(
-        telemetry=TelemetryConfig(
-            logging=LoggingConfig(
-                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding
-            ),
-            metrics=PrometheusConfig(bind_address=metrics_address) if metrics_address else None,
-        )
-    )
+    logs = LoggingConfig(filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding)
+    if metrics_address:
+        try:
+            return Runtime(
+                telemetry=TelemetryConfig(logging=logs, metrics=PrometheusConfig(bind_address=metrics_address))
+            )
+        except ValueError:
+            # A taken port must not stop the work: run, say so, and let the operator pick another.
+            log.warning("metrics endpoint unavailable; running without it", extra={"metrics_address": metrics_address})
+    return Runtime(telemetry=TelemetryConfig(logging=logs))
 
 
 # -- structured logs ----------------------------------------------------------------------------
