@@ -119,7 +119,7 @@ def markdown_table(document: dict[str, Any]) -> str:
                     _pair(b2b["engage"]),
                     _pair(b2b["raw"]),
                     f"{b2b['ratio']['p50']} / {b2b['ratio']['p99']}",
-                    "— (see README)",
+                    "no target",
                     "—",
                 )
             if "load" in r:
@@ -155,6 +155,16 @@ def markdown_table(document: dict[str, Any]) -> str:
                 f"≥ {FANOUT_MIN_RATIO} x raw rate",
                 _met(met.get(("fanout", db, "rate_ratio"))),
             )
+            both = r["raw"].get("timer_and_activity")
+            if both and e.get("per_second") and both.get("per_second"):
+                row(
+                    f"5. fan-out vs timer + one no-op activity per workflow [{db}]",
+                    f"{e['per_second']}/s",
+                    f"all done {both['all_done_after_s']} s after due ({both['per_second']}/s)",
+                    f"{round(e['per_second'] / both['per_second'], 2)} (rate)",
+                    "—",
+                    "—",
+                )
     for db, r in results.get("lifecycle", {}).items():
         if _ok(r) and "history_events" in r:
             row(
