@@ -27,6 +27,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import ApiError, not_found
 from api.exchange_errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
+from api.workflow_calls import QUERY_TIMEOUT_SECONDS, execute_update_or_explain
 from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
 from store import exchange as exchange_store
 from workflows.exchange import ExchangeProgrammeWorkflow
@@ -35,8 +36,6 @@ from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, exchange_workflow_id
 P = TypeVar("P")
 R = TypeVar("R")
 
-QUERY_TIMEOUT_SECONDS = 10.0
-UPDATE_TIMEOUT_SECONDS = 30.0
 #: A signal is best effort and must never hold an accepted application up for long.
 SIGNAL_TIMEOUT = timedelta(seconds=3)
 PROGRAMME_KIND = "programme"
@@ -102,20 +101,14 @@ async def run_update(
     update_id: str | None = None,
 ) -> R:
     """Execute `update` on the programme and return its result; the same `update_id` applies once."""
-    handle = programme_handle(client, year)
-    try:
-        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
-            return await handle.execute_update(update, arg, id=update_id)
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-    try:
-        await handle.describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(PROGRAMME_NOT_FOUND) from None
-        raise
-    raise programme_closed()
+    return await execute_update_or_explain(
+        programme_handle(client, year),
+        update,
+        arg,
+        update_id=update_id,
+        unknown=lambda: not_found(PROGRAMME_NOT_FOUND),
+        ended=programme_closed,
+    )
 
 
 async def signal_application(client: Client, year: int, received: ApplicationReceived) -> bool:

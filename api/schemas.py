@@ -17,7 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from domain.durations import IsoDuration
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
-from domain.submissions import Actor, Attendance, Decision, DisplayPlan, Person, WorkshopSession
+from domain.submissions import Actor, Attendance, Decision, DisplayPlan, Person, WorkshopSession, require_after
 
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -303,8 +303,7 @@ class WorkshopCreate(Request):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+        require_after(self.starts_at, self.ends_at, "starts_at", "ends_at")
         return self
 
     def session(self) -> WorkshopSession:
@@ -327,8 +326,7 @@ class DisplayUpdate(Request):
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> Self:
-        if self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
+        require_after(self.opens_at, self.closes_at, "opens_at", "closes_at")
         return self
 
     def plan(self) -> DisplayPlan:

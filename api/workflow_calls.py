@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
-from api.errors import PROJECT_NOT_FOUND, not_found, project_ended
+from api.errors import PROJECT_NOT_FOUND, ApiError, not_found, project_ended
 from domain.state import ProjectInput, ProjectState
 from store import queries
 from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, ENGAGE_STAGE, project_workflow_id
@@ -27,6 +28,7 @@ from workflows.project import ProjectWorkflow
 
 P = TypeVar("P")
 R = TypeVar("R")
+W = TypeVar("W")
 
 #: Bounds on a call that needs a worker: with none polling, Temporal would hold the request open.
 #: Past these the caller gets 503 + Retry-After (api.errors maps TimeoutError); a retry with the
@@ -107,25 +109,40 @@ async def run_update(
     update_id: str | None = None,
 ) -> R:
     """Execute `update` and return its result; the same `update_id` never applies twice."""
-    handle = project_handle(client, project_id)
+    return await execute_update_or_explain(
+        project_handle(client, project_id),
+        update,
+        arg,
+        update_id=update_id,
+        unknown=lambda: not_found(PROJECT_NOT_FOUND),
+        ended=project_ended,
+    )
+
+
+async def execute_update_or_explain(
+    handle: WorkflowHandle[W, Any],
+    update: UpdateMethodMultiParam[[W, P], R],
+    arg: P,
+    *,
+    update_id: str | None,
+    unknown: Callable[[], ApiError],
+    ended: Callable[[], ApiError],
+) -> R:
+    """Execute an update; a NOT_FOUND from Temporal becomes `unknown` (no such workflow) or `ended`
+    (it exists but has completed and takes no more input). Shared by projects and programmes."""
     try:
         async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
             return await handle.execute_update(update, arg, id=update_id)
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
-        await _raise_ended_or_unknown(handle)
-        raise  # unreachable: the helper always raises
-
-
-async def _raise_ended_or_unknown(handle: WorkflowHandle[Any, Any]) -> None:
     try:
         await handle.describe()
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(PROJECT_NOT_FOUND) from None
+            raise unknown() from None
         raise
-    raise project_ended()
+    raise ended()
 
 
 async def require_visible(

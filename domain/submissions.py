@@ -19,6 +19,12 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def require_after(earlier: datetime, later: datetime, earlier_name: str, later_name: str) -> None:
+    """The one rule for a period's ends (sessions, displays): the API's schemas reuse it."""
+    if later <= earlier:
+        raise ValueError(f"{later_name} must be after {earlier_name}")
+
+
 class Person(Contract):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,8 +67,7 @@ class WorkshopSession(Contract):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+        require_after(self.starts_at, self.ends_at, "starts_at", "ends_at")
         return self
 
 
@@ -81,8 +86,7 @@ class DisplayPlan(Contract):
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> Self:
-        if self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
+        require_after(self.opens_at, self.closes_at, "opens_at", "closes_at")
         return self
 
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from domain.durations import IsoDuration
@@ -87,32 +87,45 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
 WITH_FOLLOW_UP = {"follow-up-closed"}
 
 
-async def record(name: str, version: int = 1) -> Path | None:
-    path = HISTORIES / f"project-{name}-v{version}.json"
-    if path.exists():
-        return None
+Histories = dict[Path, WorkflowHistory]
+
+
+async def _record_with(run: Callable[[WorkflowEnvironment, str], Awaitable[Histories]]) -> None:
+    """Run a scenario on a fresh time-skipping server with stand-in activities; write its histories."""
     env = await start_time_skipping(REGISTRY)
     try:
         task_queue = f"record-{uuid.uuid4().hex}"
         async with stand_in_worker(env.client, task_queue, RecordedActivities()):
-            handle = await start_project(
-                env.client,
-                task_queue,
-                "co-curation",
-                await env.get_current_time(),
-                project_id=f"history-{name}",
-                follow_up_schedule=("P1M", "P3M"),
-            )
-            await SCENARIOS[name](env, handle)
-            await handle.result()
-            histories = {path: await handle.fetch_history()}
-            if name in WITH_FOLLOW_UP:
-                child = env.client.get_workflow_handle(follow_up_workflow_id(f"history-{name}"))
-                histories[HISTORIES / f"followup-{name}-v{version}.json"] = await child.fetch_history()
+            histories = await run(env, task_queue)
     finally:
         await env.shutdown()
     for target, history in histories.items():
         target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+
+
+async def record(name: str, version: int = 1) -> Path | None:
+    path = HISTORIES / f"project-{name}-v{version}.json"
+    if path.exists():
+        return None
+
+    async def run(env: WorkflowEnvironment, task_queue: str) -> Histories:
+        handle = await start_project(
+            env.client,
+            task_queue,
+            "co-curation",
+            await env.get_current_time(),
+            project_id=f"history-{name}",
+            follow_up_schedule=("P1M", "P3M"),
+        )
+        await SCENARIOS[name](env, handle)
+        await handle.result()
+        histories = {path: await handle.fetch_history()}
+        if name in WITH_FOLLOW_UP:
+            child = env.client.get_workflow_handle(follow_up_workflow_id(f"history-{name}"))
+            histories[HISTORIES / f"followup-{name}-v{version}.json"] = await child.fetch_history()
+        return histories
+
+    await _record_with(run)
     return path
 
 
@@ -123,19 +136,14 @@ async def record_exchange_year(version: int = 1) -> Path | None:
         return None
     from tests.workflows.test_exchange import run_small_year  # test helpers, only when recording
 
-    env = await start_time_skipping(REGISTRY)
-    try:
-        task_queue = f"record-{uuid.uuid4().hex}"
-        async with stand_in_worker(env.client, task_queue, RecordedActivities()):
-            programme, placement = await run_small_year(env, task_queue)
-            histories = {
-                path: await programme.fetch_history(),
-                HISTORIES / f"project-placement-v{version}.json": await placement.fetch_history(),
-            }
-    finally:
-        await env.shutdown()
-    for target, history in histories.items():
-        target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    async def run(env: WorkflowEnvironment, task_queue: str) -> Histories:
+        programme, placement = await run_small_year(env, task_queue)
+        return {
+            path: await programme.fetch_history(),
+            HISTORIES / f"project-placement-v{version}.json": await placement.fetch_history(),
+        }
+
+    await _record_with(run)
     return path
 
 
@@ -146,18 +154,14 @@ async def record_exchange_launcher(version: int = 1) -> Path | None:
         return None
     from tests.workflows.test_exchange import year_plan
 
-    env = await start_time_skipping(REGISTRY)
-    try:
-        task_queue = f"record-{uuid.uuid4().hex}"
-        async with stand_in_worker(env.client, task_queue, RecordedActivities()):
-            handle = await env.client.start_workflow(
-                ExchangeLauncherWorkflow.run, year_plan(), id="exchange-schedule-history", task_queue=task_queue
-            )
-            await handle.result()
-            history = await handle.fetch_history()
-    finally:
-        await env.shutdown()
-    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+    async def run(env: WorkflowEnvironment, task_queue: str) -> Histories:
+        handle = await env.client.start_workflow(
+            ExchangeLauncherWorkflow.run, year_plan(), id="exchange-schedule-history", task_queue=task_queue
+        )
+        await handle.result()
+        return {path: await handle.fetch_history()}
+
+    await _record_with(run)
     return path
 
 
