@@ -5,6 +5,11 @@ supplies the one transaction per call, the renderer, the clock, the fatigue cap 
 Every wave activity is safe to retry at any point: a retry after a commit finds the invitation rows
 (or the raised reminder count) and issues no token and queues no e-mail twice.
 
+Follow-up workflows call the wave activities as local activities (since patch 6-wave-local): waves
+that fall due together (every project on the same schedule) then arrive here together, and share
+transactions through store.group_commit instead of paying a commit each. Histories from before the
+patch still call them as ordinary activities, which keep a transaction of their own and heartbeat.
+
 `plan_follow_up_waves` is a plain function, registered as a local activity target: it is pure
 (domain.follow_up.plan_waves) but reads zone files, which the workflow sandbox refuses.
 Logs carry project ids, wave indexes and counts only.
@@ -12,8 +17,9 @@ Logs carry project ids, wave indexes and counts only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -23,7 +29,8 @@ from activities.settings import ActivitySettings
 from activities.survey_rendering import SurveyTemplateRenderer
 from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.instruments import InstrumentCatalog
-from store.waves import UnknownProject, WaveMail, close_wave, open_wave, remind_wave
+from store.group_commit import GroupCommit
+from store.waves import UnknownProject, WaveMail, WaveOpening, close_wave, open_waves, remind_wave
 
 
 @activity.defn(name="plan_follow_up_waves")
@@ -33,6 +40,9 @@ async def plan_follow_up_waves(request: PlanRequest) -> WavePlans:
         return WavePlans(plans=tuple(plan_waves(request)))
     except (KeyError, ValueError) as exc:  # an unknown time zone cannot be fixed by retrying
         raise ApplicationError(str(exc), type="InvalidSchedule", non_retryable=True) from exc
+
+
+W = TypeVar("W")
 
 
 def _utc_now() -> datetime:
@@ -53,6 +63,14 @@ class SurveyActivities:
         self._catalog = catalog
         self._renderer: SurveyTemplateRenderer | None = None
         self._clock = clock
+        # Waves that fall due together share transactions (store.group_commit); opening is set-based.
+        self._opening: GroupCommit[WaveOpening, WaveReport] = GroupCommit(sessionmaker, open_waves)
+        self._reminding: GroupCommit[tuple[WaveTask, WaveMail], WaveReport] = GroupCommit(
+            sessionmaker, _one_by_one(remind_wave)
+        )
+        self._closing: GroupCommit[tuple[WaveTask, datetime, bool], WaveReport] = GroupCommit(
+            sessionmaker, _one_by_one(close_wave)
+        )
 
     def _mail(self, task: WaveTask) -> WaveMail:
         """How this call's e-mails are made; refuses (for good) an instrument the catalog lacks."""
@@ -70,23 +88,24 @@ class SurveyActivities:
             now=task.now or self._clock(),
             fatigue_cap=self._settings.survey_fatigue_cap,
             smtp_configured=self._settings.smtp_configured,
-            progress=lambda done: activity.heartbeat(done),
+            # A local activity has no heartbeat of its own: the worker extends its workflow task.
+            progress=(lambda _done: None) if activity.info().is_local else (lambda done: activity.heartbeat(done)),
         )
 
-    async def _in_transaction(
-        self, task: WaveTask, work: Callable[[AsyncSession], Awaitable[WaveReport]]
-    ) -> WaveReport:
+    async def _write(self, group: GroupCommit[W, WaveReport], item: W) -> WaveReport:
+        """Local (since patch 6-wave-local): batched with whatever is due at the same moment. Ordinary
+        (older histories): a transaction of its own, so its heartbeats are its own."""
         try:
-            async with self._sessionmaker.begin() as session:
-                return await work(session)
+            if activity.info().is_local:
+                return await group.run(item)
+            return await group.run_alone(item)
         except UnknownProject as exc:
             raise ApplicationError(str(exc), type="UnknownProject", non_retryable=True) from exc
 
     @activity.defn(name="open_survey_wave")
     async def open_survey_wave(self, task: WaveTask) -> WaveReport:
         """Invite every eligible respondent not yet invited to the wave: one transaction."""
-        mail = self._mail(task)
-        report = await self._in_transaction(task, lambda session: open_wave(session, task, mail))
+        report = await self._write(self._opening, (task, self._mail(task)))
         _log("survey wave opened", task, report)
         return report
 
@@ -95,18 +114,27 @@ class SurveyActivities:
         """Queue reminder round `task.round` to invitees who have not answered: one transaction."""
         if task.round < 1:
             raise ApplicationError("reminder rounds count from 1", type="InvalidRound", non_retryable=True)
-        mail = self._mail(task)
-        report = await self._in_transaction(task, lambda session: remind_wave(session, task, mail))
+        report = await self._write(self._reminding, (task, self._mail(task)))
         _log("survey wave reminded", task, report)
         return report
 
     @activity.defn(name="close_survey_wave")
     async def close_survey_wave(self, task: WaveTask) -> WaveReport:
         """Close the wave and expire its links; returns the final counts."""
-        now, smtp = self._clock(), self._settings.smtp_configured
-        report = await self._in_transaction(task, lambda session: close_wave(session, task, now, smtp))
+        report = await self._write(self._closing, (task, self._clock(), self._settings.smtp_configured))
         _log("survey wave closed", task, report)
         return report
+
+
+def _one_by_one(
+    write_one: Callable[..., Awaitable[WaveReport]],
+) -> Callable[[AsyncSession, Sequence[tuple[Any, ...]]], Awaitable[list[WaveReport]]]:
+    """A batch writer for work with no set-based form: each item in turn, in the shared transaction."""
+
+    async def write(session: AsyncSession, items: Sequence[tuple[Any, ...]]) -> list[WaveReport]:
+        return [await write_one(session, *item) for item in items]
+
+    return write
 
 
 def _log(message: str, task: WaveTask, report: WaveReport) -> None:

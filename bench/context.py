@@ -12,6 +12,8 @@ class BenchContext:
     root: Path
     #: A tiny size that only proves the benchmark still runs (CI, under a minute for all of them).
     smoke: bool
+    #: Projects in the fan-out benchmark (None: the issue's 2,000, or the smoke size).
+    fanout_projects: int | None = None
 
     @property
     def rounds(self) -> int:

@@ -65,6 +65,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), metavar="NAME", help="run only these")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--out", type=Path, help="also write the JSON document here")
+    parser.add_argument("--fanout-projects", type=int, metavar="N", help="fan-out size (default 2,000)")
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (databases, logs)")
     return parser.parse_args(argv)
 
@@ -141,7 +142,7 @@ def _log(message: str) -> None:
 
 
 async def _run_all(args: argparse.Namespace, root: Path) -> tuple[dict[str, Any], list[str]]:
-    ctx = BenchContext(root=root, smoke=args.smoke)
+    ctx = BenchContext(root=root, smoke=args.smoke, fanout_projects=args.fanout_projects)
     results: dict[str, Any] = {}
     problems: list[str] = []
     for name in args.only or list(BENCHMARKS):

@@ -31,7 +31,8 @@ def _table(target: TableLike) -> Table:
     return table
 
 
-def _insert(session: AsyncSession, target: TableLike) -> sqlite.Insert | postgresql.Insert:
+def insert_for(session: AsyncSession, target: TableLike) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's INSERT for `target`, which knows ON CONFLICT (and `.excluded`)."""
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect == "sqlite":
         return sqlite.insert(_table(target))
@@ -40,9 +41,25 @@ def _insert(session: AsyncSession, target: TableLike) -> sqlite.Insert | postgre
     raise NotImplementedError(f"no upsert support for dialect {dialect!r}")
 
 
-async def _execute(session: AsyncSession, statement: Any, rows: Rows) -> int:
-    # One statement per row: rowcount of executemany is not reliable across drivers, and these
-    # batches are small (the events and e-mails of one activity call).
+async def _execute(
+    session: AsyncSession, statement: Any, rows: Rows, *, target: TableLike, conflict_keys: Sequence[str] = ()
+) -> int:
+    """Run the upsert for every row; return how many rows it wrote (inserted, or updated).
+
+    Rows of one shape go in one batched statement ("insertmanyvalues": multi-row VALUES on both
+    dialects) and are counted by RETURNING, since `rowcount` of an executemany is not reliable
+    across drivers. One row, rows of mixed shapes, or an ON CONFLICT DO UPDATE batch that names
+    the same key twice (PostgreSQL refuses to update one row twice in a statement) run a statement
+    per row instead.
+    """
+    if not rows:
+        return 0
+    shapes = {frozenset(row) for row in rows}
+    repeated_key = conflict_keys and len({tuple(row[k] for k in conflict_keys) for row in rows}) < len(rows)
+    if len(rows) > 1 and len(shapes) == 1 and not repeated_key:
+        key = list(_table(target).primary_key.columns)[:1]
+        returned = await session.execute(statement.returning(*key), list(rows))
+        return len(returned.all())
     written = 0
     for row in rows:
         result = await session.execute(statement.values(**row))
@@ -53,7 +70,7 @@ async def _execute(session: AsyncSession, statement: Any, rows: Rows) -> int:
 
 async def insert_ignore(session: AsyncSession, target: TableLike, rows: Rows) -> int:
     """Insert each row unless one with the same key exists; return how many were inserted."""
-    return await _execute(session, _insert(session, target).on_conflict_do_nothing(), rows)
+    return await _execute(session, insert_for(session, target).on_conflict_do_nothing(), rows, target=target)
 
 
 async def upsert(
@@ -70,11 +87,15 @@ async def upsert(
     `lambda new: Project.event_seq < new.event_seq`. Returns rows inserted or updated; a conflict that
     `where` rejects counts zero.
     """
-    statement = _insert(session, target)
+    statement = insert_for(session, target)
     values = {column: statement.excluded[column] for column in update_columns}
     condition = where(statement.excluded) if where is not None else None
     return await _execute(
-        session, statement.on_conflict_do_update(index_elements=index_elements, set_=values, where=condition), rows
+        session,
+        statement.on_conflict_do_update(index_elements=index_elements, set_=values, where=condition),
+        rows,
+        target=target,
+        conflict_keys=index_elements,
     )
 
 
@@ -88,6 +109,6 @@ async def insert_ignore_returning(
     """
     if not rows:
         return []
-    statement = _insert(session, target).on_conflict_do_nothing().returning(column)
+    statement = insert_for(session, target).on_conflict_do_nothing().returning(column)
     result = await session.execute(statement, list(rows))
     return list(result.scalars())

@@ -21,18 +21,18 @@ tokens or answers in log lines.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.follow_up import WaveCounts, WaveReport, WaveTask
 from store.records import RenderedEmail
-from store.surveys import hash_token, new_token, wave_counts
+from store.surveys import hash_token, new_token, wave_counts_for
 from store.tables import (
     OutboxEmail,
     Project,
@@ -43,7 +43,7 @@ from store.tables import (
     SurveyToken,
     SurveyWave,
 )
-from store.upserts import insert_ignore, insert_ignore_returning
+from store.upserts import insert_for, insert_ignore, insert_ignore_returning
 
 FATIGUE_WINDOW = timedelta(days=30)
 _CHUNK = 500  # bound IN (...) lists well under every driver's parameter limit
@@ -95,6 +95,23 @@ def remind_key(task: WaveTask) -> str:
 
 # -- open ------------------------------------------------------------------------------------------
 
+#: One wave to open: the workflow's task and how its e-mails are made (with its own clock).
+WaveOpening = tuple[WaveTask, WaveMail]
+WaveKey = tuple[str, int]  # (project id, wave index)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A respondent who may be invited now: never invited to the wave, or deferred until `deferred_until`."""
+
+    id: str
+    name: str
+    email: str
+    email_hash: str
+    language: str
+    status: str | None
+    deferred_until: datetime | None
+
 
 async def open_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> WaveReport:
     """Record the wave as open and invite every eligible respondent not yet invited to it.
@@ -102,104 +119,219 @@ async def open_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> Wa
     Invariants: each respondent gets at most one invitation e-mail and one invitation token per
     wave, however often this runs; a closed wave is never reopened and invites nobody.
     """
-    key = invite_key(task)
-    project = await _project(session, task.project_id)
-    if not await _mark_open(session, task, mail.now):
-        return await _report(session, task, key, 0, mail.smtp_configured)
-    plan, index = task.plan, task.plan.index
-    invitation = and_(
-        SurveyInvitation.project_id == task.project_id,
-        SurveyInvitation.wave_index == index,
-        SurveyInvitation.respondent_id == Respondent.id,
-    )
-    rows = (
-        await session.execute(
-            select(Respondent, SurveyInvitation.status)
-            .outerjoin(SurveyInvitation, invitation)
-            .where(
-                Respondent.project_id == task.project_id,
-                _eligible(),
-                (SurveyInvitation.respondent_id.is_(None))
-                | ((SurveyInvitation.status == "deferred") & (SurveyInvitation.deferred_until <= mail.now)),
-            )
-            .order_by(Respondent.created_at, Respondent.id)
-        )
-    ).all()
-    candidates = list(rows)
-    holds = await _fatigue_holds(session, [r.email_hash for r, _ in candidates], mail)
-    fresh = [r for r, status in candidates if status is None and r.email_hash not in holds]
-    released = [r for r, status in candidates if status == "deferred" and r.email_hash not in holds]
-    claimed = set(
-        await insert_ignore_returning(
-            session,
-            SurveyInvitation,
-            [_invitation(task, r.id, "invited", invited_at=mail.now) for r in fresh],
-            SurveyInvitation.respondent_id,
-        )
-    )
-    claimed |= await _release(session, task, [r.id for r in released], mail.now)
-    await insert_ignore(
-        session,
-        SurveyInvitation,
-        [
-            _invitation(task, r.id, "deferred", deferred_until=holds[r.email_hash])
-            for r, status in candidates
-            if status is None and r.email_hash in holds
-        ],
-    )
-    await _extend_deferrals(
-        session, task, {r.id: holds[r.email_hash] for r, s in candidates if s == "deferred" and r.email_hash in holds}
-    )
-    invitees = [r for r, _ in candidates if r.id in claimed]
-    queued = await _queue(session, task, project, invitees, "invitation", key, plan.closes_at, mail)
-    return await _report(session, task, key, queued, mail.smtp_configured)
+    return (await open_waves(session, [(task, mail)]))[0]
 
 
-async def _project(session: AsyncSession, project_id: str) -> Project:
-    project = await session.get(Project, project_id)
-    if project is None:
-        raise UnknownProject(f"no project {project_id}")
-    return project
+async def open_waves(session: AsyncSession, openings: Sequence[WaveOpening]) -> list[WaveReport]:
+    """Open many waves in the caller's transaction, each with the outcome `open_wave` gives it alone.
 
-
-async def _mark_open(session: AsyncSession, task: WaveTask, now: datetime) -> bool:
-    """Insert or refresh the wave row as open (the plan from the workflow wins); False if closed."""
-    plan = task.plan
-    values: dict[str, Any] = {
-        "offset": str(plan.offset),
-        "due_at": plan.due_at,
-        "closes_at": plan.closes_at,
-        "reminders_at": [r.isoformat() for r in plan.reminders_at],
-        "instrument": task.instrument,
-    }
-    key = {"project_id": task.project_id, "wave_index": plan.index}
-    await insert_ignore(session, SurveyWave, [{**key, **values, "status": "open", "opened_at": now}])
-    refreshed = await session.execute(
-        update(SurveyWave)
-        .where(SurveyWave.project_id == task.project_id, SurveyWave.wave_index == plan.index)
-        .where(SurveyWave.status != "closed")
-        .values(**values, status="open", opened_at=func.coalesce(SurveyWave.opened_at, now))
-        .returning(SurveyWave.wave_index)
-    )
-    return refreshed.first() is not None
-
-
-def _eligible() -> ColumnElement[bool]:
-    """Respondent may be mailed at all: not opted out, not bounced, address not suppressed."""
-    return and_(
-        Respondent.opted_out_at.is_(None),
-        Respondent.bounced_at.is_(None),
-        ~exists().where(SurveySuppression.email_hash == Respondent.email_hash),
-    )
-
-
-async def _fatigue_holds(session: AsyncSession, hashes: Sequence[str], mail: WaveMail) -> dict[str, datetime]:
-    """Addresses at or over the cap, each with the moment its count falls below the cap again.
-
-    That moment is when the (count - cap + 1)-th oldest counted e-mail leaves the 30-day window:
-    with exactly `cap` e-mails, the oldest one plus 30 days.
+    When hundreds of projects' waves fall due at one instant the worker opens them together
+    (activities.surveys, store.group_commit), so the statements here are per call, not per wave:
+    one upsert marks every wave open, one query finds every candidate, one query per round reads
+    the fatigue counts, and one insert each writes invitations, tokens and e-mails. The fatigue cap
+    counts across projects, so waves that would mail the same address go in successive rounds,
+    each seeing what the one before it queued, exactly as if they had been opened one by one.
+    A wave named twice (a retry overlapping its first attempt) is opened again after the first.
     """
-    since = mail.now - FATIGUE_WINDOW
+    reports: dict[int, WaveReport] = {}
+    for positions in _distinct_waves(openings):
+        batch = [openings[i] for i in positions]
+        reports.update(zip(positions, await _open_distinct(session, batch), strict=True))
+    return [reports[i] for i in range(len(openings))]
+
+
+def _distinct_waves(openings: Sequence[WaveOpening]) -> list[list[int]]:
+    """Positions of `openings` in batches that name each wave at most once, in arrival order."""
+    batches: list[tuple[list[int], set[WaveKey]]] = []
+    for position, (task, _) in enumerate(openings):
+        key = (task.project_id, task.plan.index)
+        batch = next((b for b in batches if key not in b[1]), None)
+        if batch is None:
+            batch = ([], set())
+            batches.append(batch)
+        batch[0].append(position)
+        batch[1].add(key)
+    return [positions for positions, _ in batches]
+
+
+async def _open_distinct(session: AsyncSession, openings: Sequence[WaveOpening]) -> list[WaveReport]:
+    projects = await _projects(session, {task.project_id for task, _ in openings})
+    still_open = await _mark_open(session, openings)
+    live = [(task, mail) for task, mail in openings if _key(task) in still_open]
+    candidates = await _candidates(session, live)
+    queued: dict[WaveKey, int] = {}
+    for round_ in _rounds(live, candidates):
+        queued.update(await _invite(session, round_, candidates, projects))
+    return await _reports(
+        session, [(task, invite_key(task), queued.get(_key(task), 0), mail.smtp_configured) for task, mail in openings]
+    )
+
+
+def _key(task: WaveTask) -> WaveKey:
+    return (task.project_id, task.plan.index)
+
+
+@dataclass(frozen=True)
+class _ProjectMailing:
+    """What an e-mail says about its project."""
+
+    title: str
+    timezone: str
+
+
+async def _projects(session: AsyncSession, project_ids: set[str]) -> dict[str, _ProjectMailing]:
+    found: dict[str, _ProjectMailing] = {}
+    for chunk in _chunks(sorted(project_ids)):
+        rows = await session.execute(select(Project.id, Project.title, Project.timezone).where(Project.id.in_(chunk)))
+        found.update((project_id, _ProjectMailing(title, timezone)) for project_id, title, timezone in rows.all())
+    missing = sorted(project_ids - set(found))
+    if missing:
+        raise UnknownProject(f"no project {missing[0]}")
+    return found
+
+
+async def _mark_open(session: AsyncSession, openings: Sequence[WaveOpening]) -> set[WaveKey]:
+    """Insert or refresh each wave row as open (the plan from the workflow wins); returns the waves
+    now open, leaving out the closed ones (a closed wave is never reopened)."""
+    rows = [
+        {
+            "project_id": task.project_id,
+            "wave_index": task.plan.index,
+            "offset": str(task.plan.offset),
+            "due_at": task.plan.due_at,
+            "closes_at": task.plan.closes_at,
+            "reminders_at": [r.isoformat() for r in task.plan.reminders_at],
+            "instrument": task.instrument,
+            "status": "open",
+            "opened_at": mail.now,
+        }
+        for task, mail in openings
+    ]
+    opening = insert_for(session, SurveyWave)
+    new = opening.excluded
+    statement = opening.on_conflict_do_update(
+        index_elements=["project_id", "wave_index"],
+        set_={
+            "offset": new.offset,
+            "due_at": new.due_at,
+            "closes_at": new.closes_at,
+            "reminders_at": new.reminders_at,
+            "instrument": new.instrument,
+            "status": "open",
+            "opened_at": func.coalesce(SurveyWave.opened_at, new.opened_at),
+        },
+        where=SurveyWave.status != "closed",
+    ).returning(SurveyWave.project_id, SurveyWave.wave_index)
+    result = await session.execute(statement, rows)
+    return {(str(project_id), int(index)) for project_id, index in result.all()}
+
+
+async def _candidates(session: AsyncSession, openings: Sequence[WaveOpening]) -> dict[WaveKey, list[_Candidate]]:
+    """Per wave, the eligible respondents never invited to it or deferred until now, oldest first."""
+    found: dict[WaveKey, list[_Candidate]] = {_key(task): [] for task, _ in openings}
+    now_of = {_key(task): mail.now for task, mail in openings}
+    by_index: dict[int, list[str]] = defaultdict(list)
+    for task, _ in openings:
+        by_index[task.plan.index].append(task.project_id)
+    latest = max(now_of.values(), default=None)
+    for index, project_ids in by_index.items():
+        invitation = and_(
+            SurveyInvitation.project_id == Respondent.project_id,
+            SurveyInvitation.wave_index == index,
+            SurveyInvitation.respondent_id == Respondent.id,
+        )
+        for chunk in _chunks(project_ids):
+            rows = await session.execute(
+                select(
+                    Respondent.project_id,
+                    Respondent.id,
+                    Respondent.name,
+                    Respondent.email,
+                    Respondent.email_hash,
+                    Respondent.language,
+                    SurveyInvitation.status,
+                    SurveyInvitation.deferred_until,
+                )
+                .outerjoin(SurveyInvitation, invitation)
+                .where(
+                    Respondent.project_id.in_(chunk),
+                    _eligible(),
+                    (SurveyInvitation.respondent_id.is_(None))
+                    | ((SurveyInvitation.status == "deferred") & (SurveyInvitation.deferred_until <= latest)),
+                )
+                .order_by(Respondent.project_id, Respondent.created_at, Respondent.id)
+            )
+            for project_id, respondent_id, name, email, digest, language, status, deferred_until in rows.all():
+                candidate = _Candidate(respondent_id, name, email, digest, language, status, deferred_until)
+                key = (project_id, index)
+                if candidate.deferred_until is None or candidate.deferred_until <= now_of[key]:
+                    found[key].append(candidate)
+    return found
+
+
+def _rounds(openings: Sequence[WaveOpening], candidates: dict[WaveKey, list[_Candidate]]) -> list[list[WaveOpening]]:
+    """Split the waves so that no two in a round would mail the same address (the fatigue cap
+    counts across projects: a later round must see what an earlier one queued)."""
+    rounds: list[tuple[list[WaveOpening], set[str]]] = []
+    for opening in openings:
+        addresses = {c.email_hash for c in candidates[_key(opening[0])]}
+        round_ = next((r for r in rounds if not addresses & r[1]), None)
+        if round_ is None:
+            round_ = ([], set())
+            rounds.append(round_)
+        round_[0].append(opening)
+        round_[1].update(addresses)
+    return [members for members, _ in rounds]
+
+
+async def _invite(
+    session: AsyncSession,
+    openings: Sequence[WaveOpening],
+    candidates: dict[WaveKey, list[_Candidate]],
+    projects: dict[str, _ProjectMailing],
+) -> dict[WaveKey, int]:
+    """Invite one round's candidates (no address shared between its waves); e-mails queued per wave."""
+    sent = await _recent_survey_mail(
+        session,
+        [c.email_hash for task, _ in openings for c in candidates[_key(task)]],
+        since=min((mail.now for _, mail in openings), default=datetime.max) - FATIGUE_WINDOW,
+    )
+    fresh_rows: list[dict[str, Any]] = []
+    deferred_rows: list[dict[str, Any]] = []
+    holds_of: dict[WaveKey, dict[str, datetime]] = {}
+    for task, mail in openings:
+        wave = candidates[_key(task)]
+        holds = holds_of[_key(task)] = _fatigue_holds(sent, mail)
+        fresh_rows += [
+            _invitation(task, c.id, "invited", invited_at=mail.now)
+            for c in wave
+            if c.status is None and c.email_hash not in holds
+        ]
+        deferred_rows += [
+            _invitation(task, c.id, "deferred", deferred_until=holds[c.email_hash])
+            for c in wave
+            if c.status is None and c.email_hash in holds
+        ]
+    claimed = set(await insert_ignore_returning(session, SurveyInvitation, fresh_rows, SurveyInvitation.respondent_id))
+    await insert_ignore(session, SurveyInvitation, deferred_rows)
+    outgoing: list[_Outgoing] = []
+    for task, mail in openings:
+        wave, holds = candidates[_key(task)], holds_of[_key(task)]
+        released = [c.id for c in wave if c.status == "deferred" and c.email_hash not in holds]
+        claimed |= await _release(session, task, released, mail.now)
+        await _extend_deferrals(
+            session, task, {c.id: holds[c.email_hash] for c in wave if c.status == "deferred" and c.email_hash in holds}
+        )
+        invitees = [c for c in wave if c.id in claimed]
+        project = projects[task.project_id]
+        outgoing.append(_Outgoing(task, project, invitees, "invitation", invite_key(task), task.plan.closes_at, mail))
+    return await _queue(session, outgoing)
+
+
+async def _recent_survey_mail(
+    session: AsyncSession, hashes: Sequence[str], *, since: datetime
+) -> dict[str, list[datetime]]:
+    """When each address was sent a survey e-mail after `since` (any project), oldest first."""
     sent: dict[str, list[datetime]] = defaultdict(list)
     for chunk in _chunks(sorted(set(hashes))):
         rows = await session.execute(
@@ -215,11 +347,31 @@ async def _fatigue_holds(session: AsyncSession, hashes: Sequence[str], mail: Wav
         for digest, created_at in rows.all():
             if digest is not None:
                 sent[digest].append(created_at)
-    return {
-        digest: times[len(times) - mail.fatigue_cap] + FATIGUE_WINDOW
-        for digest, times in sent.items()
-        if len(times) >= mail.fatigue_cap
-    }
+    return sent
+
+
+def _fatigue_holds(sent: dict[str, list[datetime]], mail: WaveMail) -> dict[str, datetime]:
+    """Addresses at or over the cap at `mail.now`, each with the moment its count falls below the cap.
+
+    That moment is when the (count - cap + 1)-th oldest counted e-mail leaves the 30-day window:
+    with exactly `cap` e-mails, the oldest one plus 30 days.
+    """
+    since = mail.now - FATIGUE_WINDOW
+    holds: dict[str, datetime] = {}
+    for digest, times in sent.items():
+        counted = [t for t in times if t > since]
+        if len(counted) >= mail.fatigue_cap:
+            holds[digest] = counted[len(counted) - mail.fatigue_cap] + FATIGUE_WINDOW
+    return holds
+
+
+def _eligible() -> ColumnElement[bool]:
+    """Respondent may be mailed at all: not opted out, not bounced, address not suppressed."""
+    return and_(
+        Respondent.opted_out_at.is_(None),
+        Respondent.bounced_at.is_(None),
+        ~exists().where(SurveySuppression.email_hash == Respondent.email_hash),
+    )
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -291,10 +443,10 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
     if task.round < 1:
         raise ValueError("reminder rounds count from 1")
     key = remind_key(task)
-    project = await _project(session, task.project_id)
+    project = (await _projects(session, {task.project_id}))[task.project_id]
     wave = await session.get(SurveyWave, (task.project_id, task.plan.index))
     if wave is None or wave.status != "open":
-        return await _report(session, task, key, 0, mail.smtp_configured)
+        return (await _reports(session, [(task, key, 0, mail.smtp_configured)]))[0]
     answered = exists().where(
         SurveyResponse.project_id == SurveyInvitation.project_id,
         SurveyResponse.wave_index == SurveyInvitation.wave_index,
@@ -314,7 +466,8 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
             .order_by(Respondent.created_at, Respondent.id)
         )
     )
-    holds = await _fatigue_holds(session, [r.email_hash for r in candidates], mail)
+    sent = await _recent_survey_mail(session, [r.email_hash for r in candidates], since=mail.now - FATIGUE_WINDOW)
+    holds = _fatigue_holds(sent, mail)
     wanted = [r.id for r in candidates if r.email_hash not in holds]
     claimed: set[str] = set()
     for chunk in _chunks(wanted):
@@ -326,8 +479,8 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
         )
         claimed.update(result.scalars())
     reminded = [r for r in candidates if r.id in claimed]
-    queued = await _queue(session, task, project, reminded, "reminder", key, wave.closes_at, mail)
-    return await _report(session, task, key, queued, mail.smtp_configured)
+    queued = await _queue(session, [_Outgoing(task, project, reminded, "reminder", key, wave.closes_at, mail)])
+    return (await _reports(session, [(task, key, queued.get(_key(task), 0), mail.smtp_configured)]))[0]
 
 
 # -- close -----------------------------------------------------------------------------------------
@@ -367,102 +520,141 @@ async def close_wave(session: AsyncSession, task: WaveTask, now: datetime, smtp_
         )
         .values(expires_at=now)
     )
-    return await _report(session, task, "", 0, False, deferrals=False)
+    return (await _reports(session, [(task, "", 0, False)], deferrals=False))[0]
 
 
 # -- shared ----------------------------------------------------------------------------------------
 
 
-async def _queue(
-    session: AsyncSession,
-    task: WaveTask,
-    project: Project,
-    respondents: Sequence[Respondent],
-    kind: Literal["invitation", "reminder"],
-    key: str,
-    expires_at: datetime,
-    mail: WaveMail,
-) -> int:
-    """A fresh token and one outbox e-mail per respondent; heartbeats through `mail.progress`."""
+class _Recipient(Protocol):
+    """A respondent as an e-mail needs them (a `Respondent` row, or an open's candidate)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def email_hash(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One wave's e-mails of one kind: who gets them, under which outbox key, valid until when."""
+
+    task: WaveTask
+    project: _ProjectMailing
+    recipients: Sequence[_Recipient]
+    kind: Literal["invitation", "reminder"]
+    key: str
+    expires_at: datetime
+    mail: WaveMail
+
+
+async def _queue(session: AsyncSession, outgoing: Sequence[_Outgoing]) -> dict[WaveKey, int]:
+    """A fresh token and one outbox e-mail per recipient, for every wave in one insert each; returns
+    the e-mails really queued per wave. Heartbeats through `mail.progress`."""
     tokens: list[dict[str, Any]] = []
     emails: list[dict[str, Any]] = []
-    for done, respondent in enumerate(respondents, start=1):
-        raw = new_token()
-        tokens.append(
-            {
-                "token_hash": hash_token(raw),
-                "respondent_id": respondent.id,
-                "project_id": task.project_id,
-                "wave_index": task.plan.index,
-                "expires_at": expires_at,
-                "created_at": mail.now,
-            }
-        )
-        email = mail.render(
-            SurveyEmailContext(
-                kind=kind,
-                round=task.round,
-                language=respondent.language,
-                recipient_name=respondent.name,
-                project_title=project.title,
-                timezone=project.timezone,
-                closes_at=expires_at,
-                instrument=task.instrument,
-                link=f"{mail.base_url}/s/{raw}",
-                opt_out_link=f"{mail.base_url}/s/{raw}/opt-out",
+    for out in outgoing:
+        task, mail = out.task, out.mail
+        for done, respondent in enumerate(out.recipients, start=1):
+            raw = new_token()
+            tokens.append(
+                {
+                    "token_hash": hash_token(raw),
+                    "respondent_id": respondent.id,
+                    "project_id": task.project_id,
+                    "wave_index": task.plan.index,
+                    "expires_at": out.expires_at,
+                    "created_at": mail.now,
+                }
             )
-        )
-        emails.append(
-            {
-                "dedupe_key": f"{key}:{respondent.id}",
-                "event_id": key,
-                "project_id": task.project_id,
-                "audience": "respondent",
-                "to_name": respondent.name,
-                "to_address": respondent.email,
-                "subject": email.subject,
-                "body": email.body,
-                "created_at": mail.now,
-                "status": "queued" if mail.smtp_configured else "held",
-                "attempts": 0,
-                "kind": "survey",
-                "respondent_id": respondent.id,
-                "recipient_hash": respondent.email_hash,
-            }
-        )
-        if done % 100 == 0:
-            mail.progress(done)
+            email = mail.render(
+                SurveyEmailContext(
+                    kind=out.kind,
+                    round=task.round,
+                    language=respondent.language,
+                    recipient_name=respondent.name,
+                    project_title=out.project.title,
+                    timezone=out.project.timezone,
+                    closes_at=out.expires_at,
+                    instrument=task.instrument,
+                    link=f"{mail.base_url}/s/{raw}",
+                    opt_out_link=f"{mail.base_url}/s/{raw}/opt-out",
+                )
+            )
+            emails.append(
+                {
+                    "dedupe_key": f"{out.key}:{respondent.id}",
+                    "event_id": out.key,
+                    "project_id": task.project_id,
+                    "audience": "respondent",
+                    "to_name": respondent.name,
+                    "to_address": respondent.email,
+                    "subject": email.subject,
+                    "body": email.body,
+                    "created_at": mail.now,
+                    "status": "queued" if mail.smtp_configured else "held",
+                    "attempts": 0,
+                    "kind": "survey",
+                    "respondent_id": respondent.id,
+                    "recipient_hash": respondent.email_hash,
+                }
+            )
+            if done % 100 == 0:
+                mail.progress(done)
     if tokens:
         await session.execute(insert(SurveyToken), tokens)
-    return len(await insert_ignore_returning(session, OutboxEmail, emails, OutboxEmail.id))
+    written = Counter(await insert_ignore_returning(session, OutboxEmail, emails, OutboxEmail.event_id))
+    return {_key(out.task): written[out.key] for out in outgoing}
 
 
-async def _report(
-    session: AsyncSession, task: WaveTask, key: str, queued: int, smtp_configured: bool, *, deferrals: bool = True
-) -> WaveReport:
-    """Counts for the wave; `deliver` when e-mails of `key` wait for SMTP (also on a retry whose first
-    attempt committed); `deferred_until` the earliest pending deferral, when to call open again."""
-    counts = (await wave_counts(session, task.project_id, task.plan.index)).get(task.plan.index, WaveCounts())
-    waiting = 0
-    if smtp_configured:
-        waiting = (
-            await session.scalar(
-                select(func.count())
-                .select_from(OutboxEmail)
-                .where(OutboxEmail.event_id == key, OutboxEmail.status == "queued")
-            )
-        ) or 0
-    deferred_until = None
-    if deferrals:
-        deferred_until = await session.scalar(
-            select(func.min(SurveyInvitation.deferred_until)).where(
-                _this_wave(task), SurveyInvitation.status == "deferred"
-            )
+#: A wave to report on: its task, its delivery key, e-mails this call queued, whether SMTP is on.
+_ReportItem = tuple[WaveTask, str, int, bool]
+
+
+async def _reports(session: AsyncSession, items: Sequence[_ReportItem], *, deferrals: bool = True) -> list[WaveReport]:
+    """Counts for each wave; `deliver` when e-mails of its key wait for SMTP (also on a retry whose first
+    attempt committed); `deferred_until` the earliest pending deferral, when to call open again.
+    A few grouped queries for all the waves together."""
+    waves = [_key(task) for task, *_ in items]
+    counts = await wave_counts_for(session, waves)
+    waiting: dict[str, int] = {}
+    keys = sorted({key for _, key, _, smtp in items if smtp and key})
+    for chunk in _chunks(keys):
+        rows = await session.execute(
+            select(OutboxEmail.event_id, func.count())
+            .where(OutboxEmail.event_id.in_(chunk), OutboxEmail.status == "queued")
+            .group_by(OutboxEmail.event_id)
         )
-    return WaveReport(
-        counts=counts,
-        emails_queued=queued,
-        deliver=waiting > 0,
-        delivery_key=key,
-        deferred_until=deferred_until,
-    )
+        waiting.update((str(key), int(n)) for key, n in rows.all())
+    earliest: dict[WaveKey, datetime] = {}
+    if deferrals:
+        project_ids = sorted({project_id for project_id, _ in waves})
+        for chunk in _chunks(project_ids):
+            minima = await session.execute(
+                select(
+                    SurveyInvitation.project_id, SurveyInvitation.wave_index, func.min(SurveyInvitation.deferred_until)
+                )
+                .where(
+                    SurveyInvitation.project_id.in_(chunk),
+                    SurveyInvitation.wave_index.in_({index for _, index in waves}),
+                    SurveyInvitation.status == "deferred",
+                )
+                .group_by(SurveyInvitation.project_id, SurveyInvitation.wave_index)
+            )
+            earliest.update(((str(p), int(i)), moment) for p, i, moment in minima.all() if moment is not None)
+    return [
+        WaveReport(
+            counts=counts.get(_key(task), WaveCounts()),
+            emails_queued=queued,
+            deliver=smtp and waiting.get(key, 0) > 0,
+            delivery_key=key,
+            deferred_until=earliest.get(_key(task)) if deferrals else None,
+        )
+        for task, key, queued, smtp in items
+    ]

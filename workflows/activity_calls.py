@@ -85,37 +85,47 @@ async def plan_follow_up_waves(request: PlanRequest) -> WavePlans:
     return result
 
 
-# 👉 Wave activities touch every respondent of a project (hundreds): they get a longer timeout
-# and heartbeat; like recording, they retry until the database is back.
+# 👉 Wave activities touch every respondent of a project (hundreds): they get a longer timeout; like
+# recording, they retry until the database is back. As local activities (the default since patch
+# 6-wave-local) they cost one workflow task instead of two plus an activity task, and waves due
+# together share transactions in the worker (activities.surveys); the worker keeps a long one's
+# workflow task alive. As ordinary activities (histories from before the patch) they heartbeat.
 _WAVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2))
+_WAVE_TIMEOUT = timedelta(minutes=2)
 
 
-async def _wave_activity(name: str, task: WaveTask) -> WaveReport:
-    result: WaveReport = await workflow.execute_activity(
+async def _wave_activity(name: str, task: WaveTask, *, local: bool) -> WaveReport:
+    result: WaveReport
+    if local:
+        result = await workflow.execute_local_activity(
+            name, task, result_type=WaveReport, start_to_close_timeout=_WAVE_TIMEOUT, retry_policy=_WAVE_RETRY
+        )
+        return result
+    result = await workflow.execute_activity(
         name,
         task,
         result_type=WaveReport,
-        start_to_close_timeout=timedelta(minutes=2),
+        start_to_close_timeout=_WAVE_TIMEOUT,
         heartbeat_timeout=timedelta(seconds=30),
         retry_policy=_WAVE_RETRY,
     )
     return result
 
 
-async def open_survey_wave(task: WaveTask) -> WaveReport:
+async def open_survey_wave(task: WaveTask, *, local: bool) -> WaveReport:
     """Issue tokens and queue invitations for every respondent not yet invited to this wave.
     Calling it again invites only newcomers and releases invitations deferred by the fatigue cap."""
-    return await _wave_activity(OPEN_SURVEY_WAVE, task)
+    return await _wave_activity(OPEN_SURVEY_WAVE, task, local=local)
 
 
-async def remind_survey_wave(task: WaveTask) -> WaveReport:
+async def remind_survey_wave(task: WaveTask, *, local: bool) -> WaveReport:
     """Queue reminder round `task.round` to invitees who have neither answered nor opted out."""
-    return await _wave_activity(REMIND_SURVEY_WAVE, task)
+    return await _wave_activity(REMIND_SURVEY_WAVE, task, local=local)
 
 
-async def close_survey_wave(task: WaveTask) -> WaveReport:
+async def close_survey_wave(task: WaveTask, *, local: bool) -> WaveReport:
     """Mark the wave closed (its links now show the closed page) and return its final counts."""
-    return await _wave_activity(CLOSE_SURVEY_WAVE, task)
+    return await _wave_activity(CLOSE_SURVEY_WAVE, task, local=local)
 
 
 async def record_exchange_changes(changes: ExchangeChanges) -> None:

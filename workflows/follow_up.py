@@ -9,8 +9,8 @@ Signals: note_answer(SurveyAnswered), note_opt_out(RespondentOptedOut) — fire-
     answer or opt-out is already durable in the database when they arrive; they keep the live
     counts current and let the workflow skip a reminder round nobody needs.
 Query: status -> FollowUpState
-Activities: plan_follow_up_waves (local), open_survey_wave, remind_survey_wave, close_survey_wave,
-    deliver_emails.
+Activities: plan_follow_up_waves (local); open_survey_wave, remind_survey_wave, close_survey_wave
+    (local since patch 6-wave-local, ordinary before it); deliver_emails.
 
 Per-respondent work happens in the wave activities, in bulk, against the database: the
 workflow holds only wave dates and counts, so 500 respondents cost the same history as 5.
@@ -47,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 _MIN_DEFERRAL = timedelta(hours=1)
+#: Wave activities run as local activities from here on (they ran as ordinary activities before).
+WAVE_ACTIVITIES_LOCAL_PATCH = "6-wave-local"
 
 
 @workflow.defn(name=FOLLOW_UP_WORKFLOW)
@@ -144,7 +146,7 @@ class FollowUpWorkflow:
             round=round_,
             now=workflow.now(),
         )
-        report: WaveReport = await call(task)  # type: ignore[operator]
+        report: WaveReport = await call(task, local=self._wave_activities_local())  # type: ignore[operator]
         wave.counts = report.counts
         wave.deferred_until = report.deferred_until
         if wave.deferred_until is not None and wave.deferred_until <= workflow.now():
@@ -153,6 +155,11 @@ class FollowUpWorkflow:
         if report.deliver and report.delivery_key:
             self._deliveries.append(asyncio.create_task(self._deliver(report.delivery_key)))
         self._deliveries = [t for t in self._deliveries if not t.done()]
+
+    def _wave_activities_local(self) -> bool:
+        """Local activities from patch 6-wave-local on; a run that already scheduled an ordinary wave
+        activity before it keeps them (`patched` answers the same for the whole run)."""
+        return workflow.patched(WAVE_ACTIVITIES_LOCAL_PATCH)
 
     async def _deliver(self, key: str) -> None:
         try:

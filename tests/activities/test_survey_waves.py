@@ -5,6 +5,8 @@ and closed waves whose links stop working."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from datetime import datetime, timedelta
 
@@ -275,3 +277,28 @@ async def test_planning_waves_runs_the_domain_plan_on_the_local_calendar() -> No
     assert [p.index for p in plans] == [1, 2]
     assert plans[0].due_at == datetime.fromisoformat("2027-04-15T09:00Z")  # 10:00 BST
     assert plans[1].due_at == datetime.fromisoformat("2027-01-15T16:00:30Z")
+
+
+async def test_waves_opened_as_local_activities_at_one_moment_share_transactions_and_invite_once(
+    sessionmaker: Sessions,
+) -> None:
+    """The fan-out path (patch 6-wave-local): many projects' waves due together, opened concurrently as
+    local activities, are written in batches; every project still gets exactly its own invitations."""
+    projects = [await add_project(sessionmaker) for _ in range(12)]
+    for n, project_id in enumerate(projects):
+        await add_people(sessionmaker, project_id, [person(i, tag=f"l{n}-") for i in range(3)])
+    surveys = activities(sessionmaker, Clock(NOW))
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, is_local=True)
+
+    async def open_all() -> list[WaveReport]:
+        return list(await asyncio.gather(*(env.run(surveys.open_survey_wave, wave_task(p)) for p in projects)))
+
+    first, again = await open_all(), await open_all()
+
+    assert [r.emails_queued for r in first] == [3] * 12 and [r.emails_queued for r in again] == [0] * 12
+    assert all(r.counts.invited == 3 for r in again)
+    assert await count(sessionmaker, OutboxEmail) == 36
+    for project_id, report in zip(projects, first, strict=True):
+        assert report.delivery_key == f"followup/{project_id}:w0:invite"
+        assert len(await tokens_by_respondent(sessionmaker, report.delivery_key)) == 3

@@ -166,7 +166,12 @@ async def record_exchange_launcher(version: int = 1) -> Path | None:
 
 
 async def main() -> None:
-    special = {"exchange-year": lambda: record_exchange_year(2), "exchange-launcher": record_exchange_launcher}
+    special = {
+        "exchange-year": lambda: record_exchange_year(2),
+        "exchange-launcher": record_exchange_launcher,
+        # Issue 6: wave activities as local activities (patch 6-wave-local).
+        "follow-up-local-waves": lambda: record("follow-up-closed", 2),
+    }
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))
         sys.stdout.write(f"{name}: {'wrote ' + str(written) if written else 'exists, left alone'}\n")

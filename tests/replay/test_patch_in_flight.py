@@ -1,4 +1,4 @@
-"""A project started before the follow-up patch finishes under today's code the way it began.
+"""Runs started before a patch finish under today's code the way they began.
 
 `FOLLOW_UP_SURVEYS_PATCH` (workflows/project.py) made follow_up run FollowUpWorkflow; before it,
 a project in follow_up waited for staff to close it. Here a project is started and driven to
@@ -7,6 +7,9 @@ under the same wire name, whose follow-up step does nothing and so records no pa
 worker then goes away, as in a redeploy, and a fresh worker with the current code takes over: it
 replays the old history, `workflow.patched` answers False for this run, and the project keeps
 waiting for staff and closes on the `close` update — no survey workflow is ever started.
+
+`WAVE_ACTIVITIES_LOCAL_PATCH` (workflows/follow_up.py) made the wave activities local: the same
+redeploy, for a follow-up whose first wave was opened by an ordinary activity.
 """
 
 from __future__ import annotations
@@ -21,14 +24,17 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from domain.durations import IsoDuration
 from domain.events import EventType as DomainEventType
+from domain.follow_up import FollowUpInput, FollowUpState
 from domain.lifecycle import Stage
 from domain.state import ProjectInput, ProjectState
 from domain.submissions import StaffAction
 from tests.faults.support import settled
 from tests.workflows.driving import complete_stage, status
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, start_project, terminate_started
-from workflows.naming import PROJECT_WORKFLOW, follow_up_workflow_id
+from workflows.follow_up import WAVE_ACTIVITIES_LOCAL_PATCH, FollowUpWorkflow
+from workflows.naming import FOLLOW_UP_WORKFLOW, PROJECT_WORKFLOW, follow_up_workflow_id
 from workflows.project import FOLLOW_UP_SURVEYS_PATCH, ProjectWorkflow
 from workflows.registry import WORKFLOWS, sandbox_runner
 
@@ -112,3 +118,89 @@ async def test_a_project_that_reached_follow_up_before_the_patch_waits_for_staff
     history = [e async for e in handle.fetch_history_events()]
     assert not [e for e in history if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED]
     assert FOLLOW_UP_SURVEYS_PATCH not in str(patch_markers(history))
+
+
+@workflow.defn(name=FOLLOW_UP_WORKFLOW)
+class PrePatchFollowUpWorkflow(FollowUpWorkflow):
+    """FollowUpWorkflow as deployed before issue 6: wave activities are ordinary activities."""
+
+    @workflow.run
+    async def run(self, start: FollowUpInput) -> FollowUpState:
+        return await super().run(start)
+
+    def _wave_activities_local(self) -> bool:
+        return False
+
+
+def _activity_kinds(history_events: list[HistoryEvent]) -> tuple[list[str], int]:
+    """Ordinary activities scheduled (by type), and local activity markers, in a history."""
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history_events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    local = [
+        e
+        for e in history_events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    return scheduled, len(local)
+
+
+async def test_a_follow_up_whose_wave_opened_before_the_local_activity_patch_finishes_the_old_way(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    """A run that opened its wave with an ordinary activity keeps ordinary activities for the rest of
+    its waves under today's code (its history replays); a run started today uses local ones."""
+    env = time_skipping_env
+    before, after = RecordedActivities(), RecordedActivities()
+    now = await env.get_current_time()
+    old_start = FollowUpInput(project_id="pre-patch", anchor_at=now, offsets=(IsoDuration("P1M"),))
+    new_start = FollowUpInput(project_id="post-patch", anchor_at=now, offsets=(IsoDuration("P1M"),))
+    old = Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[PrePatchFollowUpWorkflow],
+        activities=before.all(),  # type: ignore[arg-type]
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        max_cached_workflows=0,
+    )
+    try:
+        async with old:
+            handle = await env.client.start_workflow(
+                PrePatchFollowUpWorkflow.run,
+                old_start,
+                id=follow_up_workflow_id(old_start.project_id),
+                task_queue=task_queue,
+            )
+            await env.sleep(timedelta(days=33))  # the wave has opened (10:00 local, a month on)
+            await settled(handle)
+            assert [k for k, *_ in before.wave_calls] == ["open"]
+        new = Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=list(WORKFLOWS),
+            activities=after.all(),  # type: ignore[arg-type]
+            workflow_runner=sandbox_runner(strict=True),
+        )
+        async with new:
+            fresh = await env.client.start_workflow(
+                FollowUpWorkflow.run,
+                new_start,
+                id=follow_up_workflow_id(new_start.project_id),
+                task_queue=task_queue,
+            )
+            await env.sleep(timedelta(days=60))  # reminders and the close, for both runs
+            old_result, new_result = await handle.result(), await fresh.result()
+    finally:
+        await terminate_started()
+
+    assert old_result.finished and new_result.finished
+    old_scheduled, old_local = _activity_kinds([e async for e in handle.fetch_history_events()])
+    new_scheduled, new_local = _activity_kinds([e async for e in fresh.fetch_history_events()])
+    assert old_scheduled[0] == "open_survey_wave" and "close_survey_wave" in old_scheduled
+    assert old_local == 1  # only the wave plan, local since issue 3
+    assert WAVE_ACTIVITIES_LOCAL_PATCH not in str(patch_markers([e async for e in handle.fetch_history_events()]))
+    assert "open_survey_wave" not in new_scheduled and new_local >= 3  # the plan, then open, reminders and close
+    assert WAVE_ACTIVITIES_LOCAL_PATCH in str(patch_markers([e async for e in fresh.fetch_history_events()]))

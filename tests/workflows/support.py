@@ -38,6 +38,12 @@ PARTNER = Actor(party=Party.PARTNER, partner_id=PARTNER_ID, label="partner")
 STAFF = Actor(party=Party.STAFF, label="staff")
 
 
+def _when(task: WaveTask) -> datetime:
+    """The workflow's time when it asked for this wave step (a local activity's scheduled time is
+    the wall clock, not the skipped time)."""
+    return task.now or activity.info().current_attempt_scheduled_time
+
+
 class RecordedActivities:
     """Stand-ins for record_project_changes / deliver_emails that keep what they were given."""
 
@@ -76,17 +82,17 @@ class RecordedActivities:
 
     @activity.defn(name="open_survey_wave")
     async def open_survey_wave(self, task: WaveTask) -> WaveReport:
-        self.wave_calls.append(("open", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        self.wave_calls.append(("open", task.plan.index, task.round, _when(task)))
         return self._report(task)
 
     @activity.defn(name="remind_survey_wave")
     async def remind_survey_wave(self, task: WaveTask) -> WaveReport:
-        self.wave_calls.append(("remind", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        self.wave_calls.append(("remind", task.plan.index, task.round, _when(task)))
         return self._report(task, reminded=self.respondents - self.answered)
 
     @activity.defn(name="close_survey_wave")
     async def close_survey_wave(self, task: WaveTask) -> WaveReport:
-        self.wave_calls.append(("close", task.plan.index, task.round, activity.info().current_attempt_scheduled_time))
+        self.wave_calls.append(("close", task.plan.index, task.round, _when(task)))
         return self._report(task)
 
     # -- Knowledge Exchange stand-ins ----------------------------------------------------------
