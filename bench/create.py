@@ -17,7 +17,8 @@ from typing import Any
 
 from bench import scenario, stats
 from bench.context import BenchContext
-from bench.stack import ok, open_stack
+from bench.http import ok
+from bench.stack import open_stack
 
 CONCURRENCY = 20
 

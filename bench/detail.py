@@ -13,8 +13,9 @@ from typing import Any
 
 from bench import scenario, stats
 from bench.context import BenchContext
+from bench.http import ok
 from bench.raw_workflows import RawWorkflow
-from bench.stack import ok, open_stack
+from bench.stack import open_stack
 
 TARGETS = 50
 

@@ -15,11 +15,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from bench import scenario, stats
 from bench.context import BenchContext
-from bench.stack import Stack, ok, open_stack
+from bench.http import HttpClient, ok
+from bench.stack import Stack, open_stack
 from workflows.naming import project_workflow_id
 
 HISTORY_TARGET = 400
@@ -45,11 +44,11 @@ async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
     }
 
 
-async def one_project(stack: Stack, partner_id: str, as_partner: httpx.AsyncClient) -> dict[str, Any]:
+async def one_project(stack: Stack, partner_id: str, as_partner: HttpClient) -> dict[str, Any]:
     staff = stack.staff()
     requests = 0
 
-    async def call(http: httpx.AsyncClient, method: str, url: str, status: int, body: Any = None) -> Any:
+    async def call(http: HttpClient, method: str, url: str, status: int, body: Any = None) -> Any:
         nonlocal requests
         requests += 1
         return ok(await http.request(method, url, json=body), status)
@@ -59,7 +58,7 @@ async def one_project(stack: Stack, partner_id: str, as_partner: httpx.AsyncClie
     pid = (await call(staff, "POST", "/api/v1/projects", 201, scenario.project_body([partner_id])))["id"]
     base = f"/api/v1/projects/{pid}"
 
-    async def submit(http: httpx.AsyncClient, key: str) -> None:
+    async def submit(http: HttpClient, key: str) -> None:
         await call(http, "POST", f"{base}/milestones/{key}/submissions", 201, scenario.EVIDENCE)
 
     async def accept(key: str) -> None:

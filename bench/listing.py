@@ -20,7 +20,8 @@ from sqlalchemy import insert, text
 
 from bench import stats
 from bench.context import BenchContext
-from bench.stack import Stack, ok, open_stack
+from bench.http import ok
+from bench.stack import Stack, open_stack
 from domain.lifecycle import Stage
 from domain.state import MilestoneStatus, ProjectInput, ProjectState
 from domain.submissions import Person

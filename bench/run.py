@@ -34,7 +34,7 @@ import uvloop
 from bench import create, detail, fanout, lifecycle, listing, memory, submit
 from bench.context import BenchContext
 from bench.report import markdown_table, targets
-from bench.stack import configure_api_logging, remove_tree
+from bench.stack import remove_tree
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: Above this many cores used by other processes during a benchmark, its figures are flagged.
@@ -175,7 +175,6 @@ async def _run_all(args: argparse.Namespace, root: Path) -> tuple[dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     root = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    configure_api_logging(root / "api.log")
     started = time.monotonic()
     meta = _meta(args)
     try:

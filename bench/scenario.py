@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 from temporalio.client import WorkflowHandle
 
+from bench.http import HttpClient, ok
 from bench.raw_workflows import RawWorkflow
-from bench.stack import Stack, ok, raw_id
+from bench.stack import Stack, raw_id
 from bench.stats import eventually
 
 TEMPLATE = "co-curation"
@@ -33,11 +33,11 @@ def project_body(partner_ids: list[str]) -> dict[str, Any]:
     }
 
 
-async def create_project(http: httpx.AsyncClient, partner_ids: list[str]) -> str:
+async def create_project(http: HttpClient, partner_ids: list[str]) -> str:
     return str(ok(await http.post("/api/v1/projects", json=project_body(partner_ids)), 201)["id"])
 
 
-async def submit(http: httpx.AsyncClient, project_id: str, milestone_key: str = "proposal") -> None:
+async def submit(http: HttpClient, project_id: str, milestone_key: str = "proposal") -> None:
     url = f"/api/v1/projects/{project_id}/milestones/{milestone_key}/submissions"
     ok(await http.post(url, json=EVIDENCE), 201)
 

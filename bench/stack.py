@@ -4,17 +4,17 @@
 directory (bench.servers); the read model (a SQLite file, or a fresh schema in PostgreSQL `test`
 that is dropped afterwards) migrated to head; Engage's worker as `python worker.py`, exactly as
 production runs it; a raw worker (`python -m bench.raw_worker`) for the trivial workflows; and the
-API, built by `api.main.create_app` and served by uvicorn in this process on a loopback port.
+API as deployed, `api.main.create_app` served by uvicorn in a process of its own
+(bench.api_process), with the raw routes beside Engage's.
 
-Requests go over real HTTP (httpx, keep-alive) with a staff API key from the database, as the
-dashboard would send them. The raw primitives use the same Temporal client object as the API, so
-both sides of every ratio share the server, the connection and the event loop.
+Requests go over real HTTP (bench.http: aiohttp, keep-alive) with a staff API key from the
+database, as the dashboard would send them. The raw primitives are called from this process on a
+Temporal client of its own, against the same server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
 import sys
@@ -24,21 +24,18 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import aiohttp
 import asyncpg  # type: ignore[import-untyped]
-import httpx
-import structlog
-import uvicorn
 from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api.main import create_app
-from api.settings import ApiSettings
 from bench import servers
+from bench.http import HttpClient, ok
 from bench.raw_workflows import RawWorkflow
 from store.migrate import upgrade_to_head
 from store.session import create_engine, create_sessionmaker
@@ -48,39 +45,6 @@ from workflows.naming import REGISTRY
 ADMIN_KEY = "engage_bench-admin-key-not-for-production"
 POSTGRES_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 POSTGRES_URL = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
-HTTP_TIMEOUT_S = 60.0
-
-_api_log: IO[str] | None = None
-
-# 👉 httpcore, which drives the API over HTTP here, runs `import sniffio` on every request; without
-# sniffio installed each failed import searches sys.path again (~6% of this process's CPU, charged
-# to Engage's side only). `None` in sys.modules makes the import fail at once: a fix to the driver,
-# not to what it measures. Browsers and other clients never pay this.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-def configure_api_logging(path: Path) -> None:
-    """Send the API's structured request log (api.middleware) to a file instead of stdout.
-
-    The same processors as `api.middleware.configure_logging`, so the API pays the same cost per
-    request as in production; only the destination differs (stdout carries the JSON result).
-    Called once per process: structlog caches loggers on first use.
-    """
-    global _api_log
-    if _api_log is not None:
-        return
-    _api_log = path.open("a")
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(20),
-        logger_factory=structlog.WriteLoggerFactory(file=_api_log),
-        cache_logger_on_first_use=True,
-    )
 
 
 @dataclass
@@ -97,24 +61,20 @@ class Stack:
     #: How often waits on this stack poll (bench.context.BenchContext.poll_s).
     poll_s: float = 0.25
     base_url: str = ""
-    http: httpx.AsyncClient | None = None
+    http: HttpClient | None = None
     _exit: AsyncExitStack = field(default_factory=AsyncExitStack)
 
-    def staff(self) -> httpx.AsyncClient:
+    def staff(self) -> HttpClient:
         assert self.http is not None, "this stack was opened without the API"
         return self.http
 
-    async def http_client(self, key: str) -> httpx.AsyncClient:
+    async def http_client(self, key: str) -> HttpClient:
         """An HTTP client authenticated with `key`, closed with the stack."""
-        client = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=HTTP_TIMEOUT_S,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
-        )
-        return await self._exit.enter_async_context(client)
+        client = HttpClient(self.base_url, key)
+        self._exit.push_async_callback(client.aclose)
+        return client
 
-    async def new_partner(self) -> tuple[str, httpx.AsyncClient]:
+    async def new_partner(self) -> tuple[str, HttpClient]:
         """A partner organisation and an HTTP client holding its own key."""
         body = {"name": "Riverside Community Archive", "contact_name": "Contact", "contact_email": "c@example.org"}
         partner = ok(await self.staff().post("/api/v1/partners", json=body), 201)
@@ -128,12 +88,6 @@ class Stack:
     @property
     def engage_worker_pid(self) -> int:
         return self.children["engage worker"].pid
-
-
-def ok(response: httpx.Response, status: int) -> Any:
-    if response.status_code != status:
-        raise RuntimeError(f"{response.request.method} {response.request.url}: {response.status_code} {response.text}")
-    return response.json() if response.content else None
 
 
 async def _postgres(sql: str) -> None:
@@ -239,31 +193,29 @@ async def open_stack(
 
 
 async def _serve_api(stack: Stack, exit_stack: AsyncExitStack) -> None:
-    app = create_app(
-        ApiSettings(admin_key=ADMIN_KEY, task_queue=stack.task_queue),
-        client=stack.client,
-        sessionmaker=stack.sessionmaker,
-    )
-    app.include_router(raw_routes(stack.client, stack.raw_task_queue))
     port = servers.free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def stop() -> None:
-        server.should_exit = True
-        await task
-
-    exit_stack.push_async_callback(stop)
-    deadline = time.monotonic() + servers.START_TIMEOUT_S
-    while not server.started:
-        if task.done():
-            task.result()
-        if time.monotonic() > deadline:
-            raise TimeoutError("uvicorn did not start")
-        await asyncio.sleep(0.02)
+    env = {
+        **_engage_worker_env(stack.temporal_address, stack.store, stack.task_queue, None),
+        "ENGAGE_ADMIN_KEY": ADMIN_KEY,
+        "BENCH_RAW_TASK_QUEUE": stack.raw_task_queue,
+        "BENCH_API_PORT": str(port),
+    }
+    argv = [sys.executable, "-m", "bench.api_process"]
+    child = servers.spawn("api", argv, env=env, log_path=stack.workdir / "api.log")
+    stack.children[child.name] = child
+    exit_stack.push_async_callback(child.kill)
     stack.base_url = f"http://127.0.0.1:{port}"
     admin = await stack.http_client(ADMIN_KEY)
+    deadline = time.monotonic() + servers.START_TIMEOUT_S
+    while True:
+        child.check_alive()
+        try:
+            ok(await admin.get("/healthz"), 200)
+            break
+        except aiohttp.ClientConnectionError:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the API did not start") from None
+            await asyncio.sleep(0.05)
     staff_key = ok(await admin.post("/api/v1/keys", json={"role": "staff", "label": "bench staff"}), 201)["key"]
     stack.http = await stack.http_client(staff_key)
 
