@@ -15,10 +15,12 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import State
 from temporalio.client import Client
 
 from api.auth import KeyCache, Principal, Role, authenticate
 from api.errors import PROJECT_NOT_FOUND, forbidden, not_found
+from api.known_partners import KnownPartners
 from api.settings import ApiSettings
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
@@ -54,6 +56,48 @@ async def get_key_cache(request: Request) -> KeyCache:
     return cache
 
 
+class AppServices:
+    """The app-wide services on `app.state`, typed, as one dependency.
+
+    For the busiest routes (creating a project): FastAPI solves each dependency on every request,
+    and measured that cost more than the work it fetched (bench/README.md). Read at request time,
+    since the lifespan may set the client and sessionmaker after the app was built.
+    """
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    @property
+    def client(self) -> Client:
+        client: Client = self._state.client
+        return client
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        sessionmaker: async_sessionmaker[AsyncSession] = self._state.sessionmaker
+        return sessionmaker
+
+    @property
+    def settings(self) -> ApiSettings:
+        settings: ApiSettings = self._state.settings
+        return settings
+
+    @property
+    def catalog(self) -> TemplateCatalog:
+        catalog: TemplateCatalog = self._state.catalog
+        return catalog
+
+    @property
+    def known_partners(self) -> KnownPartners:
+        known: KnownPartners = self._state.known_partners
+        return known
+
+
+async def get_services(request: Request) -> AppServices:
+    return AppServices(request.app.state)
+
+
+ServicesDep = Annotated[AppServices, Depends(get_services)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 TemporalDep = Annotated[Client, Depends(get_client)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
@@ -62,7 +106,10 @@ InstrumentsDep = Annotated[InstrumentCatalog, Depends(get_instruments)]
 KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 
 
-async def get_session(sessionmaker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    # 👉 Reads app.state itself rather than through SessionmakerDep: every dependency FastAPI solves
+    # costs each request measurable time (bench/README.md), and this one is on nearly every route.
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         yield session
 
@@ -73,14 +120,15 @@ _bearer = HTTPBearer(auto_error=False, description="An Engage API key: `Authoriz
 
 
 async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    settings: SettingsDep,
-    cache: KeyCacheDep,
-    sessionmaker: SessionmakerDep,
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    # 👉 App-wide services straight from app.state, not as sub-dependencies: this runs on every
+    # authenticated request, and each dependency FastAPI solves costs time (bench/README.md).
+    state = request.app.state
     token = credentials.credentials if credentials is not None else None
-    principal = await authenticate(token, admin_key=settings.admin_key, cache=cache, sessionmaker=sessionmaker)
+    principal = await authenticate(
+        token, admin_key=state.settings.admin_key, cache=state.key_cache, sessionmaker=state.sessionmaker
+    )
     # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
     request.state.principal = principal
     return principal

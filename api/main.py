@@ -20,6 +20,7 @@ from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
 from api.errors import install_error_handlers
+from api.known_partners import KnownPartners
 from api.metrics import ApiMetrics, install_metrics
 from api.middleware import RequestContext, configure_logging
 from api.pages.mount import install_pages
@@ -103,6 +104,7 @@ def create_app(
     app.state.catalog = TemplateCatalog.load_shipped()
     app.state.instruments = InstrumentCatalog.load_shipped()
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    app.state.known_partners = KnownPartners()
     # 👉 Injected dependencies are usable at once, even when a test client skips the lifespan.
     app.state.client = client
     app.state.sessionmaker = sessionmaker

@@ -155,16 +155,16 @@ async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
     nonce = text(form, "nonce")
     try:
         with as_api_error(viewer.principal):
-            async with request.app.state.sessionmaker() as session:
-                started = await start_project(
-                    body,
-                    viewer.principal,
-                    client=request.app.state.client,
-                    session=session,
-                    catalog=request.app.state.catalog,
-                    task_queue=request.app.state.settings.task_queue,
-                    idempotency_key=f"page:{nonce}" if nonce else None,
-                )
+            started = await start_project(
+                body,
+                viewer.principal,
+                client=request.app.state.client,
+                sessionmaker=request.app.state.sessionmaker,
+                catalog=request.app.state.catalog,
+                task_queue=request.app.state.settings.task_queue,
+                idempotency_key=f"page:{nonce}" if nonce else None,
+                known_partners=request.app.state.known_partners,
+            )
     except ApiError as err:
         return await _dashboard(request, viewer, error=FormError.of(err), values=values, status_code=err.status_code)
     return redirect(

@@ -14,9 +14,9 @@ from api.deps import (
     LimitQuery,
     OffsetQuery,
     PrincipalDep,
+    ServicesDep,
     SessionDep,
     SessionmakerDep,
-    SettingsDep,
     TemporalDep,
 )
 from api.errors import PROJECT_NOT_FOUND, error_responses, not_found
@@ -42,30 +42,27 @@ async def create_project(
     response: Response,
     background: BackgroundTasks,
     principal: PrincipalDep,
-    client: TemporalDep,
-    session: SessionDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    catalog: CatalogDep,
+    services: ServicesDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Start a project on the latest version of a template."""
     started = await projects_service.start_project(
         body,
         principal,
-        client=client,
-        session=session,
-        catalog=catalog,
-        task_queue=settings.task_queue,
+        client=services.client,
+        sessionmaker=services.sessionmaker,
+        catalog=services.catalog,
+        task_queue=services.settings.task_queue,
         idempotency_key=idempotency_key,
         record_row=False,
+        known_partners=services.known_partners,
     )
     if started.replayed:
         response.status_code = status.HTTP_200_OK
     else:
         # 👉 The start made the project durable; its list row is best effort and follows the answer
         # by milliseconds (the worker's first activity writes it too).
-        background.add_task(projects_service.record_project_row_later, sessionmaker, started.state)
+        background.add_task(projects_service.record_project_row_later, services.sessionmaker, started.state)
     return project_public(started.state, started.template, principal, started.as_of)
 
 

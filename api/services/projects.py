@@ -12,6 +12,7 @@ most of the request's time (bench/README.md).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from api.errors import (
     forbidden,
     invalid,
 )
+from api.known_partners import KnownPartners
 from api.schemas import ProjectCreate
 from api.views import state_at_start
 from domain.lifecycle import LifecycleTemplate
@@ -70,27 +72,33 @@ async def start_project(
     principal: Principal,
     *,
     client: Client,
-    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     catalog: TemplateCatalog,
     task_queue: str,
     idempotency_key: str | None,
     record_row: bool = True,
+    known_partners: KnownPartners | None = None,
 ) -> StartedProject:
     """Start a project on the latest version of `body.template`; raise `ApiError` when refused.
 
     `record_row=False` leaves the first read-model row to the caller (`record_project_row_later`).
+    `known_partners` spares the database the partner check for ids it has seen exist.
     """
     template = catalog.latest(body.template)
     if template is None:
         raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
     if not principal.is_staff and body.partner_ids != [principal.partner_id]:
         raise forbidden(PARTNER_SCOPE)
-    missing = await queries.missing_partner_ids(session, body.partner_ids)
-    # 👉 End the read before calling Temporal: a pooled connection held across the start would
-    # leave concurrent requests (and the row written after the answer) waiting for the pool.
-    await session.rollback()
-    if missing:
-        raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
+    unknown = known_partners.unknown(body.partner_ids) if known_partners else list(body.partner_ids)
+    if unknown:
+        # 👉 A session of its own, ended before calling Temporal: a pooled connection held across the
+        # start would leave concurrent requests (and the row written after the answer) waiting.
+        async with sessionmaker() as session:
+            missing = await queries.missing_partner_ids(session, unknown)
+        if missing:
+            raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
+        if known_partners:
+            known_partners.remember(unknown)
     start = ProjectInput(
         project_id=new_project_id(principal, idempotency_key),
         template=template,
@@ -104,7 +112,7 @@ async def start_project(
     )
     try:
         # 👉 The start is the durable acceptance: from here on the project exists.
-        await workflow_calls.start_project(client, start, task_queue=task_queue)
+        state = await _start_and_derive_state(client, start, task_queue)
     except WorkflowAlreadyStartedError:
         first = await workflow_calls.started_input(client, start.project_id) if idempotency_key else None
         if first is None:
@@ -112,10 +120,25 @@ async def start_project(
         if first.title != start.title or first.template.name != start.template.name:
             raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED) from None
         return StartedProject(state_at_start(first), first.template, first.created_at, replayed=True)
-    state = state_at_start(start)
     if record_row:
-        await record_project_row(session, state)
+        await record_project_row_later(sessionmaker, state)
     return StartedProject(state, template, start.created_at)
+
+
+async def _start_and_derive_state(client: Client, start: ProjectInput, task_queue: str) -> ProjectState:
+    """Start the workflow and, while the server persists the start, derive the state it starts in.
+
+    `state_at_start` is pure (the input decides it), so it need not wait for the answer: it runs on
+    the CPU while the request is in flight instead of after it (measured ~0.3 ms of a create's
+    latency, bench/README.md). The state is only returned if the start succeeded.
+    """
+    in_flight = asyncio.ensure_future(workflow_calls.start_project(client, start, task_queue=task_queue))
+    await asyncio.sleep(0)  # the start request goes out before the CPU work below
+    try:
+        state = state_at_start(start)
+    finally:
+        await in_flight
+    return state
 
 
 async def record_project_row(session: AsyncSession, state: ProjectState) -> None:
@@ -128,6 +151,6 @@ async def record_project_row(session: AsyncSession, state: ProjectState) -> None
 
 
 async def record_project_row_later(sessionmaker: async_sessionmaker[AsyncSession], state: ProjectState) -> None:
-    """`record_project_row` in a session of its own, for a background task after the answer."""
+    """`record_project_row` in a session of its own (also as a background task after the answer)."""
     async with sessionmaker() as session:
         await record_project_row(session, state)

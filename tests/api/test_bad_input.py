@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from api.errors import UNKNOWN_PARTNER, UNKNOWN_TEMPLATE
 from tests.api.support import create_partner, create_project, ok, project_body
@@ -110,3 +111,31 @@ async def test_workshop_display_and_attendance_refuse_bad_and_naive_dates(api):
     assert early.status_code == 409
     assert early.json()["error"] == "OutOfTurn"
     assert ok(await api.http.get(f"/api/v1/projects/{pid}"), 200)["workshops"] == []
+
+
+async def test_a_partner_seen_once_is_not_looked_up_again_but_an_unknown_one_still_is(api):
+    """The create path remembers partners it found (api.known_partners): the second project with the
+    same partner asks the database nothing about partners, and an unknown id beside a known one is
+    still refused. Statements are counted on the real engine, not mocked."""
+    partner = await create_partner(api)
+    partner_queries: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        # The API's existence check selects ids only (the worker, sharing this engine, reads whole rows).
+        if statement.startswith("SELECT partner.id \nFROM partner"):
+            partner_queries.append(statement)
+
+    engine = api.sessionmaker.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        await create_project(api, [partner["id"]])
+        first = len(partner_queries)
+        await create_project(api, [partner["id"]])
+        second = len(partner_queries) - first
+        refused = await api.http.post("/api/v1/projects", json=project_body([partner["id"], "no-such-partner"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+    assert (first, second) == (1, 0)
+    assert refused.status_code == 422 and refused.json()["field"] == "partner_ids"
+    assert "no-such-partner" in refused.json()["reason"]
