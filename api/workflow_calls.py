@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -23,7 +23,7 @@ from api.auth import Principal
 from api.errors import PROJECT_NOT_FOUND, ApiError, not_found, project_ended
 from domain.state import ProjectInput, ProjectState
 from store import queries
-from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, ENGAGE_STAGE, project_workflow_id
+from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
 P = TypeVar("P")
@@ -51,6 +51,9 @@ async def start_project(client: Client, start: ProjectInput, *, task_queue: str)
 
     👉 REJECT_DUPLICATE: the id comes from the Idempotency-Key, so a retry must find the first
     project even after it has ended, never start a second run under the same id.
+    No search attributes here: the workflow sets them in its first task (patch
+    6-project-search-attributes), milliseconds later, off the request's path. Deploy workers
+    before the API, so that every project is started on code that sets them.
     """
     await client.start_workflow(
         ProjectWorkflow.run,
@@ -58,13 +61,6 @@ async def start_project(client: Client, start: ProjectInput, *, task_queue: str)
         id=project_workflow_id(start.project_id),
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(ENGAGE_KIND, start.template.kind),
-                SearchAttributePair(ENGAGE_STAGE, start.template.stages[0].stage.value),
-                SearchAttributePair(ENGAGE_PARTNERS, list(start.partner_ids)),
-            ]
-        ),
     )
 
 

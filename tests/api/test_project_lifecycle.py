@@ -216,3 +216,22 @@ async def test_a_project_is_created_even_when_its_first_read_model_row_cannot_be
     )
     assert listed.json()["items"][0]["title"] == "Accepted anyway"
     assert listed.json()["items"][0]["partners"] == [partner["id"]]
+
+
+async def test_a_project_started_over_the_api_is_found_by_kind_stage_and_partner_in_temporal(api):
+    """Operators query Temporal's visibility by EngageKind, EngageStage and EngagePartners. The API
+    starts the workflow without them; the workflow sets them in its first task (patch
+    6-project-search-attributes) and keeps the stage current."""
+    partner = await create_partner(api)
+    project = await create_project(api, [partner["id"]])
+    template = TemplateCatalog.load_shipped().latest("co-curation")
+    assert template is not None
+    query = (
+        f"WorkflowId = '{project_workflow_id(project['id'])}' AND EngageKind = '{template.kind}'"
+        f" AND EngagePartners = '{partner['id']}' AND EngageStage = 'proposal'"
+    )
+
+    async def matches() -> int:
+        return (await api.client.count_workflows(query)).count
+
+    assert await eventually(matches, lambda n: n == 1) == 1

@@ -171,6 +171,8 @@ async def main() -> None:
         "exchange-launcher": record_exchange_launcher,
         # Issue 6: wave activities as local activities (patch 6-wave-local).
         "follow-up-local-waves": lambda: record("follow-up-closed", 2),
+        # Issue 6: the project sets its own search attributes (patch 6-project-search-attributes).
+        "project-search-attributes": lambda: record("declined", 2),
     }
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))
