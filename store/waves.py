@@ -22,10 +22,10 @@ tokens or answers in log lines.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,8 @@ from store.tables import (
     SurveyWave,
 )
 from store.upserts import insert_for, insert_ignore, insert_ignore_returning
+
+T = TypeVar("T")
 
 FATIGUE_WINDOW = timedelta(days=30)
 _CHUNK = 500  # bound IN (...) lists well under every driver's parameter limit
@@ -142,16 +144,21 @@ async def open_waves(session: AsyncSession, openings: Sequence[WaveOpening]) -> 
 
 def _distinct_waves(openings: Sequence[WaveOpening]) -> list[list[int]]:
     """Positions of `openings` in batches that name each wave at most once, in arrival order."""
-    batches: list[tuple[list[int], set[WaveKey]]] = []
-    for position, (task, _) in enumerate(openings):
-        key = (task.project_id, task.plan.index)
-        batch = next((b for b in batches if key not in b[1]), None)
-        if batch is None:
-            batch = ([], set())
-            batches.append(batch)
-        batch[0].append(position)
-        batch[1].add(key)
-    return [positions for positions, _ in batches]
+    return _first_fit(range(len(openings)), lambda i: {_key(openings[i][0])})
+
+
+def _first_fit(items: Iterable[T], keys: Callable[[T], set[Hashable]]) -> list[list[T]]:
+    """`items` in groups, in order, no key shared within a group: each joins the first it fits."""
+    groups: list[tuple[list[T], set[Hashable]]] = []
+    for item in items:
+        mine = keys(item)
+        group = next((g for g in groups if not mine & g[1]), None)
+        if group is None:
+            group = ([], set())
+            groups.append(group)
+        group[0].append(item)
+        group[1].update(mine)
+    return [members for members, _ in groups]
 
 
 async def _open_distinct(session: AsyncSession, openings: Sequence[WaveOpening]) -> list[WaveReport]:
@@ -272,16 +279,7 @@ async def _candidates(session: AsyncSession, openings: Sequence[WaveOpening]) ->
 def _rounds(openings: Sequence[WaveOpening], candidates: dict[WaveKey, list[_Candidate]]) -> list[list[WaveOpening]]:
     """Split the waves so that no two in a round would mail the same address (the fatigue cap
     counts across projects: a later round must see what an earlier one queued)."""
-    rounds: list[tuple[list[WaveOpening], set[str]]] = []
-    for opening in openings:
-        addresses = {c.email_hash for c in candidates[_key(opening[0])]}
-        round_ = next((r for r in rounds if not addresses & r[1]), None)
-        if round_ is None:
-            round_ = ([], set())
-            rounds.append(round_)
-        round_[0].append(opening)
-        round_[1].update(addresses)
-    return [members for members, _ in rounds]
+    return _first_fit(openings, lambda opening: {c.email_hash for c in candidates[_key(opening[0])]})
 
 
 async def _invite(
