@@ -56,6 +56,7 @@ async def create_project(
         idempotency_key=idempotency_key,
         record_row=False,
         known_partners=services.known_partners,
+        render=True,
     )
     if started.replayed:
         response.status_code = status.HTTP_200_OK
@@ -63,7 +64,7 @@ async def create_project(
         # 👉 The start made the project durable; its list row is best effort and follows the answer
         # by milliseconds (the worker's first activity writes it too).
         background.add_task(projects_service.record_project_row_later, services.sessionmaker, started.state)
-    return project_public(started.state, started.template, principal, started.as_of)
+    return started.public or project_public(started.state, started.template, principal, started.as_of)
 
 
 @router.get("", responses=error_responses(401, 422))
