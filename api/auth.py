@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import unauthenticated
+from api.ttl_map import TtlMap
 from domain.lifecycle import Party
 from domain.submissions import Actor
 from store import commands, queries
@@ -79,34 +79,12 @@ def key_display_prefix(key: str) -> str:
     return key[: len(KEY_PREFIX) + 4]
 
 
-class KeyCache:
-    """A small TTL map from key hash to principal; bounded, oldest entries dropped first."""
-
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, key_hash: str) -> Principal | None:
-        entry = self._entries.get(key_hash)
-        if entry is None:
-            return None
-        expires_at, principal = entry
-        if time.monotonic() >= expires_at:
-            self._entries.pop(key_hash, None)
-            return None
-        return principal
-
-    def put(self, key_hash: str, principal: Principal) -> None:
-        if self._ttl <= 0:
-            return
-        if len(self._entries) >= self._max:
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key_hash] = (time.monotonic() + self._ttl, principal)
+class KeyCache(TtlMap[str, Principal]):
+    """Key hash -> principal for `ttl_seconds`; bounded, oldest entries dropped first."""
 
     def forget(self, key_id: str) -> None:
-        for key_hash in [h for h, (_, p) in self._entries.items() if p.key_id == key_id]:
-            del self._entries[key_hash]
+        """Drop a revoked key at once, whatever its hash."""
+        self.discard_where(lambda principal: principal.key_id == key_id)
 
 
 async def authenticate(

@@ -27,23 +27,19 @@ from domain.templates import TemplateCatalog
 
 
 async def get_settings(request: Request) -> ApiSettings:
-    settings: ApiSettings = request.app.state.settings
-    return settings
+    return AppServices(request.app.state).settings
 
 
 async def get_client(request: Request) -> Client:
-    client: Client = request.app.state.client
-    return client
+    return AppServices(request.app.state).client
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return sessionmaker
+    return AppServices(request.app.state).sessionmaker
 
 
 async def get_catalog(request: Request) -> TemplateCatalog:
-    catalog: TemplateCatalog = request.app.state.catalog
-    return catalog
+    return AppServices(request.app.state).catalog
 
 
 async def get_instruments(request: Request) -> InstrumentCatalog:
@@ -109,8 +105,7 @@ KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     # 👉 Reads app.state itself rather than through SessionmakerDep: every dependency FastAPI solves
     # costs each request measurable time (bench/README.md), and this one is on nearly every route.
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with AppServices(request.app.state).sessionmaker() as session:
         yield session
 
 

@@ -9,28 +9,20 @@ the one way it could (a database restored from an older backup), like the API-ke
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
+
+from api.ttl_map import TtlMap
 
 
 class KnownPartners:
     def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._seen: dict[str, float] = {}  # partner id -> when it stops counting as known
+        self._seen: TtlMap[str, bool] = TtlMap(ttl_seconds, max_entries)
 
     def unknown(self, partner_ids: Sequence[str]) -> list[str]:
         """Those of `partner_ids` not seen to exist within the TTL, in the order given."""
-        now = time.monotonic()
-        return [pid for pid in partner_ids if self._seen.get(pid, 0.0) <= now]
+        return [pid for pid in partner_ids if self._seen.get(pid) is None]
 
     def remember(self, partner_ids: Iterable[str]) -> None:
         """Note ids just found in the database."""
-        if self._ttl <= 0:
-            return
-        until = time.monotonic() + self._ttl
         for pid in partner_ids:
-            self._seen.pop(pid, None)
-            if len(self._seen) >= self._max:
-                self._seen.pop(next(iter(self._seen)))
-            self._seen[pid] = until
+            self._seen.put(pid, True)

@@ -116,7 +116,8 @@ async def _database(db: str, workdir: Path) -> AsyncIterator[StoreSettings]:
         await _postgres(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def _engage_worker_env(address: str, store: StoreSettings, task_queue: str, max_cached: int | None) -> dict[str, str]:
+def _engage_env(address: str, store: StoreSettings, task_queue: str, max_cached: int | None) -> dict[str, str]:
+    """The environment Engage's processes (worker and API) run with, as deployed."""
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": address,
@@ -169,7 +170,7 @@ async def open_stack(
         )
         workers: list[tuple[str, servers.Child]] = []
         if engage_worker:
-            env = _engage_worker_env(address, store, stack.task_queue, max_cached_workflows)
+            env = _engage_env(address, store, stack.task_queue, max_cached_workflows)
             argv = [sys.executable, str(servers.ROOT / "worker.py")]
             workers.append(
                 (stack.task_queue, servers.spawn("engage worker", argv, env=env, log_path=workdir / "worker.log"))
@@ -195,7 +196,7 @@ async def open_stack(
 async def _serve_api(stack: Stack, exit_stack: AsyncExitStack) -> None:
     port = servers.free_port()
     env = {
-        **_engage_worker_env(stack.temporal_address, stack.store, stack.task_queue, None),
+        **_engage_env(stack.temporal_address, stack.store, stack.task_queue, None),
         "ENGAGE_ADMIN_KEY": ADMIN_KEY,
         "BENCH_RAW_TASK_QUEUE": stack.raw_task_queue,
         "BENCH_API_PORT": str(port),

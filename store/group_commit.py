@@ -112,8 +112,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _write_alone(self, pending: _Pending[T, R]) -> None:
         try:
-            async with self._sessionmaker.begin() as session:
-                (result,) = await self._write(session, [pending.item])
+            result = await self.run_alone(pending.item)
         except Exception as exc:
             if not pending.done.done():
                 pending.done.set_exception(exc)
