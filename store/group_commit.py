@@ -86,21 +86,23 @@ class GroupCommit(Generic[T, R]):
     async def _write_batch(self, own: _Pending[T, R]) -> None:
         batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_items))]
         try:
-            async with self._sessionmaker.begin() as session:
-                results = await self._write(session, [p.item for p in batch])
-        except Exception as exc:
-            if len(batch) == 1:
-                if not batch[0].done.done():
-                    batch[0].done.set_exception(exc)
+            try:
+                async with self._sessionmaker.begin() as session:
+                    results = await self._write(session, [p.item for p in batch])
+            except Exception as exc:
+                if len(batch) == 1:
+                    if not batch[0].done.done():
+                        batch[0].done.set_exception(exc)
+                    return
+                # Rolled back whole: give every item of it a transaction (and an outcome) of its own.
+                self.stats.split_after_failure += 1
+                for pending in batch:
+                    await self._write_alone(pending)
                 return
-            # Rolled back whole: give every item of it a transaction (and an outcome) of its own.
-            self.stats.split_after_failure += 1
-            for pending in batch:
-                await self._write_alone(pending)
-            return
         except BaseException:
-            # The writer was cancelled: nothing of the batch committed. The others' items go back to
-            # the front of the queue, where their callers, still waiting for the writer, find them.
+            # The writer was cancelled (in the batch, or while retrying it item by item): whatever of
+            # the others has no outcome yet goes back to the front of the queue, where their callers,
+            # still waiting for the writer, find it. Its own item is the caller's to cancel.
             for pending in reversed(batch):
                 if pending is not own and not pending.done.done():
                     self._queue.appendleft(pending)

@@ -31,16 +31,21 @@ class Writes:
         self.reached: dict[str, asyncio.Event] = {}
         self.refuse: set[str] = set()
 
-    def holding(self, item: str) -> asyncio.Event:
+        self.hold_alone_only: set[str] = set()
+
+    def holding(self, item: str, *, alone_only: bool = False) -> asyncio.Event:
+        """Hold the write of `item` until the event is set (`alone_only`: only when written on its own)."""
         self.reached[item] = asyncio.Event()
         self.hold[item] = asyncio.Event()
+        if alone_only:
+            self.hold_alone_only.add(item)
         return self.hold[item]
 
     async def __call__(self, session: AsyncSession, items: Sequence[str]) -> list[str]:
         self.batches.append(list(items))
         for item in items:
             await session.execute(insert(SurveySuppression).values(email_hash=item, reason="bounced", created_at=NOW))
-            if item in self.hold:
+            if item in self.hold and (item not in self.hold_alone_only or len(items) == 1):
                 self.reached[item].set()
                 await self.hold[item].wait()
             if item in self.refuse:
@@ -133,3 +138,28 @@ async def test_a_cancelled_writer_commits_nothing_of_its_own_and_hands_the_other
     assert leader.cancelled()
     assert writes.batches == [["b"], ["c0", "c1", "c2", "c3"], ["c1", "c2", "c3"]]
     assert await _stored(sessionmaker) == {"b", "c1", "c2", "c3"}
+
+
+async def test_a_writer_cancelled_while_retrying_a_failed_batch_hands_the_unwritten_items_on(
+    sessionmaker: Sessions,
+) -> None:
+    writes = Writes()
+    writes.refuse.add("e2")
+    group = GroupCommit(sessionmaker, writes)
+    release_blocker = writes.holding("b")
+    (blocker,) = await _start(group, ["b"])
+    await writes.reached["b"].wait()
+    # e0's caller takes e0..e3 into one batch, which fails on e2; retrying them one by one, it
+    # commits e0 and is cancelled while writing e1 alone.
+    release_e1 = writes.holding("e1", alone_only=True)
+    leader, *others = await _start(group, ["e0", "e1", "e2", "e3"])
+    release_blocker.set()
+    await writes.reached["e1"].wait()
+    leader.cancel()
+    release_e1.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(blocker, *others, return_exceptions=True), timeout=30)
+    assert outcomes[:2] == ["wrote b", "wrote e1"] and outcomes[3] == "wrote e3"
+    assert isinstance(outcomes[2], ValueError)
+    assert leader.cancelled()
+    assert writes.batches[:5] == [["b"], ["e0", "e1", "e2", "e3"], ["e0"], ["e1"], ["e1", "e2", "e3"]]
+    assert await _stored(sessionmaker) == {"b", "e0", "e1", "e3"}
