@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.follow_up import WaveCounts
+from store.in_lists import in_chunks
 from store.tables import Respondent, SurveyInvitation, SurveyResponse, SurveySuppression, SurveyToken, SurveyWave
 from store.upserts import insert_ignore
 
@@ -36,7 +37,6 @@ from store.upserts import insert_ignore
 RESPONDENT_ROLES: tuple[str, ...] = ("partner_staff", "participant", "museum_staff")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
-_IN_CHUNK = 500  # bound IN (...) lists well under every driver's parameter limit
 
 
 def email_hash(address: str) -> str:
@@ -344,14 +344,14 @@ async def wave_counts(session: AsyncSession, project_id: str, wave_index: int | 
 
 async def wave_counts_for(session: AsyncSession, waves: Sequence[tuple[str, int]]) -> dict[tuple[str, int], WaveCounts]:
     """`wave_counts` of many projects' waves at once, keyed by (project id, wave index): one grouped
-    query per 500 projects (the worker opens the waves due together in one go)."""
+    query per `IN_LIST_SIZE` projects (the worker opens the waves due together in one go)."""
     wanted = set(waves)
     counts: dict[tuple[str, int], WaveCounts] = {}
     project_ids = sorted({project_id for project_id, _ in wanted})
     indexes = sorted({index for _, index in wanted})
-    for start in range(0, len(project_ids), _IN_CHUNK):
+    for chunk in in_chunks(project_ids):
         statement = _wave_counts_statement().where(
-            SurveyInvitation.project_id.in_(project_ids[start : start + _IN_CHUNK]),
+            SurveyInvitation.project_id.in_(chunk),
             SurveyInvitation.wave_index.in_(indexes),
         )
         counts.update((key, c) for key, c in (await _wave_counts(session, statement)).items() if key in wanted)

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.follow_up import WaveCounts, WaveReport, WaveTask
+from store.in_lists import in_chunks
 from store.records import RenderedEmail
 from store.surveys import hash_token, new_token, wave_counts_for
 from store.tables import (
@@ -48,7 +49,6 @@ from store.upserts import insert_for, insert_ignore, insert_ignore_returning
 T = TypeVar("T")
 
 FATIGUE_WINDOW = timedelta(days=30)
-_CHUNK = 500  # bound IN (...) lists well under every driver's parameter limit
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class _ProjectMailing:
 
 async def _projects(session: AsyncSession, project_ids: set[str]) -> dict[str, _ProjectMailing]:
     found: dict[str, _ProjectMailing] = {}
-    for chunk in _chunks(sorted(project_ids)):
+    for chunk in in_chunks(sorted(project_ids)):
         rows = await session.execute(select(Project.id, Project.title, Project.timezone).where(Project.id.in_(chunk)))
         found.update((project_id, _ProjectMailing(title, timezone)) for project_id, title, timezone in rows.all())
     missing = sorted(project_ids - set(found))
@@ -247,7 +247,7 @@ async def _candidates(session: AsyncSession, openings: Sequence[WaveOpening]) ->
             SurveyInvitation.wave_index == index,
             SurveyInvitation.respondent_id == Respondent.id,
         )
-        for chunk in _chunks(project_ids):
+        for chunk in in_chunks(project_ids):
             rows = await session.execute(
                 select(
                     Respondent.project_id,
@@ -331,7 +331,7 @@ async def _recent_survey_mail(
 ) -> dict[str, list[datetime]]:
     """When each address was sent a survey e-mail after `since` (any project), oldest first."""
     sent: dict[str, list[datetime]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(hashes))):
+    for chunk in in_chunks(sorted(set(hashes))):
         rows = await session.execute(
             select(OutboxEmail.recipient_hash, OutboxEmail.created_at)
             .where(
@@ -372,11 +372,6 @@ def _eligible() -> ColumnElement[bool]:
     )
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _invitation(
     task: WaveTask,
     respondent_id: str,
@@ -403,7 +398,7 @@ def _this_wave(task: WaveTask) -> ColumnElement[bool]:
 async def _release(session: AsyncSession, task: WaveTask, respondent_ids: Sequence[str], now: datetime) -> set[str]:
     """Turn due deferrals into invitations; returns the ids this call really changed."""
     claimed: set[str] = set()
-    for chunk in _chunks(respondent_ids):
+    for chunk in in_chunks(respondent_ids):
         result = await session.execute(
             update(SurveyInvitation)
             .where(_this_wave(task), SurveyInvitation.respondent_id.in_(chunk), SurveyInvitation.status == "deferred")
@@ -468,7 +463,7 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
     holds = _fatigue_holds(sent, mail)
     wanted = [r.id for r in candidates if r.email_hash not in holds]
     claimed: set[str] = set()
-    for chunk in _chunks(wanted):
+    for chunk in in_chunks(wanted):
         result = await session.execute(
             update(SurveyInvitation)
             .where(_this_wave(task), SurveyInvitation.respondent_id.in_(chunk), SurveyInvitation.reminders < task.round)
@@ -623,7 +618,7 @@ async def _reports(session: AsyncSession, items: Sequence[_ReportItem], *, defer
     counts = await wave_counts_for(session, waves)
     waiting: dict[str, int] = {}
     keys = sorted({key for _, key, _, smtp in items if smtp and key})
-    for chunk in _chunks(keys):
+    for chunk in in_chunks(keys):
         rows = await session.execute(
             select(OutboxEmail.event_id, func.count())
             .where(OutboxEmail.event_id.in_(chunk), OutboxEmail.status == "queued")
@@ -633,7 +628,7 @@ async def _reports(session: AsyncSession, items: Sequence[_ReportItem], *, defer
     earliest: dict[WaveKey, datetime] = {}
     if deferrals:
         project_ids = sorted({project_id for project_id, _ in waves})
-        for chunk in _chunks(project_ids):
+        for chunk in in_chunks(project_ids):
             minima = await session.execute(
                 select(
                     SurveyInvitation.project_id, SurveyInvitation.wave_index, func.min(SurveyInvitation.deferred_until)
