@@ -15,12 +15,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import State
 from temporalio.client import Client
 
+from api.app_services import AppServices
 from api.auth import KeyCache, Principal, Role, authenticate
 from api.errors import PROJECT_NOT_FOUND, forbidden, not_found
-from api.known_partners import KnownPartners
 from api.settings import ApiSettings
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
@@ -43,50 +42,11 @@ async def get_catalog(request: Request) -> TemplateCatalog:
 
 
 async def get_instruments(request: Request) -> InstrumentCatalog:
-    instruments: InstrumentCatalog = request.app.state.instruments
-    return instruments
+    return AppServices(request.app.state).instruments
 
 
 async def get_key_cache(request: Request) -> KeyCache:
-    cache: KeyCache = request.app.state.key_cache
-    return cache
-
-
-class AppServices:
-    """The app-wide services on `app.state`, typed, as one dependency.
-
-    For the busiest routes (creating a project): FastAPI solves each dependency on every request,
-    and measured that cost more than the work it fetched (bench/README.md). Read at request time,
-    since the lifespan may set the client and sessionmaker after the app was built.
-    """
-
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    @property
-    def client(self) -> Client:
-        client: Client = self._state.client
-        return client
-
-    @property
-    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
-        sessionmaker: async_sessionmaker[AsyncSession] = self._state.sessionmaker
-        return sessionmaker
-
-    @property
-    def settings(self) -> ApiSettings:
-        settings: ApiSettings = self._state.settings
-        return settings
-
-    @property
-    def catalog(self) -> TemplateCatalog:
-        catalog: TemplateCatalog = self._state.catalog
-        return catalog
-
-    @property
-    def known_partners(self) -> KnownPartners:
-        known: KnownPartners = self._state.known_partners
-        return known
+    return AppServices(request.app.state).key_cache
 
 
 async def get_services(request: Request) -> AppServices:
@@ -119,10 +79,10 @@ async def current_principal(
 ) -> Principal:
     # 👉 App-wide services straight from app.state, not as sub-dependencies: this runs on every
     # authenticated request, and each dependency FastAPI solves costs time (bench/README.md).
-    state = request.app.state
+    services = AppServices(request.app.state)
     token = credentials.credentials if credentials is not None else None
     principal = await authenticate(
-        token, admin_key=state.settings.admin_key, cache=state.key_cache, sessionmaker=state.sessionmaker
+        token, admin_key=services.settings.admin_key, cache=services.key_cache, sessionmaker=services.sessionmaker
     )
     # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
     request.state.principal = principal

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.app_services import AppServices
 from api.errors import ApiError
 from api.pages.project_view import project_page
 from api.pages.session import Flash
@@ -158,12 +159,8 @@ async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
             started = await start_project(
                 body,
                 viewer.principal,
-                client=request.app.state.client,
-                sessionmaker=request.app.state.sessionmaker,
-                catalog=request.app.state.catalog,
-                task_queue=request.app.state.settings.task_queue,
+                AppServices(request.app.state),
                 idempotency_key=f"page:{nonce}" if nonce else None,
-                known_partners=request.app.state.known_partners,
             )
     except ApiError as err:
         return await _dashboard(request, viewer, error=FormError.of(err), values=values, status_code=err.status_code)

@@ -47,16 +47,7 @@ async def create_project(
 ) -> ProjectPublic:
     """Start a project on the latest version of a template."""
     started = await projects_service.start_project(
-        body,
-        principal,
-        client=services.client,
-        sessionmaker=services.sessionmaker,
-        catalog=services.catalog,
-        task_queue=services.settings.task_queue,
-        idempotency_key=idempotency_key,
-        record_row=False,
-        known_partners=services.known_partners,
-        render=True,
+        body, principal, services, idempotency_key=idempotency_key, record_row=False, render=True
     )
     if started.replayed:
         response.status_code = status.HTTP_200_OK

@@ -25,6 +25,7 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import workflow_calls
+from api.app_services import AppServices
 from api.auth import Principal
 from api.errors import (
     IDEMPOTENCY_KEY_REUSED,
@@ -35,12 +36,10 @@ from api.errors import (
     forbidden,
     invalid,
 )
-from api.known_partners import KnownPartners
 from api.schemas import ProjectCreate, ProjectPublic
 from api.views import project_public, state_at_start
 from domain.lifecycle import LifecycleTemplate
 from domain.state import ProjectInput, ProjectState
-from domain.templates import TemplateCatalog
 from store import commands, queries
 from workflows.naming import project_workflow_id
 
@@ -72,37 +71,32 @@ def new_project_id(principal: Principal, idempotency_key: str | None) -> str:
 async def start_project(
     body: ProjectCreate,
     principal: Principal,
+    services: AppServices,
     *,
-    client: Client,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    catalog: TemplateCatalog,
-    task_queue: str,
     idempotency_key: str | None,
     record_row: bool = True,
-    known_partners: KnownPartners | None = None,
     render: bool = False,
 ) -> StartedProject:
     """Start a project on the latest version of `body.template`; raise `ApiError` when refused.
 
     `record_row=False` leaves the first read-model row to the caller (`record_project_row_later`).
-    `known_partners` spares the database the partner check for ids it has seen exist.
     `render` also renders the answer (`StartedProject.public`) while the start is in flight.
+    Partners the API has seen exist (`services.known_partners`) are not looked up again.
     """
-    template = catalog.latest(body.template)
+    template = services.catalog.latest(body.template)
     if template is None:
         raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
     if not principal.is_staff and body.partner_ids != [principal.partner_id]:
         raise forbidden(PARTNER_SCOPE)
-    unknown = known_partners.unknown(body.partner_ids) if known_partners else list(body.partner_ids)
+    unknown = services.known_partners.unknown(body.partner_ids)
     if unknown:
         # 👉 A session of its own, ended before calling Temporal: a pooled connection held across the
         # start would leave concurrent requests (and the row written after the answer) waiting.
-        async with sessionmaker() as session:
+        async with services.sessionmaker() as session:
             missing = await queries.missing_partner_ids(session, unknown)
         if missing:
             raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
-        if known_partners:
-            known_partners.remember(unknown)
+        services.known_partners.remember(unknown)
     start = ProjectInput(
         project_id=new_project_id(principal, idempotency_key),
         template=template,
@@ -116,16 +110,18 @@ async def start_project(
     )
     try:
         # 👉 The start is the durable acceptance: from here on the project exists.
-        state, public = await _start_and_derive(client, start, task_queue, principal if render else None)
+        state, public = await _start_and_derive(
+            services.client, start, services.settings.task_queue, principal if render else None
+        )
     except WorkflowAlreadyStartedError:
-        first = await workflow_calls.started_input(client, start.project_id) if idempotency_key else None
+        first = await workflow_calls.started_input(services.client, start.project_id) if idempotency_key else None
         if first is None:
             raise
         if first.title != start.title or first.template.name != start.template.name:
             raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED) from None
         return StartedProject(state_at_start(first), first.template, first.created_at, replayed=True)
     if record_row:
-        await record_project_row_later(sessionmaker, state)
+        await record_project_row_later(services.sessionmaker, state)
     return StartedProject(state, template, start.created_at, public=public)
 
 
