@@ -29,7 +29,7 @@ from activities.settings import ActivitySettings
 from activities.survey_rendering import SurveyTemplateRenderer
 from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.instruments import InstrumentCatalog
-from store.group_commit import GroupCommit
+from store.group_commit import GroupCommit, GroupCommitStats
 from store.waves import UnknownProject, WaveMail, WaveOpening, close_wave, open_waves, remind_wave
 
 
@@ -71,6 +71,11 @@ class SurveyActivities:
         self._closing: GroupCommit[tuple[WaveTask, datetime, bool], WaveReport] = GroupCommit(
             sessionmaker, _one_by_one(close_wave)
         )
+
+    @property
+    def opening_stats(self) -> GroupCommitStats:
+        """How the waves opened so far were batched (transactions, items): for logs and tests."""
+        return self._opening.stats
 
     def _mail(self, task: WaveTask) -> WaveMail:
         """How this call's e-mails are made; refuses (for good) an instrument the catalog lacks."""

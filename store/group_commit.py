@@ -81,6 +81,7 @@ class GroupCommit(Generic[T, R]):
         be batched, such as an ordinary activity whose heartbeats must stay its own)."""
         async with self._sessionmaker.begin() as session:
             (result,) = await self._write(session, [item])
+        self._record(1)
         return result
 
     async def _write_batch(self, own: _Pending[T, R]) -> None:
@@ -119,7 +120,6 @@ class GroupCommit(Generic[T, R]):
             if not pending.done.done():
                 pending.done.set_exception(exc)
             return
-        self._record(1)
         if not pending.done.done():
             pending.done.set_result(result)
 

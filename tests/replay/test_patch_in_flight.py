@@ -61,6 +61,33 @@ def patch_markers(history_events: list[HistoryEvent]) -> list[str]:
     ]
 
 
+def deployed_before(
+    env: WorkflowEnvironment, task_queue: str, workflow_class: type, activities: RecordedActivities
+) -> Worker:
+    """A worker running `workflow_class`, a test-only pre-patch subclass, as the old deployment."""
+    return Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[workflow_class],
+        activities=activities.all(),  # type: ignore[arg-type]
+        # The test-only subclass lives in a test module, which the sandbox would re-import.
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        # No sticky queue: once this worker is gone, nothing waits for it to come back.
+        max_cached_workflows=0,
+    )
+
+
+def redeployed(env: WorkflowEnvironment, task_queue: str, activities: RecordedActivities) -> Worker:
+    """A fresh worker (empty cache) with today's workflows, as after the redeploy."""
+    return Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities.all(),  # type: ignore[arg-type]
+        workflow_runner=sandbox_runner(strict=True),
+    )
+
+
 async def test_a_project_that_reached_follow_up_before_the_patch_waits_for_staff_under_the_new_code(
     time_skipping_env: WorkflowEnvironment, task_queue: str
 ) -> None:
@@ -68,16 +95,7 @@ async def test_a_project_that_reached_follow_up_before_the_patch_waits_for_staff
     template = CATALOG.latest("co-curation")
     assert template is not None
     before, after = RecordedActivities(), RecordedActivities()
-    old = Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=[PrePatchProjectWorkflow],
-        activities=before.all(),  # type: ignore[arg-type]
-        # The test-only subclass lives in a test module, which the sandbox would re-import.
-        workflow_runner=UnsandboxedWorkflowRunner(),
-        # No sticky queue: once this worker is gone, nothing waits for it to come back.
-        max_cached_workflows=0,
-    )
+    old = deployed_before(env, task_queue, PrePatchProjectWorkflow, before)
     try:
         async with old:
             handle = await start_project(
@@ -93,14 +111,7 @@ async def test_a_project_that_reached_follow_up_before_the_patch_waits_for_staff
         assert FOLLOW_UP_SURVEYS_PATCH not in str(patch_markers(history)), "the old code recorded no marker"
 
         # -- redeploy: a fresh worker (empty cache) with today's workflows ---------------------
-        new = Worker(
-            env.client,
-            task_queue=task_queue,
-            workflows=list(WORKFLOWS),
-            activities=after.all(),  # type: ignore[arg-type]
-            workflow_runner=sandbox_runner(strict=True),
-        )
-        async with new:
+        async with redeployed(env, task_queue, after):
             await env.sleep(timedelta(days=400))  # past every wave the patched code would have sent
             assert (await status(handle)).stage is Stage.FOLLOW_UP, "still waiting for staff"
             closed = await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="done"))
@@ -158,14 +169,7 @@ async def test_a_follow_up_whose_wave_opened_before_the_local_activity_patch_fin
     now = await env.get_current_time()
     old_start = FollowUpInput(project_id="pre-patch", anchor_at=now, offsets=(IsoDuration("P1M"),))
     new_start = FollowUpInput(project_id="post-patch", anchor_at=now, offsets=(IsoDuration("P1M"),))
-    old = Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=[PrePatchFollowUpWorkflow],
-        activities=before.all(),  # type: ignore[arg-type]
-        workflow_runner=UnsandboxedWorkflowRunner(),
-        max_cached_workflows=0,
-    )
+    old = deployed_before(env, task_queue, PrePatchFollowUpWorkflow, before)
     try:
         async with old:
             handle = await env.client.start_workflow(
@@ -177,14 +181,7 @@ async def test_a_follow_up_whose_wave_opened_before_the_local_activity_patch_fin
             await env.sleep(timedelta(days=33))  # the wave has opened (10:00 local, a month on)
             await settled(handle)
             assert [k for k, *_ in before.wave_calls] == ["open"]
-        new = Worker(
-            env.client,
-            task_queue=task_queue,
-            workflows=list(WORKFLOWS),
-            activities=after.all(),  # type: ignore[arg-type]
-            workflow_runner=sandbox_runner(strict=True),
-        )
-        async with new:
+        async with redeployed(env, task_queue, after):
             fresh = await env.client.start_workflow(
                 FollowUpWorkflow.run,
                 new_start,
@@ -197,10 +194,12 @@ async def test_a_follow_up_whose_wave_opened_before_the_local_activity_patch_fin
         await terminate_started()
 
     assert old_result.finished and new_result.finished
-    old_scheduled, old_local = _activity_kinds([e async for e in handle.fetch_history_events()])
-    new_scheduled, new_local = _activity_kinds([e async for e in fresh.fetch_history_events()])
+    old_history = [e async for e in handle.fetch_history_events()]
+    new_history = [e async for e in fresh.fetch_history_events()]
+    old_scheduled, old_local = _activity_kinds(old_history)
+    new_scheduled, new_local = _activity_kinds(new_history)
     assert old_scheduled[0] == "open_survey_wave" and "close_survey_wave" in old_scheduled
     assert old_local == 1  # only the wave plan, local since issue 3
-    assert WAVE_ACTIVITIES_LOCAL_PATCH not in str(patch_markers([e async for e in handle.fetch_history_events()]))
+    assert WAVE_ACTIVITIES_LOCAL_PATCH not in str(patch_markers(old_history))
     assert "open_survey_wave" not in new_scheduled and new_local >= 3  # the plan, then open, reminders and close
-    assert WAVE_ACTIVITIES_LOCAL_PATCH in str(patch_markers([e async for e in fresh.fetch_history_events()]))
+    assert WAVE_ACTIVITIES_LOCAL_PATCH in str(patch_markers(new_history))

@@ -64,14 +64,23 @@ async def _start(group: GroupCommit[str, str], items: Sequence[str]) -> list[asy
     return tasks
 
 
+async def _queued_behind(
+    group: GroupCommit[str, str], writes: Writes, first: str, rest: Sequence[str]
+) -> tuple[asyncio.Task[str], list[asyncio.Task[str]]]:
+    """Start `first` and hold its write open while `rest` queue behind it, then let it finish: the
+    writer after it finds all of `rest` waiting."""
+    release = writes.holding(first)
+    (leader,) = await _start(group, [first])
+    await writes.reached[first].wait()
+    followers = await _start(group, rest)
+    release.set()
+    return leader, followers
+
+
 async def test_items_that_arrive_together_share_one_transaction_and_one_call(sessionmaker: Sessions) -> None:
     writes = Writes()
     group = GroupCommit(sessionmaker, writes)
-    release = writes.holding("u0")
-    (first,) = await _start(group, ["u0"])
-    await writes.reached["u0"].wait()
-    rest = await _start(group, [f"u{i}" for i in range(1, 10)])
-    release.set()
+    first, rest = await _queued_behind(group, writes, "u0", [f"u{i}" for i in range(1, 10)])
     results = await asyncio.gather(first, *rest)
     assert results == [f"wrote u{i}" for i in range(10)]  # each caller its own result
     assert writes.batches == [["u0"], [f"u{i}" for i in range(1, 10)]]
@@ -83,11 +92,7 @@ async def test_a_lone_item_is_written_at_once_and_batches_respect_their_size(ses
     writes = Writes()
     group = GroupCommit(sessionmaker, writes, max_items=3)
     assert await group.run("alone") == "wrote alone"
-    release = writes.holding("b0")
-    (first,) = await _start(group, ["b0"])
-    await writes.reached["b0"].wait()
-    rest = await _start(group, [f"b{i}" for i in range(1, 8)])
-    release.set()
+    first, rest = await _queued_behind(group, writes, "b0", [f"b{i}" for i in range(1, 8)])
     await asyncio.gather(first, *rest)
     assert writes.batches == [["alone"], ["b0"], ["b1", "b2", "b3"], ["b4", "b5", "b6"], ["b7"]]
     assert await _stored(sessionmaker) == {"alone", *(f"b{i}" for i in range(8))}
@@ -97,11 +102,7 @@ async def test_a_failing_item_fails_alone_and_its_neighbours_commit(sessionmaker
     writes = Writes()
     writes.refuse.add("f2")
     group = GroupCommit(sessionmaker, writes)
-    release = writes.holding("f0")
-    (first,) = await _start(group, ["f0"])
-    await writes.reached["f0"].wait()
-    rest = await _start(group, ["f1", "f2", "f3"])
-    release.set()
+    first, rest = await _queued_behind(group, writes, "f0", ["f1", "f2", "f3"])
     outcomes = await asyncio.gather(first, *rest, return_exceptions=True)
     assert outcomes[:2] == ["wrote f0", "wrote f1"] and outcomes[3] == "wrote f3"
     assert isinstance(outcomes[2], ValueError) and "f2 refused" in str(outcomes[2])
@@ -124,14 +125,10 @@ async def test_a_lone_failure_is_not_written_twice(sessionmaker: Sessions) -> No
 async def test_a_cancelled_writer_commits_nothing_of_its_own_and_hands_the_others_on(sessionmaker: Sessions) -> None:
     writes = Writes()
     group = GroupCommit(sessionmaker, writes)
-    release_blocker = writes.holding("b")
-    (blocker,) = await _start(group, ["b"])
-    await writes.reached["b"].wait()
     # c0..c3 queue while "b" is written: c0's caller then takes them all into one batch, and is
     # cancelled while writing it.
     writes.holding("c0")
-    leader, *others = await _start(group, ["c0", "c1", "c2", "c3"])
-    release_blocker.set()
+    blocker, (leader, *others) = await _queued_behind(group, writes, "b", ["c0", "c1", "c2", "c3"])
     await writes.reached["c0"].wait()
     leader.cancel()
     assert await asyncio.gather(blocker, *others) == ["wrote b", "wrote c1", "wrote c2", "wrote c3"]
@@ -146,14 +143,10 @@ async def test_a_writer_cancelled_while_retrying_a_failed_batch_hands_the_unwrit
     writes = Writes()
     writes.refuse.add("e2")
     group = GroupCommit(sessionmaker, writes)
-    release_blocker = writes.holding("b")
-    (blocker,) = await _start(group, ["b"])
-    await writes.reached["b"].wait()
     # e0's caller takes e0..e3 into one batch, which fails on e2; retrying them one by one, it
     # commits e0 and is cancelled while writing e1 alone.
     release_e1 = writes.holding("e1", alone_only=True)
-    leader, *others = await _start(group, ["e0", "e1", "e2", "e3"])
-    release_blocker.set()
+    blocker, (leader, *others) = await _queued_behind(group, writes, "b", ["e0", "e1", "e2", "e3"])
     await writes.reached["e1"].wait()
     leader.cancel()
     release_e1.set()
