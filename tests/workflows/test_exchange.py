@@ -31,6 +31,7 @@ from domain.exchange import (
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
 from domain.submissions import Actor, Person
+from tests.faults.support import eventually, settled
 from tests.workflows.driving import complete_stage, status
 from tests.workflows.support import _STARTED, CATALOG, STAFF, RecordedActivities, refusal, stand_in_worker
 from workflows.exchange import ExchangeLauncherWorkflow as Launcher
@@ -295,6 +296,16 @@ async def test_a_burst_of_applications_continues_the_programme_as_new_and_keeps_
             await programme.signal(
                 Programme.note_application, ApplicationReceived(application_id=f"a{n}", organisation="p1")
             )
+
+        # 👉 Query the new run once it is idle. Sent at once, the query hung until its RPC timeout in
+        # ~1 run in 5 on the time-skipping test server, with the new run already idle and the worker
+        # warning that the old run's task completed after the run had: the query went to the run
+        # that was continuing as new and was never answered.
+        async def continued() -> str | None:
+            return (await programme.describe()).run_id
+
+        await eventually(continued, lambda run_id: run_id != programme.first_execution_run_id)
+        await settled(programme)
         state = await programme.query(Programme.status)
         description = await programme.describe()
     assert description.run_id != programme.first_execution_run_id, "the run continued as new"
