@@ -76,9 +76,15 @@ def pending_actions(template: LifecycleTemplate, state: ProjectState) -> list[Ti
     return sorted(actions, key=lambda a: (a.at, list(ActionKind).index(a.kind)))
 
 
-def fire(state: ProjectState, action: TimedAction) -> tuple[Change, tuple[Audience, ...]]:
+def fire(state: ProjectState, action: TimedAction) -> tuple[Change, tuple[Audience, ...] | None]:
     """Mark `action` taken and say what to record and whom to tell. Display closing is the
-    workflow's (it closes the stage), so it is only marked here by the stage gate."""
+    workflow's (it closes the stage), so it is only marked here by the stage gate.
+
+    The audience None means "whom the template's `notify` names for this event" (display opening
+    and closing); a tuple (reminders, notices) overrides it, because those go to the milestone's
+    submitter, which no template entry can say. Only the notify list carried in the recording
+    activity's input depends on it, so histories recorded before this keep replaying.
+    """
     if action.kind is ActionKind.WORKSHOP_REMINDER:
         workshop = state.workshop(action.target)
         assert workshop is not None
@@ -88,9 +94,9 @@ def fire(state: ProjectState, action: TimedAction) -> tuple[Change, tuple[Audien
     if action.kind is ActionKind.DISPLAY_OPENING:
         assert state.display is not None
         state.display.opened = True
-        return (EventType.DISPLAY_OPENED, None, {"location": state.display.location}), ()
+        return (EventType.DISPLAY_OPENED, None, {"location": state.display.location}), None
     if action.kind is ActionKind.DISPLAY_CLOSING:
-        return (EventType.DISPLAY_CLOSED, None, {}), ()
+        return (EventType.DISPLAY_CLOSED, None, {}), None
     milestone = state.milestone(action.target)
     assert milestone is not None
     due = milestone.due_at.isoformat() if milestone.due_at else None

@@ -176,10 +176,12 @@ def test_a_display_waits_for_its_opening_and_its_closing() -> None:
         (days(30), ActionKind.DISPLAY_OPENING, "", ""),
         (days(90), ActionKind.DISPLAY_CLOSING, "", ""),
     ]
-    assert fire(state, display[0]) == ((EventType.DISPLAY_OPENED, None, {"location": "Gallery 4"}), ())
+    # None: the template's notify decides, and it names partners and the lead for an opening.
+    assert fire(state, display[0]) == ((EventType.DISPLAY_OPENED, None, {"location": "Gallery 4"}), None)
+    assert tpl.notify["display_opened"] == (Audience.PARTNERS, Audience.LEAD)
     assert state.display is not None and state.display.opened is True
     assert [a.kind for a in pending_actions(tpl, state) if not a.target] == [ActionKind.DISPLAY_CLOSING]
-    assert fire(state, display[1]) == ((EventType.DISPLAY_CLOSED, None, {}), ())
+    assert fire(state, display[1]) == ((EventType.DISPLAY_CLOSED, None, {}), None)
     transitions.close_stage(state, T0 + days(90))  # the workflow closes the stage, which ends the timer
     assert pending_actions(tpl, state) == []
 

@@ -15,11 +15,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.settings import ActivitySettings
 from domain.lifecycle import Party, Stage
+from domain.submissions import DisplayPlan
 from store.tables import Event, Milestone, OutboxEmail, Partner, Project
 from tests.smtp_fixtures import SmtpServer
-from tests.workflows.driving import review, submit, wait_for_stage
-from tests.workflows.support import PARTNER_ID, start_project, terminate_started
+from tests.workflows.driving import complete_stage, review, status, submit, wait_for, wait_for_stage
+from tests.workflows.support import CATALOG, PARTNER_ID, start_project, terminate_started
 from worker import build_worker
+from workflows.project import ProjectWorkflow
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -96,3 +98,68 @@ async def _count_sent(sessionmaker: Sessions, project_id: str) -> bool:
     async with sessionmaker() as session:
         statuses = (await session.scalars(select(OutboxEmail.status).where(OutboxEmail.project_id == project_id))).all()
     return bool(statuses) and all(s == "sent" for s in statuses)
+
+
+async def test_a_displays_opening_writes_display_opened_emails_to_partners_and_lead(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, sessionmaker: Sessions
+) -> None:
+    """The template's `display_opened: [partners, lead]` is who hears of an opening (issue 11: the
+    timer's empty audience used to override it, so `display_opened.txt` was never used)."""
+    env = time_skipping_env
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            Partner(
+                id=PARTNER_ID,
+                name="Community Archive",
+                contact_name="Archivist",
+                contact_email="archive@partner.example",
+                created_at=await env.get_current_time(),
+            )
+        )
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    worker = build_worker(
+        env.client,
+        task_queue=task_queue,
+        sessionmaker=sessionmaker,
+        activity_settings=ActivitySettings(SMTP_URL=None),
+        strict_sandbox=True,
+    )
+    async with worker:
+        try:
+            handle = await start_project(env.client, task_queue, "co-curation", await env.get_current_time())
+            while (await status(handle)).stage is not Stage.DISPLAY:
+                await complete_stage(env, handle, template)
+            now = await env.get_current_time()
+            plan = DisplayPlan(
+                title="Voices",
+                location="Gallery 3",
+                opens_at=now + timedelta(days=1),
+                closes_at=now + timedelta(days=30),
+            )
+            await handle.execute_update(ProjectWorkflow.set_display, plan)
+            await env.sleep(timedelta(days=2))
+            state = await wait_for(handle, lambda s: s.display is not None and s.display.opened)
+            project_id = state.project_id
+
+            async def opened_emails() -> list[OutboxEmail]:
+                async with sessionmaker() as session:
+                    opened = await session.scalar(
+                        select(Event).where(Event.project_id == project_id, Event.type == "display_opened")
+                    )
+                    if opened is None:
+                        return []
+                    found = await session.scalars(
+                        select(OutboxEmail).where(OutboxEmail.event_id == f"{project_id}:{opened.seq}")
+                    )
+                    return list(found.all())
+
+            emails = await poll(opened_emails)
+        finally:
+            await terminate_started()
+
+    assert sorted((e.audience, e.to_address) for e in emails) == [
+        ("lead", "lead@museum.example"),
+        ("partners", "archive@partner.example"),
+    ]
+    assert all("Voices" in e.subject or "Gallery 3" in e.body for e in emails), [e.subject for e in emails]
