@@ -40,7 +40,7 @@ from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
@@ -98,13 +98,15 @@ test_server_binary.__test__ = False  # type: ignore[attr-defined]
 async def start_dev_server(
     search_attributes: Sequence[SearchAttributeKey[Any]] = (),
     db_filename: str | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> WorkflowEnvironment:
     """Start a full dev server on a free port and return its environment (client uses pydantic).
 
     ``search_attributes`` are registered at start-up (pass ``workflows.naming.REGISTRY``);
     upserting anything else fails the workflow task on this server. With ``db_filename`` None
     the state lives in memory and disappears on ``shutdown()``. The caller owns the returned
-    environment and must ``await env.shutdown()`` (or use ``async with``).
+    environment and must ``await env.shutdown()`` (or use ``async with``). ``interceptors`` wrap
+    the environment's client (the fixtures record the workflows it starts, tests/history_export.py).
     """
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -113,12 +115,14 @@ async def start_dev_server(
         dev_server_log_level="error",
         dev_server_extra_args=list(DEV_SERVER_TUNING_ARGS),
         data_converter=pydantic_data_converter,
+        interceptors=list(interceptors),
         ui=False,
     )
 
 
 async def start_time_skipping(
     search_attributes: Sequence[SearchAttributeKey[Any]] = (),
+    interceptors: Sequence[Interceptor] = (),
 ) -> WorkflowEnvironment:
     """Start the time-skipping test server on a free port (client uses pydantic).
 
@@ -132,6 +136,7 @@ async def start_time_skipping(
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_binary(),
         data_converter=pydantic_data_converter,
+        interceptors=list(interceptors),
     )
     try:
         await register_search_attributes(env.client, search_attributes)

@@ -1,0 +1,233 @@
+"""Export the history of every workflow run a test stack produced, for the suite-wide replay step.
+
+Why: tests/histories/ holds a handful of curated histories, but the suite drives far more paths
+(refusals, timers racing updates, restarts, continue-as-new, children). Each stack writes its
+runs' histories here when it shuts down, and `make replay-all` (tests/replay/replay_exported.py)
+replays every one against today's workflow code, so a nondeterministic change fails CI even on
+a path no committed history covers.
+
+How runs are found:
+- The dev server has visibility: `list_workflows()` returns every execution (each continued-as-new
+  run and child included, open or closed).
+- The time-skipping test server has none (list/count are UNIMPLEMENTED), so `StartRecorder`, a
+  client interceptor on the environment's client, records every workflow the test starts, and
+  the export follows each run's history to its children (ChildWorkflowExecutionStarted) and to
+  the next run of a continue-as-new chain (newExecutionRunId). Recorded starts are followed on
+  the dev server too, which covers a run that visibility has not indexed yet.
+
+Each file is one JSON object: the test that produced the run, the workflow id (which
+`WorkflowHistory.to_json()` leaves out), the run id and type, the test's `replay_exempt` reason
+if any, and under "history" exactly what `WorkflowHistory.to_json()` wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT_DIR_ENV = "ENGAGE_HISTORY_EXPORT_DIR"
+DEFAULT_EXPORT_DIR = ROOT / "build" / "exported-histories"
+#: Written next to the histories when a run's history could not be fetched; replay-all reports it.
+EXPORT_ERRORS_FILE = "_export_errors.jsonl"
+#: Concurrent history fetches per export: enough to hide round trips, few enough for 2 cores.
+FETCH_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class TestLabel:
+    """Which test produced a run, and why its histories need not replay (rare; see replay_exempt)."""
+
+    nodeid: str
+    replay_exempt: str | None = None
+
+
+SESSION = TestLabel("session (no test running)")
+
+
+@dataclass
+class _Current:
+    label: TestLabel = SESSION
+    by_task_queue: dict[str, TestLabel] = field(default_factory=dict)
+
+
+_current = _Current()
+
+
+def export_dir() -> Path:
+    """Where histories go: `$ENGAGE_HISTORY_EXPORT_DIR`, else build/exported-histories (git-ignored)."""
+    configured = os.environ.get(EXPORT_DIR_ENV, "").strip()
+    return Path(configured) if configured else DEFAULT_EXPORT_DIR
+
+
+def clear_export_dir() -> None:
+    """Start a session with an empty folder, so replay-all sees only this session's runs."""
+    folder = export_dir()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def set_current_test(label: TestLabel | None) -> None:
+    """Called by the pytest hooks around each test; runs started meanwhile are labelled with it."""
+    _current.label = label or SESSION
+
+
+def current_test() -> TestLabel:
+    return _current.label
+
+
+def label_task_queue(task_queue: str) -> None:
+    """Attribute runs on `task_queue` to the running test (a fallback for runs no recorder saw)."""
+    _current.by_task_queue[task_queue] = _current.label
+
+
+class StartRecorder(Interceptor):
+    """Client interceptor that remembers every workflow its client starts, and during which test."""
+
+    def __init__(self) -> None:
+        self.starts: list[tuple[str, str | None, TestLabel]] = []
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _RecordingOutbound(next, self)
+
+
+class _RecordingOutbound(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, recorder: StartRecorder) -> None:
+        super().__init__(next)
+        self._recorder = recorder
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        handle = await self.next.start_workflow(input)
+        self._recorder.starts.append((input.id, handle.first_execution_run_id or handle.run_id, current_test()))
+        return handle
+
+
+def _slug(text: str, limit: int = 120) -> str:
+    """A file-name-safe, unique spelling of `text` (cut long ones, keep a hash of the whole)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+    if len(safe) <= limit:
+        return safe or "_"
+    return f"{safe[:limit]}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+
+
+@dataclass
+class _Export:
+    client: Client
+    folder: Path
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    written: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    async def run(self, seeds: list[tuple[str, str | None, TestLabel]]) -> None:
+        """Export `seeds` and everything their histories lead to (children, next runs), breadth first."""
+        gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+        queue = list(seeds)
+        while queue:
+            batch, queue = queue, []
+            found = await asyncio.gather(*(self._one(gate, *seed) for seed in batch))
+            for more in found:
+                queue.extend(more)
+
+    async def _one(
+        self, gate: asyncio.Semaphore, workflow_id: str, run_id: str | None, label: TestLabel
+    ) -> list[tuple[str, str | None, TestLabel]]:
+        if run_id is not None and (workflow_id, run_id) in self.seen:
+            return []
+        if run_id is not None:
+            self.seen.add((workflow_id, run_id))
+        try:
+            async with gate:
+                history = await self.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:  # e.g. retention already removed it
+                return []
+            self.errors.append({"test": label.nodeid, "workflow_id": workflow_id, "error": str(err)})
+            return []
+        if not history.events:
+            return []
+        started = history.events[0].workflow_execution_started_event_attributes
+        actual_run = run_id or history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+        self.seen.add((workflow_id, actual_run))
+        header = {
+            "test": label.nodeid,
+            "workflow_id": workflow_id,
+            "run_id": actual_run,
+            "workflow_type": started.workflow_type.name,
+            "replay_exempt": label.replay_exempt,
+        }
+        target = self.folder / _slug(label.nodeid) / f"{_slug(workflow_id)}--{actual_run}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # The header is dumped on its own and the history spliced in as to_json() wrote it.
+        target.write_text(json.dumps(header)[:-1] + ', "history": ' + history.to_json() + "}\n", encoding="utf-8")
+        self.written += 1
+        return list(_leads(history.events, workflow_id, label))
+
+    def write_errors(self) -> None:
+        for error in self.errors:
+            record_export_error(error)
+
+
+def record_export_error(error: dict[str, str]) -> None:
+    """Note a history that could not be exported, so replay-all fails on it rather than never seeing it."""
+    folder = export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / EXPORT_ERRORS_FILE).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(error) + "\n")
+
+
+def _leads(events: Iterable[Any], workflow_id: str, label: TestLabel) -> Iterable[tuple[str, str | None, TestLabel]]:
+    """Runs a history points to: its children, and the run it continued as."""
+    for event in events:
+        if event.event_type == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
+            child = event.child_workflow_execution_started_event_attributes.workflow_execution
+            yield child.workflow_id, child.run_id, label
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            yield workflow_id, event.workflow_execution_continued_as_new_event_attributes.new_execution_run_id, label
+
+
+async def export_histories(
+    client: Client,
+    *,
+    recorded: Iterable[tuple[str, str | None, TestLabel]] = (),
+    visibility: bool,
+    default_label: TestLabel | None = None,
+) -> int:
+    """Write the history of every run `client`'s server holds (visibility) or that `recorded` leads to.
+
+    Runs found only through visibility are labelled by the test that started their workflow id (or
+    their root's), else by their task queue's test, else `default_label` (the running test, for a
+    stack owned by one test). Returns how many histories were written; failures to fetch one are
+    appended to `_export_errors.jsonl` so the replay step reports them instead of losing them.
+    """
+    export = _Export(client, export_dir())
+    export.folder.mkdir(parents=True, exist_ok=True)
+    seeds = list(recorded)
+    by_id = {workflow_id: label for workflow_id, _, label in seeds}
+    await export.run(seeds)
+    if visibility:
+        fallback = default_label or current_test()
+        listed: list[tuple[str, str | None, TestLabel]] = []
+        async for execution in client.list_workflows():
+            label = (
+                by_id.get(execution.id)
+                or by_id.get(execution.root_id or "")
+                or by_id.get(execution.parent_id or "")
+                or _current.by_task_queue.get(execution.task_queue)
+                or fallback
+            )
+            listed.append((execution.id, execution.run_id, label))
+        await export.run(listed)
+    export.write_errors()
+    return export.written
