@@ -42,7 +42,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     clear_export_dir()
 
 
-def _label(item: pytest.Item) -> TestLabel:
+def label_of(item: pytest.Item) -> TestLabel:
     marker = item.get_closest_marker("replay_exempt")
     if marker is None:
         return TestLabel(item.nodeid)
@@ -55,7 +55,7 @@ def _label(item: pytest.Item) -> TestLabel:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Label every run started while this test (and its fixtures) runs with the test's id."""
-    set_current_test(_label(item))
+    set_current_test(label_of(item))
     try:
         return (yield)
     finally:
@@ -109,7 +109,7 @@ async def time_skipping_env(request: pytest.FixtureRequest) -> AsyncIterator[Wor
     earlier test (a terminated run, a rejected update) stops it skipping time for everyone.
     The native test server starts in a fraction of a second, so isolation is cheap.
     """
-    async with time_skipping_stack(_label(request.node)) as env:
+    async with time_skipping_stack(label_of(request.node)) as env:
         yield env
 
 

@@ -15,21 +15,18 @@ from temporalio.testing import WorkflowEnvironment
 from api.services.exchange_schedule import SCHEDULE_ID
 from tests.api.conftest import Api
 from tests.api.support import create_partner, eventually, ok
-from tests.temporal_env import start_dev_server
-from workflows.naming import REGISTRY, exchange_workflow_id
+from tests.temporal_fixtures import dev_server_stack, label_of
+from workflows.naming import exchange_workflow_id
 
 SCHEDULE = "/api/v1/exchange/schedule"
 
 
 @pytest.fixture
-async def temporal_dev_env() -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_dev_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
     """A dev server of this test's own (overriding the session's): a year runs only once on a
     server (the launcher refuses to reopen a closed year), and this test opens the current year."""
-    env = await start_dev_server(REGISTRY)
-    try:
+    async with dev_server_stack(label_of(request.node)) as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 async def recent_runs(api: Api) -> list[str]:

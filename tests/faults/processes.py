@@ -26,6 +26,7 @@ from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from store.settings import StoreSettings
+from tests.history_export import current_test, export_histories, record_export_error
 from tests.temporal_env import DEV_SERVER_TUNING_ARGS, temporal_binary
 from workflows.naming import REGISTRY
 
@@ -167,6 +168,19 @@ class DevServerProcess(_Process):
 
     async def client(self) -> Client:
         return await Client.connect(self.address, data_converter=pydantic_data_converter)
+
+    async def stop(self) -> None:
+        """Export every run's history (for `make replay-all`, tests/history_export.py), then SIGTERM.
+
+        Every graceful stop exports, a restart in the middle of a test too (the last stop's files
+        supersede it); `kill()` does not, as a crashed server could not.
+        """
+        if self.running:
+            try:
+                await export_histories(await self.client(), visibility=True, default_label=current_test())
+            except Exception as err:  # reported by the replay step, never lost silently
+                record_export_error({"test": current_test().nodeid, "server": self.address, "error": repr(err)})
+        await super().stop()
 
 
 class ApiProcess(_Process):
