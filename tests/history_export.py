@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput, WorkflowHandle
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowInput,
+    WorkflowHandle,
+    WorkflowHistory,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,20 +54,20 @@ FETCH_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
-class TestLabel:
+class RunLabel:
     """Which test produced a run, and why its histories need not replay (rare; see replay_exempt)."""
 
     nodeid: str
     replay_exempt: str | None = None
 
 
-SESSION = TestLabel("session (no test running)")
+SESSION = RunLabel("session (no test running)")
 
 
 @dataclass
 class _Current:
-    label: TestLabel = SESSION
-    by_task_queue: dict[str, TestLabel] = field(default_factory=dict)
+    label: RunLabel = SESSION
+    by_task_queue: dict[str, RunLabel] = field(default_factory=dict)
 
 
 _current = _Current()
@@ -79,12 +86,12 @@ def clear_export_dir() -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
-def set_current_test(label: TestLabel | None) -> None:
+def set_current_test(label: RunLabel | None) -> None:
     """Called by the pytest hooks around each test; runs started meanwhile are labelled with it."""
     _current.label = label or SESSION
 
 
-def current_test() -> TestLabel:
+def current_test() -> RunLabel:
     return _current.label
 
 
@@ -97,7 +104,7 @@ class StartRecorder(Interceptor):
     """Client interceptor that remembers every workflow its client starts, and during which test."""
 
     def __init__(self) -> None:
-        self.starts: list[tuple[str, str | None, TestLabel]] = []
+        self.starts: list[tuple[str, str | None, RunLabel]] = []
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
         return _RecordingOutbound(next, self)
@@ -130,7 +137,7 @@ class _Export:
     written: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
 
-    async def run(self, seeds: list[tuple[str, str | None, TestLabel]]) -> None:
+    async def run(self, seeds: list[tuple[str, str | None, RunLabel]]) -> None:
         """Export `seeds` and everything their histories lead to (children, next runs), breadth first."""
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
         queue = list(seeds)
@@ -141,8 +148,8 @@ class _Export:
                 queue.extend(more)
 
     async def _one(
-        self, gate: asyncio.Semaphore, workflow_id: str, run_id: str | None, label: TestLabel
-    ) -> list[tuple[str, str | None, TestLabel]]:
+        self, gate: asyncio.Semaphore, workflow_id: str, run_id: str | None, label: RunLabel
+    ) -> list[tuple[str, str | None, RunLabel]]:
         if run_id is not None and (workflow_id, run_id) in self.seen:
             return []
         if run_id is not None:
@@ -157,20 +164,9 @@ class _Export:
             return []
         if not history.events:
             return []
-        started = history.events[0].workflow_execution_started_event_attributes
         actual_run = run_id or history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
         self.seen.add((workflow_id, actual_run))
-        header = {
-            "test": label.nodeid,
-            "workflow_id": workflow_id,
-            "run_id": actual_run,
-            "workflow_type": started.workflow_type.name,
-            "replay_exempt": label.replay_exempt,
-        }
-        target = self.folder / _slug(label.nodeid) / f"{_slug(workflow_id)}--{actual_run}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # The header is dumped on its own and the history spliced in as to_json() wrote it.
-        target.write_text(json.dumps(header)[:-1] + ', "history": ' + history.to_json() + "}\n", encoding="utf-8")
+        write_exported(self.folder, label, history, actual_run)
         self.written += 1
         return list(_leads(history.events, workflow_id, label))
 
@@ -187,7 +183,23 @@ def record_export_error(error: dict[str, str]) -> None:
         out.write(json.dumps(error) + "\n")
 
 
-def _leads(events: Iterable[Any], workflow_id: str, label: TestLabel) -> Iterable[tuple[str, str | None, TestLabel]]:
+def write_exported(folder: Path, label: RunLabel, history: WorkflowHistory, run_id: str) -> Path:
+    """Write one run's history with what `WorkflowHistory.to_json()` leaves out (id, test, exemption)."""
+    header = {
+        "test": label.nodeid,
+        "workflow_id": history.workflow_id,
+        "run_id": run_id,
+        "workflow_type": history.events[0].workflow_execution_started_event_attributes.workflow_type.name,
+        "replay_exempt": label.replay_exempt,
+    }
+    target = folder / _slug(label.nodeid) / f"{_slug(history.workflow_id)}--{run_id}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The header is dumped on its own and the history spliced in as to_json() wrote it (no re-parse).
+    target.write_text(json.dumps(header)[:-1] + ', "history": ' + history.to_json() + "}\n", encoding="utf-8")
+    return target
+
+
+def _leads(events: Iterable[Any], workflow_id: str, label: RunLabel) -> Iterable[tuple[str, str | None, RunLabel]]:
     """Runs a history points to: its children, and the run it continued as."""
     for event in events:
         if event.event_type == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
@@ -200,9 +212,9 @@ def _leads(events: Iterable[Any], workflow_id: str, label: TestLabel) -> Iterabl
 async def export_histories(
     client: Client,
     *,
-    recorded: Iterable[tuple[str, str | None, TestLabel]] = (),
+    recorded: Iterable[tuple[str, str | None, RunLabel]] = (),
     visibility: bool,
-    default_label: TestLabel | None = None,
+    default_label: RunLabel | None = None,
 ) -> int:
     """Write the history of every run `client`'s server holds (visibility) or that `recorded` leads to.
 
@@ -218,7 +230,7 @@ async def export_histories(
     await export.run(seeds)
     if visibility:
         fallback = default_label or current_test()
-        listed: list[tuple[str, str | None, TestLabel]] = []
+        listed: list[tuple[str, str | None, RunLabel]] = []
         async for execution in client.list_workflows():
             label = (
                 by_id.get(execution.id)

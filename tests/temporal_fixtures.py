@@ -19,8 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.history_export import (
     SESSION,
+    RunLabel,
     StartRecorder,
-    TestLabel,
     clear_export_dir,
     export_histories,
     label_task_queue,
@@ -42,14 +42,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     clear_export_dir()
 
 
-def label_of(item: pytest.Item) -> TestLabel:
+def label_of(item: pytest.Item) -> RunLabel:
     marker = item.get_closest_marker("replay_exempt")
     if marker is None:
-        return TestLabel(item.nodeid)
+        return RunLabel(item.nodeid)
     reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
     if not str(reason).strip():
         raise pytest.UsageError(f"{item.nodeid}: replay_exempt needs a reason")
-    return TestLabel(item.nodeid, str(reason))
+    return RunLabel(item.nodeid, str(reason))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -63,7 +63,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @contextlib.asynccontextmanager
-async def dev_server_stack(label: TestLabel) -> AsyncIterator[WorkflowEnvironment]:
+async def dev_server_stack(label: RunLabel) -> AsyncIterator[WorkflowEnvironment]:
     """A dev server with our search attributes that exports every run's history when it stops.
 
     Runs are labelled with the test whose client started them (or whose task queue they ran on),
@@ -80,7 +80,7 @@ async def dev_server_stack(label: TestLabel) -> AsyncIterator[WorkflowEnvironmen
 
 
 @contextlib.asynccontextmanager
-async def time_skipping_stack(label: TestLabel) -> AsyncIterator[WorkflowEnvironment]:
+async def time_skipping_stack(label: RunLabel) -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server that exports, when it stops, every run its client started and what
     those led to (the server has no visibility, so runs are followed through their histories)."""
     recorder = StartRecorder()

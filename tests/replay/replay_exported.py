@@ -132,12 +132,12 @@ def render(summary: Summary, folder: Path) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, workflows: Sequence[type] = WORKFLOWS) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("folder", nargs="?", type=Path, default=None, help="default: $ENGAGE_HISTORY_EXPORT_DIR")
     args = parser.parse_args(argv)
     folder: Path = args.folder or export_dir()
-    summary = asyncio.run(replay_all(folder))
+    summary = asyncio.run(replay_all(folder, workflows))
     sys.stdout.write(render(summary, folder) + "\n")
     return 0 if summary.ok else 1
 

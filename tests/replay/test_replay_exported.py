@@ -1,0 +1,93 @@
+"""The suite-wide replay step (`make replay-all`) fails on a history that does not replay, passes on
+good ones, and the export it reads follows children and continue-as-new runs on a server without
+visibility."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Worker
+
+from tests.history_export import EXPORT_DIR_ENV, RunLabel, StartRecorder, export_histories, write_exported
+from tests.replay.replay_exported import main, replay_all
+from tests.replay.replay_stand_ins import DifferentProjectWorkflow, ExportProbe
+from tests.temporal_env import start_time_skipping
+from workflows.naming import REGISTRY
+
+GOOD = Path(__file__).resolve().parent.parent / "histories" / "project-full-lifecycle-v1.json"
+
+
+GOOD_LABEL = RunLabel("tests/x.py::test_good")
+
+
+def export_good(folder: Path, label: RunLabel = GOOD_LABEL) -> Path:
+    history = WorkflowHistory.from_json("project/good", GOOD.read_text(encoding="utf-8"))
+    return write_exported(folder, label, history, history.run_id)
+
+
+def test_a_history_that_replays_passes_and_is_counted_by_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export_good(tmp_path)
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "ProjectWorkflow                  1 replayed" in out
+    assert out.rstrip().endswith("replay-all: OK")
+
+
+def test_a_history_that_does_not_replay_fails_the_step_and_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = export_good(tmp_path)
+    assert main([str(tmp_path)], workflows=[DifferentProjectWorkflow]) == 1
+    out = capsys.readouterr().out
+    assert "failed: 1" in out
+    assert (
+        f"FAILED tests/x.py::test_good ProjectWorkflow project/good run {json.loads(path.read_text())['run_id']}" in out
+    )
+    assert "NondeterminismError" in out
+    assert out.rstrip().endswith("replay-all: FAILED")
+
+
+async def test_other_types_are_skipped_and_exempt_tests_are_reported_not_failed(tmp_path: Path) -> None:
+    export_good(tmp_path, RunLabel("tests/x.py::test_stand_in", replay_exempt="registers a stand-in on purpose"))
+    stand_in = json.loads(GOOD.read_text(encoding="utf-8"))
+    stand_in["events"][0]["workflowExecutionStartedEventAttributes"]["workflowType"]["name"] = "StandIn"
+    write_exported(tmp_path, RunLabel("tests/x.py::test_other"), WorkflowHistory.from_json("other", stand_in), "r1")
+
+    summary = await replay_all(tmp_path, workflows=[DifferentProjectWorkflow])
+    assert summary.skipped == {"StandIn": 1}
+    ((item, error),) = summary.exempt
+    assert item.replay_exempt == "registers a stand-in on purpose" and error is not None
+    assert summary.failures == [] and summary.ok
+
+
+async def test_nothing_exported_or_an_export_error_fails_the_step(tmp_path: Path) -> None:
+    assert not (await replay_all(tmp_path)).ok
+    export_good(tmp_path)
+    (tmp_path / "_export_errors.jsonl").write_text('{"test": "t", "error": "UNAVAILABLE"}\n')
+    summary = await replay_all(tmp_path)
+    assert summary.export_errors and not summary.ok
+
+
+async def test_the_time_skipping_export_follows_continue_as_new_runs_and_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_queue: str
+) -> None:
+    monkeypatch.setenv(EXPORT_DIR_ENV, str(tmp_path))
+    recorder = StartRecorder()
+    env = await start_time_skipping(REGISTRY, interceptors=[recorder])
+    try:
+        async with Worker(env.client, task_queue=task_queue, workflows=[ExportProbe]):
+            await env.client.execute_workflow(ExportProbe.run, 0, id="probe", task_queue=task_queue)
+        assert await export_histories(env.client, recorded=recorder.starts, visibility=False) == 3
+    finally:
+        await env.shutdown()
+    files = await asyncio.to_thread(lambda: sorted(tmp_path.rglob("*.json")))
+    assert sorted(json.loads(p.read_text())["workflow_id"] for p in files) == ["probe", "probe", "probe/child"]
+    assert {p.parent.name for p in files} == {
+        "tests_replay_test_replay_exported.py_test_the_time_skipping_export_follows_continue_as_new_runs_and_children"
+    }, "labelled with the test that was running"
