@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
 TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py bench
 
-.PHONY: venv run test lint bench bench-smoke clean reset-data reconcile backup restore
+.PHONY: venv run test replay-all lint bench bench-smoke clean reset-data reconcile backup restore
 
 venv: $(STAMP)
 
@@ -24,10 +24,17 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/python scripts/devstack.py
 
+# Pytest, then (only if it passed) the replay of every workflow history the suite's stacks exported.
 test: venv
 	scripts/ensure_postgres.sh
 	scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m tests.replay.replay_exported
+
+# Replays the histories the last pytest session exported (default build/exported-histories, or
+# $$ENGAGE_HISTORY_EXPORT_DIR) with today's workflow code; non-zero on any that does not replay.
+replay-all: venv
+	$(BIN)/python -m tests.replay.replay_exported
 
 lint: venv
 	$(BIN)/ruff format --check .
