@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,10 @@ SESSION = RunLabel("session (no test running)")
 class _Current:
     label: RunLabel = SESSION
     by_task_queue: dict[str, RunLabel] = field(default_factory=dict)
+    #: What the exports cost this session: stacks exported, histories written, seconds spent.
+    stacks: int = 0
+    histories: int = 0
+    seconds: float = 0.0
 
 
 _current = _Current()
@@ -93,6 +98,11 @@ def set_current_test(label: RunLabel | None) -> None:
 
 def current_test() -> RunLabel:
     return _current.label
+
+
+def export_cost() -> tuple[int, int, float]:
+    """(stacks exported, histories written, seconds spent exporting) so far this session."""
+    return _current.stacks, _current.histories, _current.seconds
 
 
 def label_task_queue(task_queue: str) -> None:
@@ -223,6 +233,7 @@ async def export_histories(
     stack owned by one test). Returns how many histories were written; failures to fetch one are
     appended to `_export_errors.jsonl` so the replay step reports them instead of losing them.
     """
+    began = time.monotonic()
     export = _Export(client, export_dir())
     export.folder.mkdir(parents=True, exist_ok=True)
     seeds = list(recorded)
@@ -242,4 +253,7 @@ async def export_histories(
             listed.append((execution.id, execution.run_id, label))
         await export.run(listed)
     export.write_errors()
+    _current.stacks += 1
+    _current.histories += export.written
+    _current.seconds += time.monotonic() - began
     return export.written

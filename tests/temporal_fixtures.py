@@ -22,6 +22,8 @@ from tests.history_export import (
     RunLabel,
     StartRecorder,
     clear_export_dir,
+    export_cost,
+    export_dir,
     export_histories,
     label_task_queue,
     set_current_test,
@@ -50,6 +52,15 @@ def label_of(item: pytest.Item) -> RunLabel:
     if not str(reason).strip():
         raise pytest.UsageError(f"{item.nodeid}: replay_exempt needs a reason")
     return RunLabel(item.nodeid, str(reason))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stacks, histories, seconds = export_cost()
+    if stacks:
+        terminalreporter.write_line(
+            f"history export: {histories} workflow histories from {stacks} Temporal stacks in {seconds:.1f} s "
+            f"into {export_dir()} (make replay-all replays them)"
+        )
 
 
 @pytest.hookimpl(wrapper=True)
