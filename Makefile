@@ -24,14 +24,17 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/python scripts/devstack.py
 
-# Pytest, then (only if it passed) the replay of every workflow history the suite's stacks exported.
+# Pytest, then (only if it passed) the replay of every workflow history the suite's stacks exported,
+# from a folder of this run's own (others may run pytest in the same tree meanwhile).
+HISTORY_EXPORT_DIR := $(or $(ENGAGE_HISTORY_EXPORT_DIR),build/exported-histories/make-$(shell date +%Y%m%d-%H%M%S)-$(shell echo $$PPID))
+
 test: venv
 	scripts/ensure_postgres.sh
 	scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest -q
-	$(BIN)/python -m tests.replay.replay_exported
+	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m pytest -q
+	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m tests.replay.replay_exported
 
-# Replays the histories the last pytest session exported (default build/exported-histories, or
+# Replays the histories the latest pytest session exported (build/exported-histories/latest, or
 # $$ENGAGE_HISTORY_EXPORT_DIR) with today's workflow code; non-zero on any that does not replay.
 replay-all: venv
 	$(BIN)/python -m tests.replay.replay_exported

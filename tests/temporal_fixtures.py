@@ -21,12 +21,12 @@ from tests.history_export import (
     SESSION,
     RunLabel,
     StartRecorder,
-    clear_export_dir,
     export_cost,
     export_dir,
     export_histories,
     label_task_queue,
     set_current_test,
+    start_export_session,
 )
 from tests.temporal_env import start_dev_server, start_time_skipping
 from workflows.naming import REGISTRY
@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    clear_export_dir()
+    start_export_session()
 
 
 def label_of(item: pytest.Item) -> RunLabel:
