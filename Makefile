@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
 TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py bench
 
-.PHONY: venv run test replay-all lint bench bench-smoke clean reset-data reconcile backup restore
+.PHONY: venv run test replay-all lint bench bench-smoke clean reset-data reconcile backup restore cluster test-cluster
 
 venv: $(STAMP)
 
@@ -23,6 +23,22 @@ $(STAMP): pyproject.toml
 # Temporal dev server + migrations + worker + API; Ctrl-C stops them all (scripts/devstack.py).
 run: venv
 	$(BIN)/python scripts/devstack.py
+
+# The production shape on one machine: a real Temporal cluster (frontend, history, matching and worker
+# services as four processes, built once from the Go module at deploy/temporal/VERSION) on the local
+# PostgreSQL, mutual TLS on the frontend, then two workers and two API replicas
+# (scripts/temporal_cluster/__main__.py). Ctrl-C stops it all; the next run resumes on the same data.
+cluster: venv
+	scripts/ensure_postgres.sh
+	$(BIN)/python -m scripts.temporal_cluster
+
+# The cluster's own tests (tests/cluster, skipped by `make test`): the API lifecycle through both
+# replicas and both workers, then faults (SIGKILL each Temporal service, a worker, an API replica;
+# a PostgreSQL restart) with counts of accepted, lost and doubled requests. They run a private
+# PostgreSQL instance on a free port, never the shared one. Prints the figures (CLUSTER-SUMMARY lines).
+test-cluster: venv
+	scripts/temporal_cluster/build.sh >/dev/null
+	ENGAGE_CLUSTER_TESTS=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/cluster
 
 # Pytest, then (only if it passed) the replay of every workflow history the suite's stacks exported,
 # from a folder of this run's own (others may run pytest in the same tree meanwhile).
@@ -43,6 +59,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
+	$(BIN)/mypy -p scripts.temporal_cluster  # a package inside the scripts/ folder: checked by its import name
 
 # Compare every project's read model with its workflow (JSON lines); `make reconcile ARGS=--repair`
 # rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (api/reconcile.py).

@@ -8,8 +8,8 @@ Operations: every log line is one JSON object on stderr (`configure_logging`); l
 a workflow or an activity runs carry its `workflow_id`, `run_id` and, for project work, the
 `project_id` — and never personal data (exception messages, which can quote SQL parameters such
 as an address, are reduced to their type and stack). Prometheus metrics come from the SDK's
-runtime telemetry on ENGAGE_WORKER_METRICS_ADDRESS (default 127.0.0.1:9464, "" turns it off):
-`curl http://127.0.0.1:9464/metrics`.
+runtime telemetry on ENGAGE_WORKER_METRICS_ADDRESS, off unless set (e.g. `127.0.0.1:9464`, then
+`curl http://127.0.0.1:9464/metrics`): a fixed default port would clash between two stacks on one machine.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.envconfig import ClientConfig
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -43,6 +42,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
+from api.temporal_connection import client_connect_config
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
 from workflows.naming import TASK_QUEUE, parse_follow_up_workflow_id, parse_project_workflow_id
@@ -60,9 +60,9 @@ class WorkerSettings(BaseSettings):
     # history on its next event (95 to 137 ms instead of 38 to 51 ms for an update, over two runs).
     max_cached_workflows: int = Field(default=2000, ge=0)
     log_level: str = "INFO"
-    #: host:port of the Prometheus endpoint (the SDK's runtime telemetry); "" turns it off. Give each
-    #: worker process on one machine its own port.
-    worker_metrics_address: str = "127.0.0.1:9464"
+    #: host:port of the Prometheus endpoint (the SDK's runtime telemetry); "" (the default) leaves it
+    #: off, so two stacks on one machine never compete for a port. Give each worker its own port.
+    worker_metrics_address: str = ""
 
 
 def build_worker(
@@ -85,9 +85,9 @@ def build_worker(
 
 
 async def connect_client(runtime: Runtime | None = None) -> Client:
-    """Connect as the API does: envconfig (TEMPORAL_ADDRESS, ...) plus the pydantic converter."""
-    config = ClientConfig.load_client_connect_config()
-    config.setdefault("target_host", "localhost:7233")
+    """Connect as the API does (api/temporal_connection.py: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+    TEMPORAL_TLS_CA/CERT/KEY, TEMPORAL_API_KEY) plus the pydantic converter."""
+    config = client_connect_config()
     return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
 
 

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.envconfig import ClientConfig
 from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
@@ -43,13 +42,11 @@ from api.routes import (
     workshops,
 )
 from api.settings import ApiSettings
+from api.temporal_connection import client_connect_config
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
-
-DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
-
 
 #: The API answers a person waiting on a page: when Temporal is down it should say 503 with
 #: Retry-After within a couple of seconds, not retry for the SDK's default ten.
@@ -57,12 +54,12 @@ API_RETRY = RetryConfig(max_elapsed_time_millis=2_000, max_retries=4)
 
 
 async def connect_temporal() -> Client:
-    """Connect as the worker does: envconfig (`TEMPORAL_ADDRESS`, profiles) + pydantic converter.
+    """Connect as the worker does (api/temporal_connection.py: address, namespace, mutual TLS or an
+    API key) with the pydantic converter.
 
     Lazy, so the API starts (and `/readyz` says 503) even while Temporal is still starting.
     """
-    config = ClientConfig.load_client_connect_config()
-    config.setdefault("target_host", DEFAULT_TEMPORAL_ADDRESS)
+    config = client_connect_config()
     return await Client.connect(**config, data_converter=pydantic_data_converter, retry_config=API_RETRY, lazy=True)
 
 
