@@ -19,6 +19,7 @@ from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
 from api.errors import install_error_handlers
+from api.http_guards import HttpGuards
 from api.known_partners import KnownPartners
 from api.metrics import ApiMetrics, install_metrics
 from api.middleware import RequestContext, configure_logging
@@ -109,6 +110,8 @@ def create_app(
     # 👉 Request counts and latencies by route template and status, scraped at GET /metrics.
     metrics = ApiMetrics()
     app.state.metrics = metrics
+    # 👉 Added first, so it runs inside RequestContext: a 413 or 422 it answers is logged and counted too.
+    app.add_middleware(HttpGuards, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     install_metrics(app, metrics)
     for module in (

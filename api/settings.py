@@ -15,7 +15,7 @@ from workflows.naming import TASK_QUEUE
 
 class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
-    `ENGAGE_SESSION_SECRET`."""
+    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`."""
 
     model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
 
@@ -37,4 +37,9 @@ class ApiSettings(BaseSettings):
             "that key agree; with neither set, a random secret per process (sessions end when it restarts, "
             "and replicas behind a load balancer would not accept each other's cookies)."
         ),
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest JSON or form body accepted; a larger one is answered 413 before it is parsed.",
     )
