@@ -10,6 +10,7 @@ given to reach the same cluster over mutual TLS.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 from collections.abc import Mapping
@@ -37,6 +38,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_low_port() -> int:
+    """A free port below 32768: the membership table stores rpc ports as a PostgreSQL smallint, so
+    an ephemeral port (32768 and up on Linux) makes a service exit at start."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @dataclass(frozen=True)
@@ -89,12 +105,12 @@ class Ports:
     def free(cls) -> Ports:
         """Every port picked free by the OS: a test cluster never collides with `make cluster`."""
         return cls(
-            frontend=free_port(),
-            frontend_http=free_port(),
-            history=free_port(),
-            matching=free_port(),
-            worker=free_port(),
-            membership={name: free_port() for name in SERVICES},
+            frontend=free_low_port(),
+            frontend_http=free_low_port(),
+            history=free_low_port(),
+            matching=free_low_port(),
+            worker=free_low_port(),
+            membership={name: free_low_port() for name in SERVICES},
         )
 
 

@@ -1,0 +1,31 @@
+"""The cluster tests run only under `make test-cluster` (ENGAGE_CLUSTER_TESTS=1), never in `make test`.
+
+They need the Temporal server built from the Go module (minutes the first time) and take minutes
+to run, so the default suite leaves them out; `make test-cluster` sets the variable. One cluster
+is started per session and shared by every test here, in file order: the lifecycle tests first,
+then the faults, each of which leaves the cluster whole again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.stack import Cluster, start_cluster, stop_cluster
+
+if os.environ.get("ENGAGE_CLUSTER_TESTS") != "1":
+    collect_ignore_glob = ["test_*.py"]
+
+
+@pytest.fixture(scope="session")
+async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
+    workdir: Path = tmp_path_factory.mktemp("cluster")
+    started = await start_cluster(workdir)
+    print(f"\nCLUSTER-SUMMARY started_in_s={started.started_in_s:.1f} logs={started.logs}")  # noqa: T201
+    try:
+        yield started
+    finally:
+        await stop_cluster(started)
