@@ -3,12 +3,16 @@
 Why constants: tests and the OpenAPI `responses=` reuse them, and no code ever matches on an
 exception's message text (Temporal's and SQLAlchemy's wording changes between releases). What a
 client sent never causes a 500: validation is 422, a refusal by the workflow is the status its
-`RefusalKind` names, and an outage of Temporal or the database is 503 with `Retry-After`.
+`RefusalKind` names, and an outage of Temporal or the database is 503 with `Retry-After`, as is a
+workflow that cannot make progress (`stuck`: its tasks fail on every attempt, e.g. after a bad deploy).
 Anything else is a bug: `api.middleware` answers 500 with a correlation id and logs the rest.
+`failure_to_api_error` is the one mapping: the exception handlers below and the pages both use it.
 """
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +20,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
+from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -47,8 +51,37 @@ SURVEY_ANSWERED = "This survey has already been answered with this link; the fir
 SURVEY_OPTED_OUT = "You have opted out of these surveys, so this link no longer takes answers."
 FOLLOW_UP_FINISHED = "Every follow-up wave of this project has closed; there is nothing left to reschedule."
 UPLOAD_TOO_LARGE = "The uploaded file is too large."
+WORKFLOW_STUCK = (
+    "This process has stopped making progress: its workflow fails each time it runs, so it cannot take "
+    "input now. Nothing was changed and operators are alerted; try again later."
+)
+STUCK_REASON = "the workflow keeps failing, so it takes no input until it is repaired"
+STUCK = "stuck"
 
 RETRY_AFTER_SECONDS = "5"
+#: A stuck workflow needs a person (a fix deployed): ask clients to come back later than for an outage.
+STUCK_RETRY_AFTER_SECONDS = "60"
+
+#: gRPC statuses that mean "the server went away, is restarting or is overloaded". UNKNOWN is what an
+#: in-flight call gets when its connection drops under it ("transport error", seen just after
+#: Temporal's SIGTERM); CANCELLED, a stream cut by the server going down.
+SERVER_AWAY: frozenset[RPCStatusCode] = frozenset(
+    {
+        RPCStatusCode.UNKNOWN,
+        RPCStatusCode.CANCELLED,
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+    }
+)
+#: Failures of a dependency that is down or unreachable, whatever their source.
+OUTAGES: tuple[type[BaseException], ...] = (
+    RPCTimeoutOrCancelledError,
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
 
 #: The HTTP status of each refusal a workflow validator can raise (`ApplicationError.type`).
 REFUSAL_STATUS: Mapping[str, int] = {
@@ -131,6 +164,62 @@ def unavailable() -> ApiError:
     )
 
 
+def stuck() -> ApiError:
+    """503 for input to a workflow that cannot make progress: a person's words, and a later retry."""
+    return ApiError(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        WORKFLOW_STUCK,
+        field="project",
+        reason=STUCK_REASON,
+        error=STUCK,
+        headers={"Retry-After": STUCK_RETRY_AFTER_SECONDS},
+    )
+
+
+def workflow_cannot_answer(exc: BaseException) -> bool:
+    """A query the workflow cannot answer because it cannot make progress (a read falls back then).
+
+    Either its worker fails the query (`WorkflowQueryFailedError`: replaying it fails, e.g. with a
+    nondeterminism error), or Temporal refuses it because the workflow task keeps failing
+    (FAILED_PRECONDITION, "Workflow Task in failed state"): both are seen on a wedged project.
+    """
+    if isinstance(exc, WorkflowQueryFailedError):
+        return True
+    return isinstance(exc, RPCError) and exc.status == RPCStatusCode.FAILED_PRECONDITION
+
+
+def is_connect_failure(exc: BaseException) -> bool:
+    """The SDK's lazy client failing to (re)connect: a bare RuntimeError raised from its connect step.
+
+    Recognised by where it was raised (the SDK's `_connected_client`), never by its message.
+    """
+    if type(exc) is not RuntimeError:
+        return False
+    return any(
+        frame.name == "_connected_client" and frame.filename.endswith(f"temporalio{os.sep}service.py")
+        for frame in traceback.extract_tb(exc.__traceback__)
+    )
+
+
+def failure_to_api_error(exc: BaseException, *, caller_is_partner: bool) -> ApiError | None:
+    """THE mapping of Temporal's and the database's failures to an answer; None: a bug (500)."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, WorkflowUpdateFailedError):
+        return refusal_to_api_error(exc, caller_is_partner=caller_is_partner)
+    if workflow_cannot_answer(exc):
+        return stuck()  # reads fall back to the read model before this; anything left cannot proceed
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return not_found(WORKFLOW_NOT_FOUND)
+        return unavailable() if exc.status in SERVER_AWAY else None
+    if isinstance(exc, WorkflowAlreadyStartedError):
+        return ApiError(status.HTTP_409_CONFLICT, ALREADY_STARTED)
+    if isinstance(exc, OUTAGES) or is_connect_failure(exc):
+        return unavailable()
+    return None
+
+
 def refusal_to_api_error(exc: WorkflowUpdateFailedError, *, caller_is_partner: bool) -> ApiError | None:
     """The answer to a workflow's refusal, or None when the failure is not a refusal (a bug).
 
@@ -159,31 +248,12 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     return _render(exc)
 
 
-async def _update_failed(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, WorkflowUpdateFailedError)
+async def _mapped(request: Request, exc: Exception) -> JSONResponse:
     principal = getattr(request.state, "principal", None)
-    caller_is_partner = getattr(principal, "party", None) is Party.PARTNER
-    error = refusal_to_api_error(exc, caller_is_partner=caller_is_partner)
+    error = failure_to_api_error(exc, caller_is_partner=getattr(principal, "party", None) is Party.PARTNER)
     if error is None:
-        raise exc  # not a refusal: a bug, answered 500 by the correlation middleware
+        raise exc  # not a refusal or an outage: a bug, answered 500 by the correlation middleware
     return _render(error)
-
-
-async def _rpc_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RPCError)
-    if exc.status == RPCStatusCode.NOT_FOUND:
-        return _render(not_found(WORKFLOW_NOT_FOUND))
-    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED):
-        return _render(unavailable())
-    raise exc
-
-
-async def _already_started(request: Request, exc: Exception) -> JSONResponse:
-    return _render(ApiError(status.HTTP_409_CONFLICT, ALREADY_STARTED))
-
-
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    return _render(unavailable())
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -196,14 +266,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping. Unexpected exceptions are left to `api.middleware.RequestContext`."""
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
-    app.add_exception_handler(RPCError, _rpc_error)
-    app.add_exception_handler(WorkflowAlreadyStartedError, _already_started)
-    app.add_exception_handler(RPCTimeoutOrCancelledError, _unavailable)
-    app.add_exception_handler(OperationalError, _unavailable)
-    app.add_exception_handler(InterfaceError, _unavailable)
-    app.add_exception_handler(ConnectionError, _unavailable)
-    app.add_exception_handler(TimeoutError, _unavailable)
+    for mapped in (
+        WorkflowUpdateFailedError,
+        RPCError,
+        WorkflowAlreadyStartedError,
+        WorkflowQueryFailedError,
+        RuntimeError,
+        *OUTAGES,
+    ):
+        app.add_exception_handler(mapped, _mapped)
     app.add_exception_handler(ValidationError, _validation_error)
 
 
@@ -217,6 +288,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         410: "Gone: closed, expired or opted out.",
         413: UPLOAD_TOO_LARGE,
         422: REQUEST_INVALID,
-        503: SERVICE_UNAVAILABLE,
+        503: f"{SERVICE_UNAVAILABLE} Or (error `stuck`): {WORKFLOW_STUCK}",
     }
     return {code: {"description": described.get(code, REQUEST_INVALID)} for code in codes}

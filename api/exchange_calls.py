@@ -19,13 +19,13 @@ from typing import TypeVar
 import structlog
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import TemporalError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.errors import ApiError, not_found
+from api.errors import ApiError, not_found, workflow_cannot_answer
 from api.exchange_errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
 from api.workflow_calls import QUERY_TIMEOUT_SECONDS, execute_update_or_explain
 from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
@@ -39,6 +39,11 @@ R = TypeVar("R")
 #: A signal is best effort and must never hold an accepted application up for long.
 SIGNAL_TIMEOUT = timedelta(seconds=3)
 PROGRAMME_KIND = "programme"
+#: `ProgrammeDetail.live_reason` when the state is the recorded one.
+NOT_LIVE = (
+    "The programme's workflow could not answer (it keeps failing) or is no longer kept: this is the last "
+    "recorded state, which may be behind."
+)
 
 log = structlog.get_logger("engage.api")
 
@@ -78,12 +83,15 @@ async def programme_state(
     client: Client, sessionmaker: async_sessionmaker[AsyncSession], year: int
 ) -> tuple[ExchangeState, bool] | None:
     """The live state (and True), or the last recorded snapshot (and False) once Temporal has forgotten
-    the programme; None if there never was one."""
+    the programme or it cannot answer (its query fails: it is stuck); None if there never was one."""
     try:
         async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
             return await programme_handle(client, year).query(ExchangeProgrammeWorkflow.status), True
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
+    except (RPCError, WorkflowQueryFailedError) as err:
+        # Forgotten by Temporal, or stuck (it cannot answer): the last recorded state, never a 500.
+        if not workflow_cannot_answer(err) and not (
+            isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND
+        ):
             raise
     async with sessionmaker() as session:
         row = await exchange_store.get_programme(session, year)

@@ -200,6 +200,7 @@ class DashboardPublic(BaseModel):
 
 class ProgrammeDetail(ProgrammePublic):
     live: bool = Field(description="True when read from the running workflow; false: the last recorded state.")
+    live_reason: str | None = Field(default=None, description="Why the state is not live, in a person's words.")
     as_of: datetime
     dashboard: DashboardPublic
 

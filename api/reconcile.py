@@ -17,11 +17,14 @@ never ahead of the snapshot), and prints one JSON line per finding:
     {"kind": "event_log_behind", ...}    the log ends before the workflow's seq: in flight, or lost
     {"kind": "workflow_not_found", ...}  Temporal no longer has the run (retention); nothing to compare
     {"kind": "workflow_unreachable", ...}
+    {"kind": "stuck", "project_id": ..., "reason": ..., "task_failure_cause": "NON_DETERMINISTIC_ERROR"}
+                                         the workflow cannot answer: its tasks keep failing (e.g. a
+                                         nondeterminism error after a deploy); the read model is all there is
     {"kind": "summary", ...}             last line: the counts
 
 Values of fields that can hold personal data (names, addresses, summaries, notes) are never
 printed, only that they differ. Exit status: 0 when everything matches (or was repaired), 1 when
-drift remains, the log has gaps, or a workflow could not be asked. A running worker must be
+drift remains, the log has gaps, or a workflow could not be asked or is stuck. A running worker must be
 polling the task queue: queries are answered by a worker.
 """
 
@@ -38,9 +41,13 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowTaskFailedCause
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.errors import workflow_cannot_answer
 from api.main import connect_temporal
 from api.settings import ApiSettings
 from domain.state import ProjectState
@@ -79,10 +86,11 @@ class Summary:
     behind: int = 0
     not_found: int = 0
     unreachable: int = 0
+    stuck: int = 0
 
     @property
     def clean(self) -> bool:
-        return self.drifted == self.repaired and not self.gaps and not self.unreachable
+        return self.drifted == self.repaired and not self.gaps and not self.unreachable and not self.stuck
 
     def line(self) -> dict[str, Any]:
         return {"kind": "summary", **vars(self)}
@@ -215,6 +223,44 @@ async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
         raise
 
 
+STUCK_REASON = "the workflow cannot answer: its tasks keep failing (a nondeterminism error after a deploy?)"
+#: How far back from the end of a history to look for the last failed workflow task.
+_TAIL_EVENTS = 100
+
+
+async def last_task_failure(client: Client, project_id: str) -> str | None:
+    """The cause Temporal recorded for the workflow's last failed task ("NON_DETERMINISTIC_ERROR"),
+    read from the end of its history; never the failure's message, which can quote the workflow's data."""
+    request = GetWorkflowExecutionHistoryReverseRequest(
+        namespace=client.namespace,
+        execution=WorkflowExecution(workflow_id=project_workflow_id(project_id)),
+        maximum_page_size=_TAIL_EVENTS,
+    )
+    async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+        tail = await client.workflow_service.get_workflow_execution_history_reverse(request)
+    for event in tail.history.events:
+        if event.HasField("workflow_task_failed_event_attributes"):
+            cause = event.workflow_task_failed_event_attributes.cause
+            return WorkflowTaskFailedCause.Name(cause).removeprefix("WORKFLOW_TASK_FAILED_CAUSE_")
+    return None
+
+
+async def stuck_line(client: Client, project_id: str, rows: _Rows) -> dict[str, Any]:
+    """A project whose workflow cannot make progress, with what the read model last recorded."""
+    try:
+        cause = await last_task_failure(client, project_id)
+    except (RPCError, TimeoutError):
+        cause = None
+    return {
+        "kind": "stuck",
+        "project_id": project_id,
+        "reason": STUCK_REASON,
+        "task_failure_cause": cause,
+        "read_model_stage": rows.project["stage"] if rows.project else None,
+        "read_model_event_seq": rows.project["event_seq"] if rows.project else None,
+    }
+
+
 async def reconcile_project(
     client: Client,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -230,7 +276,15 @@ async def reconcile_project(
         rows = await _read(session, project_id)
     try:
         snapshot = await _snapshot(client, project_id)
-    except (RPCError, TimeoutError) as err:
+    except (RPCError, WorkflowQueryFailedError) as err:
+        if not workflow_cannot_answer(err):
+            summary.unreachable += 1
+            emit({"kind": "workflow_unreachable", "project_id": project_id, "error": type(err).__name__})
+            return
+        summary.stuck += 1
+        emit(await stuck_line(client, project_id, rows))
+        return
+    except TimeoutError as err:
         summary.unreachable += 1
         emit({"kind": "workflow_unreachable", "project_id": project_id, "error": type(err).__name__})
         return

@@ -235,6 +235,13 @@ class ProjectPublic(BaseModel):
     workshops: list[WorkshopPublic]
     display: DisplayPublic | None
     actions: list[ActionPublic]
+    live: bool = Field(
+        default=True,
+        description="True when read from the running workflow. False: the last state recorded in the read model, "
+        "because the workflow has ended and Temporal no longer keeps it, or it cannot answer (it is stuck: its "
+        "tasks keep failing); then `actions` is empty and input is answered 503 with error `stuck`.",
+    )
+    live_reason: str | None = Field(default=None, description="Why the state is not live, in a person's words.")
 
 
 class ProjectSummary(BaseModel):

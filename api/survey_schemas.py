@@ -105,6 +105,12 @@ class FollowUpPublic(BaseModel):
     timezone: str | None = None
     instrument: str | None = None
     waves: list[WavePublic]
+    live: bool = Field(
+        default=True,
+        description="False when FollowUpWorkflow could not answer (it is stuck: its tasks keep failing): the "
+        "waves are then the database's record only (no reminders), and a schedule change is answered 503 `stuck`.",
+    )
+    live_reason: str | None = Field(default=None, description="Why the plan is not live, in a person's words.")
 
 
 class FollowUpScheduleUpdate(Request):

@@ -108,15 +108,23 @@ def workshop_public(workshop: WorkshopState) -> WorkshopPublic:
 
 
 def project_public(
-    state: ProjectState, template: LifecycleTemplate | None, principal: Principal, now: datetime
+    state: ProjectState,
+    template: LifecycleTemplate | None,
+    principal: Principal,
+    now: datetime,
+    *,
+    live_reason: str | None = None,
 ) -> ProjectPublic:
-    """The whole project as `principal` sees it at `now` (`template` is the pinned one, if known)."""
+    """The whole project as `principal` sees it at `now` (`template` is the pinned one, if known).
+
+    `live_reason` says the state is the read model's, not the workflow's: nothing can be done then.
+    """
     stages = [s.stage for s in template.stages] if template is not None else list(STAGE_ORDER)
     grouped: dict[str, list[MilestonePublic]] = {stage.value: [] for stage in stages}
     for milestone in state.milestones:
         current = milestone.stage is state.stage and state.stage not in TERMINAL_STAGES
         grouped.setdefault(milestone.stage.value, []).append(milestone_public(milestone, now, current=current))
-    actions = available_actions(template, state, principal.actor(), now) if template is not None else []
+    actions = available_actions(template, state, principal.actor(), now) if template and not live_reason else []
     display = state.display
     return ProjectPublic(
         id=state.project_id,
@@ -141,4 +149,6 @@ def project_public(
         workshops=[workshop_public(w) for w in state.workshops],
         display=DisplayPublic.model_validate(display.model_dump()) if display is not None else None,
         actions=[action_public(state.project_id, a) for a in actions],
+        live=live_reason is None,
+        live_reason=live_reason,
     )

@@ -4,6 +4,10 @@ Kept out of the route modules so handlers stay thin and the meaning of Temporal'
 in one place: a NOT_FOUND from an update means "no such project" only if `describe()` agrees;
 otherwise the workflow has completed, so the project has ended (409). Refusals from update
 validators travel as `WorkflowUpdateFailedError` and are mapped by `api.errors`.
+
+A workflow that cannot make progress (its tasks fail on every attempt: nondeterminism after a bad
+deploy) never makes a 500: a read falls back to the read model, flagged not live (`ProjectRead`);
+input gets 503 `stuck` with a reason (`api.errors.stuck`).
 """
 
 from __future__ import annotations
@@ -11,16 +15,25 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
-from api.errors import PROJECT_NOT_FOUND, ApiError, not_found, project_ended
+from api.errors import (
+    PROJECT_NOT_FOUND,
+    ApiError,
+    not_found,
+    project_ended,
+    stuck,
+    unavailable,
+    workflow_cannot_answer,
+)
 from domain.state import ProjectInput, ProjectState
 from store import queries
 from workflows.naming import project_workflow_id
@@ -35,6 +48,13 @@ W = TypeVar("W")
 #: same Idempotency-Key is still applied at most once.
 QUERY_TIMEOUT_SECONDS = 10.0
 UPDATE_TIMEOUT_SECONDS = 30.0
+
+#: Why a read is not live (`ProjectPublic.live_reason`, and the programme's and follow-up's alike).
+NOT_LIVE_STUCK = (
+    "The workflow could not answer (it keeps failing, so it cannot make progress): this is the last "
+    "recorded state, which may be behind; input is refused until it is repaired."
+)
+NOT_LIVE_ARCHIVED = "The workflow has ended and Temporal no longer keeps it: this is the last recorded state."
 
 #: Project ids are uuid hex; anything else cannot name a project, so it is simply not found.
 _PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -78,22 +98,55 @@ async def started_input(client: Client, project_id: str) -> ProjectInput | None:
     return None
 
 
-async def project_state(
+@dataclass(frozen=True)
+class ProjectRead:
+    """A project's state and where it came from: the workflow (live) or the read model (not live)."""
+
+    state: ProjectState
+    live: bool = True
+    not_live_reason: str | None = None
+
+
+async def read_project_state(
     client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
-) -> ProjectState | None:
-    """The live state from the workflow; the read model's last snapshot once Temporal has forgotten it."""
+) -> ProjectRead | None:
+    """The live state from the workflow; else the read model's last snapshot, flagged not live, when
+    Temporal has forgotten the run or the workflow cannot answer (its query fails: it is stuck)."""
     handle = project_handle(client, project_id)
     try:
         async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
-            return await handle.query(ProjectWorkflow.status)
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
+            return ProjectRead(await handle.query(ProjectWorkflow.status))
+    except (RPCError, WorkflowQueryFailedError) as err:
+        if workflow_cannot_answer(err):
+            reason = NOT_LIVE_STUCK
+        elif isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
+            reason = NOT_LIVE_ARCHIVED
+        else:
             raise
     async with sessionmaker() as session:
         row = await queries.get_project(session, project_id)
     if row is None or row.state is None:
         return None
-    return ProjectState.model_validate(row.state)
+    return ProjectRead(ProjectState.model_validate(row.state), live=False, not_live_reason=reason)
+
+
+async def project_state(
+    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
+) -> ProjectState | None:
+    """The project's state as `read_project_state` finds it, for callers that need no provenance."""
+    found = await read_project_state(client, sessionmaker, project_id)
+    return found.state if found is not None else None
+
+
+async def is_stuck(handle: WorkflowHandle[Any, Any]) -> bool:
+    """True when the workflow's current task has already failed at least once (attempt > 1).
+
+    Temporal retries a failed workflow task for ever; a task that fails again and again (a
+    nondeterminism error after a bad deploy) leaves the workflow unable to accept an Update.
+    """
+    described = await handle.describe()
+    pending = described.raw_description.pending_workflow_task
+    return described.raw_description.HasField("pending_workflow_task") and pending.attempt > 1
 
 
 async def run_update(
@@ -115,6 +168,32 @@ async def run_update(
     )
 
 
+async def bounded_update(
+    handle: WorkflowHandle[W, Any],
+    update: UpdateMethodMultiParam[[W, P], R],
+    arg: P,
+    *,
+    update_id: str | None,
+) -> R:
+    """`execute_update` bounded by UPDATE_TIMEOUT_SECONDS; a workflow that cannot accept it is 503 `stuck`.
+
+    Temporal answers FAILED_PRECONDITION ("Workflow Task in failed state") to an update while the
+    workflow's task keeps failing, after holding it ~20 s; an update that outlives our bound on such a
+    workflow is the same case.
+    """
+    try:
+        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
+            return await handle.execute_update(update, arg, id=update_id)
+    except RPCError as err:
+        if err.status != RPCStatusCode.FAILED_PRECONDITION:
+            raise
+        raise (stuck() if await is_stuck(handle) else unavailable()) from None
+    except TimeoutError:
+        if await is_stuck(handle):
+            raise stuck() from None
+        raise
+
+
 async def execute_update_or_explain(
     handle: WorkflowHandle[W, Any],
     update: UpdateMethodMultiParam[[W, P], R],
@@ -125,10 +204,10 @@ async def execute_update_or_explain(
     ended: Callable[[], ApiError],
 ) -> R:
     """Execute an update; a NOT_FOUND from Temporal becomes `unknown` (no such workflow) or `ended`
-    (it exists but has completed and takes no more input). Shared by projects and programmes."""
+    (it exists but has completed and takes no more input); an update a failing workflow never
+    accepts becomes 503 `stuck`. Shared by projects and programmes."""
     try:
-        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
-            return await handle.execute_update(update, arg, id=update_id)
+        return await bounded_update(handle, update, arg, update_id=update_id)
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise

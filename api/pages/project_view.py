@@ -120,16 +120,22 @@ async def partner_names(request: Request, partner_ids: list[str]) -> dict[str, s
     return names
 
 
-async def load_state(request: Request, viewer: Viewer, project_id: str) -> ProjectState | None:
-    """The live state if `viewer` may see the project, else None (a partner is never told more).
-
-    Raises `ApiError` for an outage (503).
-    """
+async def load_read(request: Request, viewer: Viewer, project_id: str) -> workflow_calls.ProjectRead | None:
+    """The state (live, or the read model's when the workflow cannot answer) if `viewer` may see the
+    project, else None (a partner is never told more). Raises `ApiError` for an outage (503)."""
     with as_api_error(viewer.principal):
-        state = await workflow_calls.project_state(request.app.state.client, request.app.state.sessionmaker, project_id)
-    if state is None or not viewer.principal.may_see(state.partner_ids):
+        found = await workflow_calls.read_project_state(
+            request.app.state.client, request.app.state.sessionmaker, project_id
+        )
+    if found is None or not viewer.principal.may_see(found.state.partner_ids):
         return None
-    return state
+    return found
+
+
+async def load_state(request: Request, viewer: Viewer, project_id: str) -> ProjectState | None:
+    """The state if `viewer` may see the project, else None; see `load_read`."""
+    found = await load_read(request, viewer, project_id)
+    return found.state if found is not None else None
 
 
 async def project_page(
@@ -143,14 +149,22 @@ async def project_page(
 ) -> Response:
     """The project page; after a refusal, with the reason beside the form and what was typed kept."""
     try:
-        state = await load_state(request, viewer, project_id)
+        found = await load_read(request, viewer, project_id)
     except ApiError as error:
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return not_found_page(request, viewer)
         return unavailable_page(request, viewer, error)
-    if state is None:
+    if found is None:
         return not_found_page(request, viewer)
-    return await render_project(request, viewer, state, errors=errors, values=values, status_code=status_code)
+    return await render_project(
+        request,
+        viewer,
+        found.state,
+        errors=errors,
+        values=values,
+        status_code=status_code,
+        live_reason=found.not_live_reason,
+    )
 
 
 async def render_project(
@@ -161,10 +175,11 @@ async def render_project(
     errors: dict[str, FormError] | None = None,
     values: dict[str, dict[str, str]] | None = None,
     status_code: int = status.HTTP_200_OK,
+    live_reason: str | None = None,
 ) -> HTMLResponse:
     catalog: TemplateCatalog = request.app.state.catalog
     template = catalog.get(state.template_name, state.template_version)
-    project = project_public(state, template, viewer.principal, datetime.now(UTC))
+    project = project_public(state, template, viewer.principal, datetime.now(UTC), live_reason=live_reason)
     events: list[Event] = []
     async with request.app.state.sessionmaker() as session:
         events, _ = await queries.list_events(session, state.project_id, limit=500, offset=0)

@@ -22,21 +22,10 @@ import jinja2
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.datastructures import FormData
-from temporalio.client import RPCTimeoutOrCancelledError, WorkflowUpdateFailedError
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import ENV_ADMIN_KEY_ID, Principal, Role, hash_key
-from api.errors import (
-    ALREADY_STARTED,
-    WORKFLOW_NOT_FOUND,
-    ApiError,
-    not_found,
-    refusal_to_api_error,
-    unavailable,
-)
+from api.errors import ApiError, failure_to_api_error
 from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Flash, Signer
 from api.settings import ApiSettings
 from store import queries
@@ -340,26 +329,19 @@ def sign_in_redirect(request: Request) -> Response:
 def as_api_error(principal: Principal) -> Iterator[None]:
     """Turn Temporal's and the database's failures into the `ApiError` the JSON API would answer.
 
-    The same mapping as `api.errors`, so a page and the JSON API refuse alike; a failure that is
-    not a refusal (a bug) propagates and becomes a 500 with a correlation id.
+    The same mapping as `api.errors` (`failure_to_api_error`), so a page and the JSON API refuse
+    alike; a failure that is neither a refusal nor an outage (a bug) propagates and becomes a 500
+    with a correlation id.
     """
     try:
         yield
-    except WorkflowUpdateFailedError as exc:
-        error = refusal_to_api_error(exc, caller_is_partner=not principal.is_staff)
+    except ApiError:
+        raise
+    except Exception as exc:
+        error = failure_to_api_error(exc, caller_is_partner=not principal.is_staff)
         if error is None:
             raise
         raise error from None
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(WORKFLOW_NOT_FOUND) from None
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED):
-            raise unavailable() from None
-        raise
-    except WorkflowAlreadyStartedError:
-        raise ApiError(status.HTTP_409_CONFLICT, ALREADY_STARTED) from None
-    except (RPCTimeoutOrCancelledError, OperationalError, InterfaceError, ConnectionError, TimeoutError):
-        raise unavailable() from None
 
 
 def unavailable_page(request: Request, viewer: Viewer | None, error: ApiError) -> HTMLResponse:

@@ -134,7 +134,13 @@ async def read_programme(
     state, live = found
     now = datetime.now(UTC)
     board = await dashboard(session, state, instruments, now)
-    return ProgrammeDetail(**service.programme_public(state).model_dump(), live=live, as_of=now, dashboard=board)
+    return ProgrammeDetail(
+        **service.programme_public(state).model_dump(),
+        live=live,
+        live_reason=None if live else exchange_calls.NOT_LIVE,
+        as_of=now,
+        dashboard=board,
+    )
 
 
 @router.post("/{year}/partners/{partner_id}/confirm", responses=error_responses(401, 404, 409, 422, 503))

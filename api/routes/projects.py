@@ -98,7 +98,7 @@ async def list_projects(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{project_id}", responses=error_responses(401, 404))
+@router.get("/{project_id}", responses=error_responses(401, 404, 503))
 async def read_project(
     project_id: str,
     principal: PrincipalDep,
@@ -106,12 +106,17 @@ async def read_project(
     sessionmaker: SessionmakerDep,
     catalog: CatalogDep,
 ) -> ProjectPublic:
-    """A project's live state and what the caller may do now."""
-    state = await workflow_calls.project_state(client, sessionmaker, project_id)
-    if state is None or not principal.may_see(state.partner_ids):
+    """A project's live state and what the caller may do now.
+
+    When the workflow cannot answer (it is stuck) or is no longer kept, the last recorded state, with
+    `live: false` and `live_reason`: never a 500.
+    """
+    found = await workflow_calls.read_project_state(client, sessionmaker, project_id)
+    if found is None or not principal.may_see(found.state.partner_ids):
         raise not_found(PROJECT_NOT_FOUND)
+    state = found.state
     template = catalog.get(state.template_name, state.template_version)
-    return project_public(state, template, principal, datetime.now(UTC))
+    return project_public(state, template, principal, datetime.now(UTC), live_reason=found.not_live_reason)
 
 
 @router.get("/{project_id}/events", responses=error_responses(401, 404))

@@ -21,11 +21,17 @@ from datetime import datetime
 
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import workflow_calls
-from api.errors import FOLLOW_UP_FINISHED, PROJECT_NOT_FOUND, ApiError, not_found
+from api.errors import FOLLOW_UP_FINISHED, PROJECT_NOT_FOUND, ApiError, not_found, workflow_cannot_answer
 from api.survey_schemas import FollowUpPublic, OutcomePublic, OutcomesPublic, OutcomeWave, WavePublic
 from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
 from domain.instruments import InstrumentCatalog
@@ -48,7 +54,10 @@ def follow_up_handle(client: Client, project_id: str) -> FollowUpHandle:
 
 
 async def follow_up_state(client: Client, project_id: str) -> FollowUpState | None:
-    """The live plan from FollowUpWorkflow, or None when Temporal holds no such run."""
+    """The live plan from FollowUpWorkflow, or None when Temporal holds no such run.
+
+    Raises what `api.errors.workflow_cannot_answer` recognises when the run exists but is stuck.
+    """
     try:
         async with asyncio.timeout(workflow_calls.QUERY_TIMEOUT_SECONDS):
             return await follow_up_handle(client, project_id).query(FollowUpWorkflow.status)
@@ -108,10 +117,17 @@ def follow_up_public(state: FollowUpState | None, summaries: list[WaveSummary]) 
 async def read_follow_up(
     client: Client, session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
 ) -> FollowUpPublic:
-    state = await follow_up_state(client, project_id)
+    live_reason: str | None = None
+    try:
+        state = await follow_up_state(client, project_id)
+    except (RPCError, WorkflowQueryFailedError) as err:
+        if not workflow_cannot_answer(err):
+            raise
+        state, live_reason = None, workflow_calls.NOT_LIVE_STUCK  # the database's record, flagged
     summaries = await survey_store.wave_report(session, project_id)
-    if state is not None or summaries:
-        return follow_up_public(state, summaries)
+    if state is not None or summaries or live_reason:
+        public = follow_up_public(state, summaries)
+        return public.model_copy(update={"live": live_reason is None, "live_reason": live_reason})
     project = await workflow_calls.project_state(client, sessionmaker, project_id)
     if project is None:
         raise not_found(PROJECT_NOT_FOUND)
@@ -141,11 +157,9 @@ def _finished() -> ApiError:
 
 
 async def _reschedule(client: Client, project_id: str, change: Reschedule, update_id: str | None) -> FollowUpState:
+    handle = follow_up_handle(client, project_id)
     try:
-        async with asyncio.timeout(workflow_calls.UPDATE_TIMEOUT_SECONDS):
-            return await follow_up_handle(client, project_id).execute_update(
-                FollowUpWorkflow.reschedule, change, id=update_id
-            )
+        return await workflow_calls.bounded_update(handle, FollowUpWorkflow.reschedule, change, update_id=update_id)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise _finished() from None  # the run completed between our look and the update

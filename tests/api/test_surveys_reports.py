@@ -26,6 +26,8 @@ async def test_before_follow_up_starts_the_report_shows_the_schedule_and_staff_c
         "timezone": "Europe/London",
         "instrument": None,
         "waves": [],
+        "live": True,
+        "live_reason": None,
     }
     changed = ok(await api.http.put(f"{url}/schedule", json={"offsets": ["P1M", "p6m", "P1Y"]}), 200)
     assert changed["started"] is False and changed["schedule"] == ["P1M", "P6M", "P1Y"]
