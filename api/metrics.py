@@ -3,7 +3,9 @@
 Labels use the route *template* (`/api/v1/projects/{project_id}`), never the path, so a million
 projects make one series, not a million; a request that matched no route is `route="unmatched"`.
 Each app owns its registry (no module globals), so two apps in one test process do not collide.
-Scrape `GET /metrics` (no key: it holds counts and timings only, no data about anyone).
+Scrape `GET /metrics` with a staff key (`Authorization: Bearer …`, Prometheus' `authorization`
+setting): counts and timings hold no one's data, but they tell a stranger how the service is used
+and where it is slow, so they are not public on the API's port.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from api.deps import StaffDep
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -41,9 +45,9 @@ class ApiMetrics:
 
 
 def install_metrics(app: FastAPI, metrics: ApiMetrics) -> None:
-    """Serve `GET /metrics` in the Prometheus text format (left out of the OpenAPI schema)."""
+    """Serve `GET /metrics` in the Prometheus text format to staff keys (left out of the OpenAPI schema)."""
 
-    async def scrape(request: Request) -> Response:
+    async def scrape(request: Request, staff: StaffDep) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)

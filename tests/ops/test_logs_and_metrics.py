@@ -111,7 +111,8 @@ async def test_logs_carry_workflow_and_project_ids_but_no_personal_data_and_both
                 lambda: outbox_addresses(sessionmaker, project_id), lambda a: a == {LEAD_EMAIL, PARTNER_EMAIL}
             )
 
-            api_metrics = (await http.get("/metrics")).text
+            assert (await http.get("/metrics")).status_code == 401, "not public on the API's port"
+            api_metrics = (await http.get("/metrics", headers=staff)).text
             worker_metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
     finally:
         if project_id:
