@@ -31,6 +31,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ class _Current:
     label: RunLabel = SESSION
     session_dir: Path | None = None
     by_task_queue: dict[str, RunLabel] = field(default_factory=dict)
+    windows: list[tuple[datetime, datetime, RunLabel]] = field(default_factory=list)
     #: What the exports cost this session: stacks exported, histories written, seconds spent.
     stacks: int = 0
     histories: int = 0
@@ -127,8 +129,27 @@ def _prune_old_sessions(keep: Path) -> None:
 
 
 def set_current_test(label: RunLabel | None) -> None:
-    """Called by the pytest hooks around each test; runs started meanwhile are labelled with it."""
+    """Called by the pytest hooks around each test; runs started meanwhile are labelled with it.
+
+    Each test's wall-clock window is kept too: a run started on the shared server by a process
+    of the test's own (an API or worker under uvicorn) is labelled by its start time.
+    """
+    now = datetime.now(UTC)
+    if label is not None:
+        _current.windows.append((now, now, label))
+    elif _current.windows:
+        began, _, last = _current.windows[-1]
+        _current.windows[-1] = (began, now, last)
     _current.label = label or SESSION
+
+
+def _test_running_at(moment: datetime) -> RunLabel | None:
+    for began, ended, label in reversed(_current.windows):
+        if began <= moment <= ended or (began <= moment and began == ended):
+            return label
+        if ended < moment:
+            return None
+    return None
 
 
 def current_test() -> RunLabel:
@@ -283,6 +304,7 @@ async def export_histories(
                 or by_id.get(execution.root_id or "")
                 or by_id.get(execution.parent_id or "")
                 or _current.by_task_queue.get(execution.task_queue)
+                or _test_running_at(execution.start_time)
                 or fallback
             )
             listed.append((execution.id, execution.run_id, label))
