@@ -2,8 +2,8 @@
 
 They need the Temporal server built from the Go module (minutes the first time) and take minutes
 to run, so the default suite leaves them out; `make test-cluster` sets the variable. One cluster
-is started per session and shared by every test here, in file order: the lifecycle tests first,
-then the faults, each of which leaves the cluster whole again.
+is started per session and shared by every test here, in file order: the lifecycle tests first
+(test_lifecycle.py), then the faults (test_under_faults.py), each of which leaves the cluster whole again.
 """
 
 from __future__ import annotations
