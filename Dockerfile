@@ -27,4 +27,6 @@ RUN pip install .
 USER engage
 ENV ENGAGE_DATA_DIR=/data
 EXPOSE 8000
-CMD ["uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# --no-access-log: uvicorn's access log prints raw paths (a survey link's path is its token); the
+# API writes its own request log with route templates instead (api/middleware.py).
+CMD ["uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

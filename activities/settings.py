@@ -7,8 +7,19 @@ dashboard, which is what `make run` and most tests want.
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def served_base_url() -> str:
+    """Where the API serves when ENGAGE_BASE_URL is unset: the ENGAGE_API_HOST and ENGAGE_API_PORT
+    that `make run` (scripts/devstack.py) starts uvicorn on, so a link in an e-mail reaches it."""
+    host = os.environ.get("ENGAGE_API_HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{os.environ.get('ENGAGE_API_PORT', '8000')}"
 
 
 class ActivitySettings(BaseSettings):
@@ -20,7 +31,11 @@ class ActivitySettings(BaseSettings):
         description="smtp://user:pass@host:587?starttls=true, or smtps://host:465 for implicit TLS.",
     )
     smtp_from: str = Field(default="Engage <engage@localhost>", validation_alias="ENGAGE_MAIL_FROM")
-    base_url: str = Field(default="http://127.0.0.1:8000", validation_alias="ENGAGE_BASE_URL")
+    base_url: str = Field(
+        default_factory=served_base_url,
+        validation_alias="ENGAGE_BASE_URL",
+        description="The public address links in e-mails start with; unset: where the API serves.",
+    )
     survey_fatigue_cap: int = Field(
         default=4,
         ge=1,

@@ -30,7 +30,13 @@ log = structlog.get_logger("engage.api")
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stdout, unless the process has configured structlog itself already."""
+    """JSON lines on stdout, unless the process has configured structlog itself already.
+
+    uvicorn's own access log is switched off however uvicorn was started (`--no-access-log` or not,
+    docker-compose included): it prints raw paths, and a survey link's path is its token. The
+    request line below, with the route template, is the access log.
+    """
+    logging.getLogger("uvicorn.access").disabled = True
     if structlog.is_configured():
         return
     structlog.configure(

@@ -174,10 +174,14 @@ def run(children: dict[str, subprocess.Popen[str]]) -> None:
         if done.returncode != 0:
             raise StackError(f"alembic upgrade head failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
-    children["worker"] = spawn("worker", [str(BIN / "python"), "worker.py"], env)
-    uvicorn = [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", api_host, "--port", str(api_port)]
-    children["api"] = spawn("api", uvicorn, env)
     base = f"http://{'127.0.0.1' if api_host in ('0.0.0.0', '::') else api_host}:{api_port}"
+    # Links in e-mails point where this API really serves, unless the operator says otherwise.
+    env.setdefault("ENGAGE_BASE_URL", base)
+    children["worker"] = spawn("worker", [str(BIN / "python"), "worker.py"], env)
+    # 👉 --no-access-log: uvicorn's access log prints raw paths, and a survey link's path is its token.
+    # Our own request log (api.middleware) names the route template instead.
+    uvicorn = [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", api_host, "--port", str(api_port)]
+    children["api"] = spawn("api", [*uvicorn, "--no-access-log"], env)
     wait_until(f"{base}/readyz", lambda: http_ok(f"{base}/readyz"), children)
 
     shown_key = (
