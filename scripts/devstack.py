@@ -56,7 +56,23 @@ class StackError(Exception):
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    # 👉 Disarm first: a second Ctrl-C may arrive at any instant after this one (while the stop is
+    # logged, or mid-stop) and must never raise into the ordered stop and end in a traceback.
+    _stop_quietly_on_more_signals()
     raise Interrupted(signal.Signals(signum).name)
+
+
+def _already_stopping(signum: int, _frame: FrameType | None) -> None:
+    log.info(
+        "%s received again: already stopping, in order (each part within %.0f s)",
+        signal.Signals(signum).name,
+        STOP_GRACE_S,
+    )
+
+
+def _stop_quietly_on_more_signals() -> None:
+    signal.signal(signal.SIGINT, _already_stopping)
+    signal.signal(signal.SIGTERM, _already_stopping)
 
 
 def _own_group_and_die_with_parent() -> None:
@@ -215,8 +231,7 @@ def main() -> int:
         log.error("%s", err)
         code = 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abort the ordered stop
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _stop_quietly_on_more_signals()  # a second Ctrl-C must not abort the ordered stop
         for name in ("api", "worker", "temporal"):
             if name in children:
                 stop(name, children[name])
