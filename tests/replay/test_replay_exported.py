@@ -16,6 +16,7 @@ from tests.history_export import EXPORT_DIR_ENV, RunLabel, StartRecorder, export
 from tests.replay.replay_exported import main, replay_all
 from tests.replay.replay_stand_ins import DifferentProjectWorkflow, ExportProbe
 from tests.temporal_env import start_time_skipping
+from tests.temporal_fixtures import label_of, time_skipping_stack
 from workflows.naming import REGISTRY
 
 GOOD = Path(__file__).resolve().parent.parent / "histories" / "project-full-lifecycle-v1.json"
@@ -91,3 +92,19 @@ async def test_the_time_skipping_export_follows_continue_as_new_runs_and_childre
     assert {p.parent.name for p in files} == {
         "tests_replay_test_replay_exported.py_test_the_time_skipping_export_follows_continue_as_new_runs_and_children"
     }, "labelled with the test that was running"
+
+
+@pytest.mark.replay_exempt(reason="proves the marker's reason reaches the exported files")
+async def test_a_replay_exempt_marker_travels_with_the_tests_histories(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_queue: str
+) -> None:
+    monkeypatch.setenv(EXPORT_DIR_ENV, str(tmp_path))
+    async with (
+        time_skipping_stack(label_of(request.node)) as env,
+        Worker(env.client, task_queue=task_queue, workflows=[ExportProbe]),
+    ):
+        await env.client.execute_workflow(ExportProbe.run, 2, id="exempt-probe", task_queue=task_queue)
+    (path,) = await asyncio.to_thread(lambda: list(tmp_path.rglob("*.json")))
+    assert json.loads(path.read_text())["replay_exempt"] == "proves the marker's reason reaches the exported files"
+    summary = await replay_all(tmp_path)
+    assert summary.skipped == {"ExportProbe": 1} and not summary.ok, "nothing of ours replayed: the step fails"
