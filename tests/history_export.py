@@ -25,9 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
-import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,13 +44,8 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-ROOT = Path(__file__).resolve().parent.parent
-EXPORT_DIR_ENV = "ENGAGE_HISTORY_EXPORT_DIR"
-DEFAULT_EXPORT_DIR = ROOT / "build" / "exported-histories"
-LATEST = "latest"
-PRUNE_AFTER_S = 24 * 3600
-#: Written next to the histories when a run's history could not be fetched; replay-all reports it.
-EXPORT_ERRORS_FILE = "_export_errors.jsonl"
+from tests.history_folder import export_dir, record_export_error
+
 #: Concurrent history fetches per export: enough to hide round trips, few enough for 2 cores.
 FETCH_CONCURRENCY = 8
 
@@ -71,7 +64,6 @@ SESSION = RunLabel("session (no test running)")
 @dataclass
 class _Current:
     label: RunLabel = SESSION
-    session_dir: Path | None = None
     by_task_queue: dict[str, RunLabel] = field(default_factory=dict)
     windows: list[tuple[datetime, datetime, RunLabel]] = field(default_factory=list)
     #: What the exports cost this session: stacks exported, histories written, seconds spent.
@@ -81,51 +73,6 @@ class _Current:
 
 
 _current = _Current()
-
-
-def export_dir() -> Path:
-    """Where histories go: `$ENGAGE_HISTORY_EXPORT_DIR` if set, else this pytest session's own folder
-    under build/exported-histories/ (git-ignored), else (outside pytest) the latest session's."""
-    configured = os.environ.get(EXPORT_DIR_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return _current.session_dir or DEFAULT_EXPORT_DIR / LATEST
-
-
-def start_export_session() -> Path:
-    """Give this pytest session an empty folder, so replay-all sees only this session's runs.
-
-    Several people (and CI steps) may run pytest at once in one working tree, so without
-    `$ENGAGE_HISTORY_EXPORT_DIR` each session writes to a folder of its own and points
-    build/exported-histories/latest at it; folders older than a day are pruned.
-    """
-    configured = os.environ.get(EXPORT_DIR_ENV, "").strip()
-    if configured:
-        folder = Path(configured)
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        folder = DEFAULT_EXPORT_DIR / f"session-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        _current.session_dir = folder
-    folder.mkdir(parents=True, exist_ok=True)
-    if folder.resolve().parent == DEFAULT_EXPORT_DIR.resolve():
-        _point_latest_at(folder)
-        _prune_old_sessions(keep=folder)
-    return folder
-
-
-def _point_latest_at(folder: Path) -> None:
-    link = DEFAULT_EXPORT_DIR / LATEST
-    temporary = DEFAULT_EXPORT_DIR / f".{LATEST}-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(folder.name)
-    os.replace(temporary, link)  # atomic: a concurrent replay-all sees the old or the new folder
-
-
-def _prune_old_sessions(keep: Path) -> None:
-    cutoff = time.time() - PRUNE_AFTER_S
-    for old in DEFAULT_EXPORT_DIR.iterdir():
-        if old.is_dir() and not old.is_symlink() and old.name != keep.name and old.stat().st_mtime < cutoff:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def set_current_test(label: RunLabel | None) -> None:
@@ -239,14 +186,6 @@ class _Export:
     def write_errors(self) -> None:
         for error in self.errors:
             record_export_error(error)
-
-
-def record_export_error(error: dict[str, str]) -> None:
-    """Note a history that could not be exported, so replay-all fails on it rather than never seeing it."""
-    folder = export_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / EXPORT_ERRORS_FILE).open("a", encoding="utf-8") as out:
-        out.write(json.dumps(error) + "\n")
 
 
 def write_exported(folder: Path, label: RunLabel, history: WorkflowHistory, run_id: str) -> Path:

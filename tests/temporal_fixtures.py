@@ -22,12 +22,11 @@ from tests.history_export import (
     RunLabel,
     StartRecorder,
     export_cost,
-    export_dir,
     export_histories,
     label_task_queue,
     set_current_test,
-    start_export_session,
 )
+from tests.history_folder import export_dir, start_export_session
 from tests.temporal_env import start_dev_server, start_time_skipping
 from workflows.naming import REGISTRY
 

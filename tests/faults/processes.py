@@ -26,7 +26,8 @@ from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from store.settings import StoreSettings
-from tests.history_export import current_test, export_histories, record_export_error
+from tests.history_export import current_test, export_histories
+from tests.history_folder import record_export_error
 from tests.temporal_env import DEV_SERVER_TUNING_ARGS, temporal_binary
 from workflows.naming import REGISTRY
 

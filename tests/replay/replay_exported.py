@@ -27,7 +27,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from tests.history_export import EXPORT_ERRORS_FILE, export_dir
+from tests.history_folder import EXPORT_ERRORS_FILE, export_dir
 from workflows.registry import WORKFLOWS, sandbox_runner
 
 

@@ -12,7 +12,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Worker
 
-from tests.history_export import EXPORT_DIR_ENV, RunLabel, StartRecorder, export_histories, write_exported
+from tests.history_export import RunLabel, StartRecorder, export_histories, write_exported
+from tests.history_folder import EXPORT_DIR_ENV
 from tests.replay.replay_exported import main, replay_all
 from tests.replay.replay_stand_ins import DifferentProjectWorkflow, ExportProbe
 from tests.temporal_env import start_time_skipping
