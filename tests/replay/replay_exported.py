@@ -73,8 +73,12 @@ def _read_folder(folder: Path, ours: set[str], summary: Summary) -> list[Exporte
     if errors_file.exists():
         summary.export_errors = [line for line in errors_file.read_text(encoding="utf-8").splitlines() if line]
     to_replay: list[Exported] = []
-    for path in sorted(folder.rglob("*.json")):
-        item = _header(path)
+    for path in sorted(p for p in folder.rglob("*.json") if p.is_file()):
+        try:
+            item = _header(path)
+        except (ValueError, KeyError) as err:  # a half-written file: a lost history, so it fails the step
+            summary.export_errors.append(f"unreadable {path}: {err!r}")
+            continue
         if item.workflow_type in ours:
             to_replay.append(item)
         else:

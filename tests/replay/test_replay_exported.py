@@ -74,6 +74,11 @@ async def test_nothing_exported_or_an_export_error_fails_the_step(tmp_path: Path
     (tmp_path / "_export_errors.jsonl").write_text('{"test": "t", "error": "UNAVAILABLE"}\n')
     summary = await replay_all(tmp_path)
     assert summary.export_errors and not summary.ok
+    (tmp_path / "_export_errors.jsonl").unlink()
+    (tmp_path / "half-written.json").write_text('{"test": "t", "workflow_id"')
+    summary = await replay_all(tmp_path)
+    assert [e.split(":")[0] for e in summary.export_errors] == [f"unreadable {tmp_path}/half-written.json"]
+    assert not summary.ok
 
 
 async def test_the_time_skipping_export_follows_continue_as_new_runs_and_children(
