@@ -44,7 +44,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from tests.history_folder import export_dir, record_export_error
+from tests.history_folder import export_dir, point_latest_at, record_export_error
 
 #: Concurrent history fetches per export: enough to hide round trips, few enough for 2 cores.
 FETCH_CONCURRENCY = 8
@@ -249,6 +249,8 @@ async def export_histories(
             listed.append((execution.id, execution.run_id, label))
         await export.run(listed)
     export.write_errors()
+    if export.written:
+        point_latest_at(export.folder)
     _current.stacks += 1
     _current.histories += export.written
     _current.seconds += time.monotonic() - began

@@ -43,9 +43,9 @@ def export_dir() -> Path:
 def start_export_session() -> Path:
     """Give this pytest session an empty folder, so replay-all sees only this session's runs.
 
-    Several people (and CI steps) may run pytest at once in one working tree, so without
-    `$ENGAGE_HISTORY_EXPORT_DIR` each session writes to a folder of its own and points
-    build/exported-histories/latest at it; folders older than a day are pruned.
+    Without `$ENGAGE_HISTORY_EXPORT_DIR` the folder is the session's own; it is created, and
+    `latest` pointed at it, by the first export (a session that starts no workflow leaves
+    `latest` where it was). Folders older than a day are pruned.
     """
     configured = os.environ.get(EXPORT_DIR_ENV, "").strip()
     if configured:
@@ -54,15 +54,18 @@ def start_export_session() -> Path:
     else:
         folder = DEFAULT_EXPORT_DIR / f"session-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         _session.folder = folder
-    folder.mkdir(parents=True, exist_ok=True)
-    if folder.resolve().parent == DEFAULT_EXPORT_DIR.resolve():
-        _point_latest_at(folder)
+    if DEFAULT_EXPORT_DIR.is_dir():
         _prune_old_sessions(keep=folder)
     return folder
 
 
-def _point_latest_at(folder: Path) -> None:
+def point_latest_at(folder: Path) -> None:
+    """Make `build/exported-histories/latest` (what `make replay-all` reads) name `folder`, if it is there."""
+    if folder.resolve().parent != DEFAULT_EXPORT_DIR.resolve() or folder.name == LATEST:
+        return
     link = DEFAULT_EXPORT_DIR / LATEST
+    if link.is_symlink() and os.readlink(link) == folder.name:
+        return
     temporary = DEFAULT_EXPORT_DIR / f".{LATEST}-{os.getpid()}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(folder.name)
