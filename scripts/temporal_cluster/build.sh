@@ -3,13 +3,13 @@
 # version (deploy/temporal/VERSION) into a cache outside the repo, once; later runs reuse it.
 # Only the Go module proxy is needed: `go install` refuses modules with replace directives, so we
 # download the module and build inside its own copy (its go.mod and go.sum pin every dependency).
-# Prints the cache directory (which also holds the module's schema/ folder path in `schema-dir`).
+# Prints the cache directory: the two binaries and a copy of the module's schema/ folder (the SQL
+# the sql tool applies), so the cache stays whole even if Go's module cache is cleaned.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 version="$(tr -d '[:space:]' < deploy/temporal/VERSION)"
 cache="${ENGAGE_TEMPORAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engage}/temporal-server-${version}"
-if [[ -x "$cache/temporal-server" && -x "$cache/temporal-sql-tool" && -s "$cache/schema-dir" \
-      && -d "$(cat "$cache/schema-dir")" ]]; then
+if [[ -x "$cache/temporal-server" && -x "$cache/temporal-sql-tool" && -d "$cache/schema/postgresql" ]]; then
   echo "$cache"; exit 0
 fi
 command -v go >/dev/null || { echo "Go is needed to build the Temporal server (https://go.dev/dl)" >&2; exit 1; }
@@ -24,6 +24,6 @@ echo "building Temporal server v${version} from ${dir} into ${cache} (minutes, o
    && CGO_ENABLED=0 go build -o "$cache/temporal-sql-tool.tmp" ./cmd/tools/sql)
 mv "$cache/temporal-server.tmp" "$cache/temporal-server"
 mv "$cache/temporal-sql-tool.tmp" "$cache/temporal-sql-tool"
-echo "$dir/schema" > "$cache/schema-dir"
+rm -rf "$cache/schema" && cp -R "$dir/schema" "$cache/schema" && chmod -R u+w "$cache/schema"
 echo "built in $(( $(date +%s) - start )) s" >&2
 echo "$cache"

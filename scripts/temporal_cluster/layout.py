@@ -71,7 +71,7 @@ class Binaries:
         return cls(
             server=cache / "temporal-server",
             sql_tool=cache / "temporal-sql-tool",
-            schema_dir=Path((cache / "schema-dir").read_text().strip()),
+            schema_dir=cache / "schema",
         )
 
 

@@ -9,6 +9,7 @@ is started per session and shared by every test here, in file order: the lifecyc
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,8 +22,10 @@ if os.environ.get("ENGAGE_CLUSTER_TESTS") != "1":
 
 
 @pytest.fixture(scope="session")
-async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
-    workdir: Path = tmp_path_factory.mktemp("cluster")
+async def cluster() -> AsyncIterator[Cluster]:
+    # Not under pytest's basetemp: that keeps only the last three sessions of anyone on the machine,
+    # and the logs of a failed run must outlive the next few test runs.
+    workdir = Path(tempfile.mkdtemp(prefix="engage-cluster-tests-"))
     started = await start_cluster(workdir)
     print(f"\nCLUSTER-SUMMARY started_in_s={started.started_in_s:.1f} logs={started.logs}")  # noqa: T201
     try:

@@ -21,8 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
+from store.tables import Project
 from tests.api.support import project_body
 from tests.cluster.stack import Cluster
 from tests.faults.support import audit_event_log, eventually
@@ -120,10 +122,30 @@ async def audit(cluster: Cluster, project_ids: list[str]) -> Audit:
         expected[pid] = state.event_seq
 
     await asyncio.gather(*(query(pid) for pid in project_ids))
-    log = await eventually(
-        lambda: audit_event_log(cluster.sessionmaker, expected), lambda a: a.clean, within=90, every=0.5
-    )
+    try:
+        log = await eventually(
+            lambda: audit_event_log(cluster.sessionmaker, expected), lambda a: a.clean, within=90, every=0.5
+        )
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{await behind(cluster, expected)}") from None
     return Audit(accepted=len(project_ids), lost=missing + log.missing, doubled=log.doubled)
+
+
+async def behind(cluster: Cluster, expected: dict[str, int]) -> str:
+    """For a failed audit: which projects lag, and what their workflows are waiting on."""
+    async with cluster.sessionmaker() as session:
+        seqs = dict((await session.execute(select(Project.id, Project.event_seq))).all())
+    lines = []
+    for pid, n in expected.items():
+        if seqs.get(pid) == n:
+            continue
+        described = await cluster.client.get_workflow_handle(project_workflow_id(pid)).describe()
+        pending = [
+            (a.activity_type.name, a.attempt, a.last_failure.message[:300])
+            for a in described.raw_description.pending_activities
+        ]
+        lines.append(f"project {pid}: workflow event_seq={n} read model={seqs.get(pid)} pending={pending}")
+    return "\n".join(lines[:10])
 
 
 async def terminate(cluster: Cluster, project_ids: list[str]) -> None:
