@@ -95,6 +95,7 @@ class TemplateRenderer:
             "note": str(detail.get("note") or ""),
             "reason": str(detail.get("reason") or ""),
             "submission_number": detail.get("submission"),
+            "review_required": _review_required(state, event.milestone_key),
         }
 
 
@@ -105,6 +106,12 @@ def _when(moment: datetime | None, zone: tzinfo) -> str | None:
 def _milestone_title(state: ProjectState, key: str | None) -> str | None:
     milestone = state.milestone(key) if key else None
     return milestone.title if milestone else None
+
+
+def _review_required(state: ProjectState, key: str | None) -> bool:
+    """Whether someone must decide on the milestone: only then does its e-mail ask for a decision."""
+    milestone = state.milestone(key) if key else None
+    return milestone.review_required if milestone else True
 
 
 def _milestone_due(state: ProjectState, key: str | None, recorded: object) -> datetime | None:

@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.events import DomainEvent, ProjectChanges, RecordResult
-from domain.lifecycle import Audience
+from domain.events import DomainEvent, EventType, ProjectChanges, RecordResult
+from domain.lifecycle import Audience, Party
 from domain.state import ProjectState
 from store.tables import Event, Milestone, OutboxEmail, Partner, Project, ProjectPartner, Submission, Workshop
 from store.upserts import Excluded, insert_ignore, upsert
@@ -239,10 +239,10 @@ async def _queue_emails(
     smtp_configured: bool,
     created_at: datetime,
 ) -> int:
-    notified = [r for r in changes.events if r.notify]
+    snapshot = changes.snapshot
+    notified = [r for r in changes.events if r.notify and not _nobody_needs_telling(r.event, snapshot)]
     if not notified:
         return 0
-    snapshot = changes.snapshot
     partners = await _partner_contacts(session, snapshot)
     rows: list[dict[str, Any]] = []
     for recorded in notified:
@@ -265,6 +265,16 @@ async def _queue_emails(
                 }
             )
     return await insert_ignore(session, OutboxEmail, rows)
+
+
+def _nobody_needs_telling(event: DomainEvent, snapshot: ProjectState) -> bool:
+    """Staff recording their own milestone that needs no review: the lead has no decision to make
+    and the staff member already knows (issue 12). Decided here, not in the workflow, so runs in
+    flight keep their recorded activity inputs and replay."""
+    if event.type is not EventType.MILESTONE_SUBMITTED or event.milestone_key is None:
+        return False
+    milestone = snapshot.milestone(event.milestone_key)
+    return milestone is not None and milestone.submitter is Party.STAFF and not milestone.review_required
 
 
 async def _partner_contacts(session: AsyncSession, snapshot: ProjectState) -> list[Recipient]:

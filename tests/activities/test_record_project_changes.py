@@ -11,17 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
+from activities.rendering import TemplateRenderer
 from activities.settings import ActivitySettings
-from domain.events import EventType, ProjectChanges, RecordResult
+from domain import transitions
+from domain.events import DomainEvent, EventType, ProjectChanges, RecordResult
 from domain.lifecycle import Audience
 from domain.state import MilestoneStatus
-from domain.submissions import Decision
+from domain.submissions import Decision, MilestoneSubmission
+from store.records import EmailContext
 from store.tables import Event, Milestone, OutboxEmail, Project, ProjectPartner, Submission
-from tests.activities.builders import LEAD, T0, ProjectStory, add_partner
+from tests.activities.builders import LEAD, STAFF, T0, ProjectStory, add_partner
 
 HELD = ActivitySettings(smtp_url=None, base_url="https://engage.example")
 WITH_SMTP = ActivitySettings(smtp_url="smtp://127.0.0.1:2525", base_url="https://engage.example")
 
+RENDER = TemplateRenderer.create("https://engage.example")
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -262,3 +266,37 @@ async def test_an_unknown_partner_id_is_skipped_rather_than_failing_the_batch(se
 
     assert result.events_written == 2 and result.emails_queued == 2  # the known partner and the lead
     assert await count(sessionmaker, ProjectPartner, story.project_id) == 1
+
+
+async def test_a_staff_milestone_that_needs_no_review_asks_nobody_for_a_decision(sessionmaker: Sessions) -> None:
+    """Issue 12: staff recording their own milestone (no review) is told nothing; a partner's unreviewed
+    milestone tells the lead it arrived, without asking for a decision nobody has to make."""
+    story, _ = await two_partner_story(sessionmaker)
+    await record(sessionmaker, story.begin())
+    notes = MilestoneSubmission(milestone_key="proposal_review_notes", actor=STAFF, summary="Notes for the file.")
+    story.emit(transitions.apply_submission(story.state, notes, story.now), actor=STAFF)
+
+    staff_own = await record(sessionmaker, story.batch())
+
+    assert staff_own.emails_queued == 0
+    assert [r for r in await outbox(sessionmaker, story.project_id) if r.event_id.endswith(":3")] == []
+
+
+def test_a_partner_milestone_that_needs_no_review_is_announced_without_asking_for_a_decision() -> None:
+    story = ProjectStory(["p1"])
+    story.begin()
+    reflection = story.state.milestone("partner_reflection")
+    assert reflection is not None and not reflection.review_required
+    event = DomainEvent(
+        project_id=story.project_id,
+        seq=3,
+        type=EventType.MILESTONE_SUBMITTED,
+        occurred_at=T0,
+        stage=story.state.stage,
+        milestone_key="partner_reflection",
+        detail={"submission": 1},
+    )
+    email = RENDER(EmailContext(event=event, snapshot=story.state, audience=Audience.LEAD, recipient_name="Morgan"))
+
+    assert "record your decision" not in email.body
+    assert "no decision is needed" in email.body.lower()
