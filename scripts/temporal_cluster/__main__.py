@@ -61,8 +61,8 @@ def _postgres() -> Postgres:
 
 
 def _ensure_engage_database(pg: Postgres) -> str:
-    if "engage" not in database._psql(pg, "postgres", "SELECT datname FROM pg_database").split():
-        database._psql(pg, "postgres", "CREATE DATABASE engage")
+    if "engage" not in database.psql(pg, "postgres", "SELECT datname FROM pg_database").split():
+        database.psql(pg, "postgres", "CREATE DATABASE engage")
     auth = f"{pg.user}:{pg.password}" if pg.password else pg.user
     return f"postgresql+asyncpg://{auth}@{pg.host}:{pg.port}/engage"
 

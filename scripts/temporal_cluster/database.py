@@ -33,7 +33,7 @@ def _sql_tool(binaries: Binaries, pg: Postgres, database: str, *command: str) ->
     return done.stdout + done.stderr
 
 
-def _psql(pg: Postgres, database: str, query: str) -> str:
+def psql(pg: Postgres, database: str, query: str) -> str:
     env = {**os.environ, "PGPASSWORD": pg.password}
     argv = [_pg_bin("psql"), "-h", pg.host, "-p", str(pg.port), "-U", pg.user, "-d", database]
     done = subprocess.run([*argv, "-tAc", query], capture_output=True, text=True, env=env, check=True)
@@ -54,17 +54,17 @@ def _pg_bin(name: str) -> str:
 def prepare(binaries: Binaries, pg: Postgres) -> list[str]:
     """Create and migrate both databases; return what was done, one line each, for the log."""
     done: list[str] = []
-    existing = set(_psql(pg, "postgres", "SELECT datname FROM pg_database").split())
+    existing = set(psql(pg, "postgres", "SELECT datname FROM pg_database").split())
     for database, schema in DATABASES.items():
         if database not in existing:
             _sql_tool(binaries, pg, database, "create-database")
             done.append(f"created database {database}")
-        has_schema = _psql(pg, database, "SELECT to_regclass('public.schema_version') IS NOT NULL") == "t"
+        has_schema = psql(pg, database, "SELECT to_regclass('public.schema_version') IS NOT NULL") == "t"
         if not has_schema:
             _sql_tool(binaries, pg, database, "setup-schema", "-v", "0.0")
         versioned = binaries.schema_dir / "postgresql" / "v12" / schema / "versioned"
         _sql_tool(binaries, pg, database, "update-schema", "-d", str(versioned))
-        version = _psql(pg, database, "SELECT curr_version FROM schema_version LIMIT 1")
+        version = psql(pg, database, "SELECT curr_version FROM schema_version LIMIT 1")
         done.append(f"{database}: schema version {version}")
     return done
 

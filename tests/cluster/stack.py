@@ -168,7 +168,7 @@ async def start_cluster(workdir: Path) -> Cluster:
         await asyncio.to_thread(pg.init)
         await asyncio.to_thread(pg.start)
         await asyncio.to_thread(database.prepare, binaries, pg.settings)
-        database._psql(pg.settings, "postgres", "CREATE DATABASE engage")
+        database.psql(pg.settings, "postgres", "CREATE DATABASE engage")
         layout = ClusterLayout(
             binaries=binaries, postgres=pg.settings, ports=Ports.free(), tls=certs.generate(workdir / "tls")
         )
