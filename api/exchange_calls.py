@@ -12,22 +12,21 @@ are stored first, then `note_application` is signalled, best effort (`signal_app
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import TypeVar
 
 import structlog
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import TemporalError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.errors import ApiError, not_found, workflow_cannot_answer
+from api.errors import ApiError, not_found
 from api.exchange_errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
-from api.workflow_calls import QUERY_TIMEOUT_SECONDS, execute_update_or_explain
+from api.workflow_calls import execute_update_or_explain, query_or_why_not
 from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
 from store import exchange as exchange_store
 from workflows.exchange import ExchangeProgrammeWorkflow
@@ -83,16 +82,11 @@ async def programme_state(
     client: Client, sessionmaker: async_sessionmaker[AsyncSession], year: int
 ) -> tuple[ExchangeState, bool] | None:
     """The live state (and True), or the last recorded snapshot (and False) once Temporal has forgotten
-    the programme or it cannot answer (its query fails: it is stuck); None if there never was one."""
-    try:
-        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
-            return await programme_handle(client, year).query(ExchangeProgrammeWorkflow.status), True
-    except (RPCError, WorkflowQueryFailedError) as err:
-        # Forgotten by Temporal, or stuck (it cannot answer): the last recorded state, never a 500.
-        if not workflow_cannot_answer(err) and not (
-            isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND
-        ):
-            raise
+    the programme, it cannot answer (it is stuck) or no worker answers; None if there never was one."""
+    # Forgotten by Temporal, stuck, or no worker answering: the last recorded state, never a 500.
+    live, _ = await query_or_why_not(programme_handle(client, year), ExchangeProgrammeWorkflow.status)
+    if live is not None:
+        return live, True
     async with sessionmaker() as session:
         row = await exchange_store.get_programme(session, year)
     if row is None:
@@ -110,6 +104,7 @@ async def run_update(
 ) -> R:
     """Execute `update` on the programme and return its result; the same `update_id` applies once."""
     return await execute_update_or_explain(
+        client,
         programme_handle(client, year),
         update,
         arg,

@@ -41,15 +41,13 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import WorkflowTaskFailedCause
-from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import workflow_cannot_answer
 from api.main import connect_temporal
 from api.settings import ApiSettings
+from api.workflow_health import last_task_failure
 from domain.state import ProjectState
 from store import records
 from store.session import create_engine, create_sessionmaker
@@ -224,31 +222,12 @@ async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
 
 
 STUCK_REASON = "the workflow cannot answer: its tasks keep failing (a nondeterminism error after a deploy?)"
-#: How far back from the end of a history to look for the last failed workflow task.
-_TAIL_EVENTS = 100
-
-
-async def last_task_failure(client: Client, project_id: str) -> str | None:
-    """The cause Temporal recorded for the workflow's last failed task ("NON_DETERMINISTIC_ERROR"),
-    read from the end of its history; never the failure's message, which can quote the workflow's data."""
-    request = GetWorkflowExecutionHistoryReverseRequest(
-        namespace=client.namespace,
-        execution=WorkflowExecution(workflow_id=project_workflow_id(project_id)),
-        maximum_page_size=_TAIL_EVENTS,
-    )
-    async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
-        tail = await client.workflow_service.get_workflow_execution_history_reverse(request)
-    for event in tail.history.events:
-        if event.HasField("workflow_task_failed_event_attributes"):
-            cause = event.workflow_task_failed_event_attributes.cause
-            return WorkflowTaskFailedCause.Name(cause).removeprefix("WORKFLOW_TASK_FAILED_CAUSE_")
-    return None
 
 
 async def stuck_line(client: Client, project_id: str, rows: _Rows) -> dict[str, Any]:
     """A project whose workflow cannot make progress, with what the read model last recorded."""
     try:
-        cause = await last_task_failure(client, project_id)
+        cause = await last_task_failure(client, project_workflow_id(project_id))
     except (RPCError, TimeoutError):
         cause = None
     return {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
@@ -34,6 +34,7 @@ from api.errors import (
     unavailable,
     workflow_cannot_answer,
 )
+from api.workflow_health import is_stuck
 from domain.state import ProjectInput, ProjectState
 from store import queries
 from workflows.naming import project_workflow_id
@@ -42,6 +43,7 @@ from workflows.project import ProjectWorkflow
 P = TypeVar("P")
 R = TypeVar("R")
 W = TypeVar("W")
+Q = TypeVar("Q")
 
 #: Bounds on a call that needs a worker: with none polling, Temporal would hold the request open.
 #: Past these the caller gets 503 + Retry-After (api.errors maps TimeoutError); a retry with the
@@ -55,6 +57,9 @@ NOT_LIVE_STUCK = (
     "recorded state, which may be behind; input is refused until it is repaired."
 )
 NOT_LIVE_ARCHIVED = "The workflow has ended and Temporal no longer keeps it: this is the last recorded state."
+NOT_LIVE_SLOW = (
+    "No worker answered in time (a deploy or an outage?): this is the last recorded state, which may be behind."
+)
 
 #: Project ids are uuid hex; anything else cannot name a project, so it is simply not found.
 _PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -107,22 +112,32 @@ class ProjectRead:
     not_live_reason: str | None = None
 
 
+async def query_or_why_not(handle: WorkflowHandle[Any, Any], query: Callable[[Any], Q]) -> tuple[Q | None, str | None]:
+    """Ask the workflow; (answer, None), or (None, why a read should fall back to the read model):
+    Temporal no longer keeps the run (NOT_FOUND), it cannot answer (stuck), or no worker answered
+    within QUERY_TIMEOUT_SECONDS. Anything else (Temporal gone: 503) is raised."""
+    bound = asyncio.timeout(QUERY_TIMEOUT_SECONDS)
+    try:
+        async with bound:
+            return await handle.query(query), None
+    except (RPCError, WorkflowQueryFailedError, RPCTimeoutOrCancelledError, TimeoutError) as err:
+        if bound.expired():
+            return None, NOT_LIVE_SLOW
+        if workflow_cannot_answer(err):
+            return None, NOT_LIVE_STUCK
+        if isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
+            return None, NOT_LIVE_ARCHIVED
+        raise
+
+
 async def read_project_state(
     client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
 ) -> ProjectRead | None:
     """The live state from the workflow; else the read model's last snapshot, flagged not live, when
-    Temporal has forgotten the run or the workflow cannot answer (its query fails: it is stuck)."""
-    handle = project_handle(client, project_id)
-    try:
-        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
-            return ProjectRead(await handle.query(ProjectWorkflow.status))
-    except (RPCError, WorkflowQueryFailedError) as err:
-        if workflow_cannot_answer(err):
-            reason = NOT_LIVE_STUCK
-        elif isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
-            reason = NOT_LIVE_ARCHIVED
-        else:
-            raise
+    Temporal has forgotten the run, the workflow cannot answer (it is stuck) or no worker answers."""
+    live, reason = await query_or_why_not(project_handle(client, project_id), ProjectWorkflow.status)
+    if live is not None:
+        return ProjectRead(live)
     async with sessionmaker() as session:
         row = await queries.get_project(session, project_id)
     if row is None or row.state is None:
@@ -138,17 +153,6 @@ async def project_state(
     return found.state if found is not None else None
 
 
-async def is_stuck(handle: WorkflowHandle[Any, Any]) -> bool:
-    """True when the workflow's current task has already failed at least once (attempt > 1).
-
-    Temporal retries a failed workflow task for ever; a task that fails again and again (a
-    nondeterminism error after a bad deploy) leaves the workflow unable to accept an Update.
-    """
-    described = await handle.describe()
-    pending = described.raw_description.pending_workflow_task
-    return described.raw_description.HasField("pending_workflow_task") and pending.attempt > 1
-
-
 async def run_update(
     client: Client,
     project_id: str,
@@ -159,6 +163,7 @@ async def run_update(
 ) -> R:
     """Execute `update` and return its result; the same `update_id` never applies twice."""
     return await execute_update_or_explain(
+        client,
         project_handle(client, project_id),
         update,
         arg,
@@ -169,6 +174,7 @@ async def run_update(
 
 
 async def bounded_update(
+    client: Client,
     handle: WorkflowHandle[W, Any],
     update: UpdateMethodMultiParam[[W, P], R],
     arg: P,
@@ -181,20 +187,22 @@ async def bounded_update(
     workflow's task keeps failing, after holding it ~20 s; an update that outlives our bound on such a
     workflow is the same case.
     """
+    bound = asyncio.timeout(UPDATE_TIMEOUT_SECONDS)
     try:
-        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
+        async with bound:
             return await handle.execute_update(update, arg, id=update_id)
-    except RPCError as err:
-        if err.status != RPCStatusCode.FAILED_PRECONDITION:
+    except (RPCError, RPCTimeoutOrCancelledError, TimeoutError) as err:
+        # Our bound cancels the call; the SDK may report that as its own RPCTimeoutOrCancelledError.
+        refused = isinstance(err, RPCError) and err.status == RPCStatusCode.FAILED_PRECONDITION
+        if not (refused or bound.expired()):
             raise
-        raise (stuck() if await is_stuck(handle) else unavailable()) from None
-    except TimeoutError:
-        if await is_stuck(handle):
+        if await is_stuck(client, handle.id):
             raise stuck() from None
-        raise
+        raise unavailable() from None
 
 
 async def execute_update_or_explain(
+    client: Client,
     handle: WorkflowHandle[W, Any],
     update: UpdateMethodMultiParam[[W, P], R],
     arg: P,
@@ -207,7 +215,7 @@ async def execute_update_or_explain(
     (it exists but has completed and takes no more input); an update a failing workflow never
     accepts becomes 503 `stuck`. Shared by projects and programmes."""
     try:
-        return await bounded_update(handle, update, arg, update_id=update_id)
+        return await bounded_update(client, handle, update, arg, update_id=update_id)
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:
             raise

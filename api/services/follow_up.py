@@ -25,13 +25,12 @@ from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
     WorkflowHandle,
-    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import workflow_calls
-from api.errors import FOLLOW_UP_FINISHED, PROJECT_NOT_FOUND, ApiError, not_found, workflow_cannot_answer
+from api.errors import FOLLOW_UP_FINISHED, PROJECT_NOT_FOUND, ApiError, not_found
 from api.survey_schemas import FollowUpPublic, OutcomePublic, OutcomesPublic, OutcomeWave, WavePublic
 from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
 from domain.instruments import InstrumentCatalog
@@ -53,18 +52,11 @@ def follow_up_handle(client: Client, project_id: str) -> FollowUpHandle:
     return client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(project_id))
 
 
-async def follow_up_state(client: Client, project_id: str) -> FollowUpState | None:
-    """The live plan from FollowUpWorkflow, or None when Temporal holds no such run.
-
-    Raises what `api.errors.workflow_cannot_answer` recognises when the run exists but is stuck.
-    """
-    try:
-        async with asyncio.timeout(workflow_calls.QUERY_TIMEOUT_SECONDS):
-            return await follow_up_handle(client, project_id).query(FollowUpWorkflow.status)
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-        return None
+async def follow_up_state(client: Client, project_id: str) -> tuple[FollowUpState | None, str | None]:
+    """The live plan from FollowUpWorkflow (None when Temporal holds no such run), or None and why it
+    could not be read live (the run is stuck, or no worker answered): the database's record then."""
+    state, reason = await workflow_calls.query_or_why_not(follow_up_handle(client, project_id), FollowUpWorkflow.status)
+    return state, None if reason == workflow_calls.NOT_LIVE_ARCHIVED else reason
 
 
 def _wave_public(index: int, summary: WaveSummary | None, state: FollowUpState | None) -> WavePublic:
@@ -117,13 +109,7 @@ def follow_up_public(state: FollowUpState | None, summaries: list[WaveSummary]) 
 async def read_follow_up(
     client: Client, session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
 ) -> FollowUpPublic:
-    live_reason: str | None = None
-    try:
-        state = await follow_up_state(client, project_id)
-    except (RPCError, WorkflowQueryFailedError) as err:
-        if not workflow_cannot_answer(err):
-            raise
-        state, live_reason = None, workflow_calls.NOT_LIVE_STUCK  # the database's record, flagged
+    state, live_reason = await follow_up_state(client, project_id)
     summaries = await survey_store.wave_report(session, project_id)
     if state is not None or summaries or live_reason:
         public = follow_up_public(state, summaries)
@@ -159,7 +145,9 @@ def _finished() -> ApiError:
 async def _reschedule(client: Client, project_id: str, change: Reschedule, update_id: str | None) -> FollowUpState:
     handle = follow_up_handle(client, project_id)
     try:
-        return await workflow_calls.bounded_update(handle, FollowUpWorkflow.reschedule, change, update_id=update_id)
+        return await workflow_calls.bounded_update(
+            client, handle, FollowUpWorkflow.reschedule, change, update_id=update_id
+        )
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise _finished() from None  # the run completed between our look and the update

@@ -6,16 +6,19 @@ worker is replaced by one whose ProjectWorkflow (same name) is incompatible with
 with a nondeterminism error. Then: reads come from the read model flagged `live: false` (JSON and
 page), input is 503 `stuck` with a reason and Retry-After, reconcile reports the project "stuck",
 and the worker's Prometheus endpoint counts the failing tasks under the metric the README's alert
-rule names.
+rule names. A Knowledge Exchange programme is wedged the same way.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -24,15 +27,27 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
-from api.errors import STUCK, WORKFLOW_STUCK
+from api import workflow_calls
+from api.errors import STUCK, STUCK_REASON, WORKFLOW_STUCK
+from api.exchange_calls import NOT_LIVE as NOT_LIVE_PROGRAMME
 from api.main import create_app
 from api.reconcile import reconcile
 from api.settings import ApiSettings
 from api.workflow_calls import NOT_LIVE_STUCK
+from store import exchange as exchange_store
 from store.tables import Project
 from tests.api.conftest import ADMIN_KEY, Api, http_client
-from tests.api.support import create_partner, create_project, eventually, ok, partner_client, submit
-from tests.api.wedged_workflow import IncompatibleProjectWorkflow
+from tests.api.exchange_support import fresh_year, programme, programme_body
+from tests.api.support import (
+    create_partner,
+    create_project,
+    eventually,
+    ok,
+    partner_client,
+    read_project,
+    submit,
+)
+from tests.api.wedged_workflow import IncompatibleExchangeProgrammeWorkflow, IncompatibleProjectWorkflow
 from tests.faults.processes import free_port
 from worker import build_worker, create_runtime
 
@@ -56,6 +71,28 @@ async def page_as_admin(app: Any, path: str) -> httpx.Response:
         return await browser.get(path)
 
 
+async def incompatible_worker(
+    client: Client, task_queue: str, sessionmaker: async_sessionmaker[AsyncSession], workflow: type, metrics_port: int
+) -> Worker:
+    """The bad deploy: the workflow's name on code that cannot replay its history, no cache, and the
+    worker's Prometheus endpoint on `metrics_port` (as `python worker.py` runs it)."""
+    runtime = create_runtime(f"127.0.0.1:{metrics_port}")
+    deployed = await Client.connect(
+        client.service_client.config.target_host,
+        namespace=client.namespace,
+        runtime=runtime,
+        data_converter=pydantic_data_converter,
+    )
+    return Worker(
+        deployed,
+        task_queue=task_queue,
+        workflows=[workflow],
+        activities=build_activities(sessionmaker, ActivitySettings(smtp_url=None)),
+        max_cached_workflows=0,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+
+
 async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503_and_reconcile_says_stuck(
     temporal_dev_env: WorkflowEnvironment, task_queue: str, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -77,23 +114,15 @@ async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503
 
         # -- the bad deploy: the same workflow name, code that cannot replay the history ----------
         metrics_port = free_port()
-        runtime = create_runtime(f"127.0.0.1:{metrics_port}")
-        config = client.service_client.config
-        deployed = await Client.connect(
-            config.target_host, namespace=client.namespace, runtime=runtime, data_converter=pydantic_data_converter
-        )
-        wedged = Worker(
-            deployed,
-            task_queue=task_queue,
-            workflows=[IncompatibleProjectWorkflow],
-            activities=build_activities(sessionmaker, settings),
-            max_cached_workflows=0,
-            workflow_runner=UnsandboxedWorkflowRunner(),
-        )
+        wedged = await incompatible_worker(client, task_queue, sessionmaker, IncompatibleProjectWorkflow, metrics_port)
         async with wedged, await partner_client(api, river["id"]) as as_river:
             # READ: 200 from the read model, flagged, with nothing on offer.
-            read = ok(await http.get(f"/api/v1/projects/{project_id}"), 200)
-            assert (read["live"], read["live_reason"]) == (False, NOT_LIVE_STUCK)
+            # (A first read can find the old worker's sticky queue silent: "no worker answered", also
+            # from the read model; the next one reaches the new worker and its failing replay.)
+            read = await eventually(
+                lambda: read_project(http, project_id), lambda r: r["live_reason"] == NOT_LIVE_STUCK, within_seconds=30
+            )
+            assert read["live"] is False
             assert read["stage"] == row.stage == "proposal" and read["actions"] == []
             assert ok(await as_river.get(f"/api/v1/projects/{project_id}"), 200)["live"] is False
 
@@ -106,12 +135,9 @@ async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503
             for _ in range(2):
                 refused = await submit(as_river, project_id, "proposal")
                 assert refused.status_code == 503, refused.text
-                assert refused.json() == {
-                    "detail": WORKFLOW_STUCK,
-                    "field": "project",
-                    "reason": refused.json()["reason"],
-                    "error": STUCK,
-                }
+                answer = refused.json()
+                assert (answer["error"], answer["detail"]) == (STUCK, WORKFLOW_STUCK)
+                assert STUCK_REASON in json.dumps(answer), answer  # beside the field at fault
                 assert int(refused.headers["Retry-After"]) > 0
 
             # RECONCILE: "stuck", not a crash.
@@ -134,3 +160,45 @@ async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503
                 if line.startswith(metric) and f'failure_reason="{reason}"' in line and task_queue in line
             ]
             assert counted and float(counted[0].rsplit(" ", 1)[1]) >= 1, exported
+
+
+async def test_a_wedged_programme_reads_from_the_read_model_and_refuses_input_with_503(
+    temporal_dev_env: WorkflowEnvironment,
+    task_queue: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An idle programme's update is never refused by Temporal: it waits until our bound, then the
+    # history's failed workflow task says why. A shorter bound keeps the test short.
+    monkeypatch.setattr(workflow_calls, "UPDATE_TIMEOUT_SECONDS", 8.0)
+    client = temporal_dev_env.client
+    settings = ActivitySettings(smtp_url=None)
+    app = create_app(ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue), client=client, sessionmaker=sessionmaker)
+    real = build_worker(client, task_queue=task_queue, sessionmaker=sessionmaker, activity_settings=settings)
+    year = fresh_year()
+    async with app.router.lifespan_context(app), http_client(app) as http:
+        api = Api(http=http, app=app, client=client, sessionmaker=sessionmaker, task_queue=task_queue)
+        harbour = (await create_partner(api, "Harbour Trust"))["id"]
+        async with real:
+            body = programme_body(year, [harbour], closes_in=timedelta(days=1))
+            ok(await http.post("/api/v1/exchange/programmes", json=body), 201)
+
+            async def stored() -> Any:
+                async with sessionmaker() as session:
+                    return await exchange_store.get_programme(session, year)
+
+            await eventually(stored, lambda row: row is not None)
+            assert (await programme(http, year))["live"] is True
+
+        wedged = await incompatible_worker(
+            client, task_queue, sessionmaker, IncompatibleExchangeProgrammeWorkflow, free_port()
+        )
+        async with wedged:
+            read = await programme(http, year)
+            assert (read["live"], read["live_reason"]) == (False, NOT_LIVE_PROGRAMME)
+            refused = await http.post(f"/api/v1/exchange/programmes/{year}/partners/{harbour}/confirm")
+            assert refused.status_code == 503, refused.text
+            assert (refused.json()["error"], refused.json()["detail"]) == (STUCK, WORKFLOW_STUCK)
+            assert int(refused.headers["Retry-After"]) > 0
+            page = await page_as_admin(app, f"/exchange/{year}")
+            assert page.status_code == 200, page.text

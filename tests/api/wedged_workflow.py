@@ -13,8 +13,10 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.exchange import ExchangeInput, ExchangeState
     from domain.state import ProjectInput, ProjectState
-    from workflows.naming import PROJECT_WORKFLOW
+    from workflows.exchange import ExchangeProgrammeWorkflow
+    from workflows.naming import EXCHANGE_WORKFLOW, PROJECT_WORKFLOW
     from workflows.project import ProjectWorkflow
 
 
@@ -22,5 +24,13 @@ with workflow.unsafe.imports_passed_through():
 class IncompatibleProjectWorkflow(ProjectWorkflow):
     @workflow.run
     async def run(self, start: ProjectInput) -> ProjectState:
+        await workflow.sleep(timedelta(days=1))  # not what any recorded history did first
+        return await super().run(start)
+
+
+@workflow.defn(name=EXCHANGE_WORKFLOW)
+class IncompatibleExchangeProgrammeWorkflow(ExchangeProgrammeWorkflow):
+    @workflow.run
+    async def run(self, start: ExchangeInput) -> ExchangeState:
         await workflow.sleep(timedelta(days=1))  # not what any recorded history did first
         return await super().run(start)
