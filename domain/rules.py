@@ -84,6 +84,8 @@ def check_submission(template: LifecycleTemplate, state: ProjectState, submissio
             + (" and awaits review" if milestone.review_required else ""),
             MilestoneStatus.ACCEPTED: "has already been accepted",
             MilestoneStatus.LAPSED: "lapsed when its stage closed",
+            MilestoneStatus.DECLINED: "was declined",
+            MilestoneStatus.SKIPPED: "was skipped when its stage closed",
         }
         raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} {reasons[milestone.status]}")
 

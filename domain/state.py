@@ -22,6 +22,10 @@ class MilestoneStatus(StrEnum):
     ACCEPTED = "accepted"
     RETURNED = "returned"
     LAPSED = "lapsed"
+    #: The proposal staff declined: the project ended there (issue 12; `returned` before it).
+    DECLINED = "declined"
+    #: An optional milestone nobody did before its stage closed (issue 12; `pending` before it).
+    SKIPPED = "skipped"
 
 
 #: Statuses in which the submitter still owes something (reminders and overdue apply).

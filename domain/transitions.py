@@ -78,9 +78,18 @@ def open_stage(template: LifecycleTemplate, state: ProjectState, stage: Stage, n
     return EventType.STAGE_OPENED, None, {"stage": stage.value}
 
 
-def close_stage(state: ProjectState, now: datetime) -> Change:
+def close_stage(state: ProjectState, now: datetime, *, skip_optional: bool = True) -> Change:
+    """Stamp the stage closed; an optional milestone nobody did reads `skipped` from now on.
+
+    `skip_optional=False` is the behaviour before issue 12 (left `pending`), for runs whose
+    history predates the workflow's patch.
+    """
     record = state.stages[-1]
     record.closed_at = now
+    if skip_optional:
+        for m in state.stage_milestones(record.stage):
+            if not m.required and m.status in OUTSTANDING:
+                m.status = MilestoneStatus.SKIPPED
     return EventType.STAGE_CLOSED, None, {"stage": record.stage.value}
 
 
@@ -130,7 +139,9 @@ def apply_submission(state: ProjectState, submission: MilestoneSubmission, now: 
     return EventType.MILESTONE_SUBMITTED, milestone.key, {"submission": number}
 
 
-def apply_review(state: ProjectState, review: ReviewDecision, now: datetime) -> Change:
+def apply_review(state: ProjectState, review: ReviewDecision, now: datetime, *, mark_declined: bool = True) -> Change:
+    """Record the decision on the latest submission. A decline ends the project and the milestone
+    reads `declined` (`returned` when `mark_declined` is False: runs from before issue 12)."""
     milestone = state.milestone(review.milestone_key)
     assert milestone is not None and milestone.submissions
     latest = milestone.submissions[-1]
@@ -147,7 +158,7 @@ def apply_review(state: ProjectState, review: ReviewDecision, now: datetime) -> 
     if review.decision is Decision.RETURN:
         milestone.status = MilestoneStatus.RETURNED
         return EventType.MILESTONE_RETURNED, milestone.key, detail
-    milestone.status = MilestoneStatus.RETURNED
+    milestone.status = MilestoneStatus.DECLINED if mark_declined else MilestoneStatus.RETURNED
     return end_project(state, Stage.DECLINED, review.note, now)
 
 

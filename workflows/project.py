@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.submissions import (
         Actor,
         Attendance,
+        Decision,
         DisplayPlan,
         MilestoneSubmission,
         ReviewDecision,
@@ -57,6 +58,10 @@ PLACEMENT_TELLS_PROGRAMME_PATCH = "4-placement-tells-programme"
 #: The workflow sets EngageKind and EngagePartners itself in its first task (the API stopped
 #: sending search attributes with the start, which cost the create request ~0.55 ms; issue 6).
 SEARCH_ATTRIBUTES_PATCH = "6-project-search-attributes"
+#: Issue 12: a declined proposal reads `declined` (was `returned`).
+DECLINED_MILESTONE_PATCH = "12-declined-milestone"
+#: Issue 12: an optional milestone left undone when its stage closes reads `skipped` (was `pending`).
+SKIPPED_MILESTONES_PATCH = "12-skipped-milestones"
 EXCHANGE_PREFIX = "exchange/"
 
 _STAGE_CHANGING = frozenset(
@@ -204,7 +209,9 @@ class ProjectWorkflow:
             if stage_template is not None and stage_template.closes_with_display:
                 for lapsed in transitions.lapse_outstanding(self._state):
                     self._emit(lapsed)
-            self._emit(transitions.close_stage(self._state, now))
+            self._emit(
+                transitions.close_stage(self._state, now, skip_optional=workflow.patched(SKIPPED_MILESTONES_PATCH))
+            )
             following = transitions.following_stage(self._template, self._state.stage)
             self._emit(transitions.open_stage(self._template, self._state, following, now))
 
@@ -277,7 +284,10 @@ class ProjectWorkflow:
 
     @workflow.update
     def review_milestone(self, review: ReviewDecision) -> MilestoneState:
-        self._emit(transitions.apply_review(self._state, review, workflow.now()), actor=review.actor)
+        # 👉 Patched only where it matters (a decline), so other reviews record no marker.
+        declined = review.decision is not Decision.DECLINE or workflow.patched(DECLINED_MILESTONE_PATCH)
+        change = transitions.apply_review(self._state, review, workflow.now(), mark_declined=declined)
+        self._emit(change, actor=review.actor)
         self._open_stages_whose_gate_is_open()
         return self._milestone(review.milestone_key)
 
