@@ -224,8 +224,9 @@ async def export_histories(
     """Write the history of every run `client`'s server holds (visibility) or that `recorded` leads to.
 
     Runs found only through visibility are labelled by the test that started their workflow id (or
-    their root's), else by their task queue's test, else `default_label` (the running test, for a
-    stack owned by one test). Returns how many histories were written; failures to fetch one are
+    their root's), else by their task queue's test, else by the test running when they started,
+    else `default_label` (the session for the shared server, the test for a test's own server).
+    Returns how many histories were written; failures to fetch one are
     appended to `_export_errors.jsonl` so the replay step reports them instead of losing them.
     """
     began = time.monotonic()

@@ -44,6 +44,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def label_of(item: pytest.Item) -> RunLabel:
+    """The test's id, and the reason its `replay_exempt` marker gives (required: opting out is visible)."""
     marker = item.get_closest_marker("replay_exempt")
     if marker is None:
         return RunLabel(item.nodeid)
