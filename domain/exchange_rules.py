@@ -142,12 +142,16 @@ def check_selection(state: ExchangeState, decision: SelectionDecision) -> None:
         raise Refusal(RefusalKind.OUT_OF_TURN, "partner_id", "only a confirmed partner selects")
     if decision.outgoing_application_id is None and decision.hosted_application_id is None:
         raise Refusal(RefusalKind.INVALID, "outgoing_application_id", "choose an outgoing or a hosted applicant")
-    for field, application_id, organisation in (
-        ("outgoing_application_id", decision.outgoing_application_id, decision.partner_id),
-        ("hosted_application_id", decision.hosted_application_id, MUSEUM),
+    for field, application_id, organisation, direction in (
+        ("outgoing_application_id", decision.outgoing_application_id, decision.partner_id, Direction.TO_MUSEUM),
+        ("hosted_application_id", decision.hosted_application_id, MUSEUM, Direction.TO_PARTNER),
     ):
         if application_id is None:
             continue
+        if matched(state, decision.partner_id, direction):
+            # 👉 Issue 12: a placement keeps the applicant it was matched with; a later "selection"
+            # would mark someone else selected while the placement runs with the first.
+            raise Refusal(RefusalKind.OUT_OF_TURN, field, "this placement has already been matched")
         if state.applications.get(application_id) != organisation:
             who = "the museum's" if organisation == MUSEUM else "this partner's"
             raise Refusal(RefusalKind.INVALID, field, f"that is not one of {who} applications")
@@ -159,6 +163,11 @@ def check_selection(state: ExchangeState, decision: SelectionDecision) -> None:
                 other.hosted_application_id,
             ):
                 raise Refusal(RefusalKind.OUT_OF_TURN, field, "that applicant is already selected by another partner")
+
+
+def matched(state: ExchangeState, partner_id: str, direction: Direction) -> bool:
+    """Whether the partner's placement in this direction exists (its selection is then settled)."""
+    return any(p.partner_id == partner_id and p.direction is direction for p in state.placements)
 
 
 def select(state: ExchangeState, decision: SelectionDecision) -> tuple[str, dict[str, str]]:

@@ -37,7 +37,8 @@ from api.pages.web import (
 from api.services import exchange as service
 from api.services import exchange_case_study as case_studies
 from api.services.exchange_dashboard import dashboard
-from domain.exchange import ExchangeState
+from domain import exchange_rules as kx_rules
+from domain.exchange import Direction, ExchangeState
 from store import exchange as exchange_store
 from store import queries
 
@@ -119,6 +120,8 @@ async def _partner_page(
     own = [a for a in applications if a.organisation == partner_id]
     hostable = [a for a in applications if a.organisation != partner_id]
     selection = state.selection(partner_id) if partner_id else None
+    names = {a.id: a.name for a in applications}
+    placements = [(p, names.get(p.application_id, "")) for p in state.placements if p.partner_id == partner_id]
     chosen = values or {
         "outgoing_application_id": (selection.outgoing_application_id or "") if selection else "",
         "hosted_application_id": (selection.hosted_application_id or "") if selection else "",
@@ -136,6 +139,11 @@ async def _partner_page(
         outgoing_choices=[("", "Nobody yet")]
         + [(a.id, f"{a.name}, {a.role}") for a in own if a.id in state.shortlisted],
         hosted_choices=[("", "Nobody yet")] + [(a.id, f"{a.name}, {a.role}") for a in hostable],
+        # 👉 Issue 12: once a placement is matched its choice is settled, so the form offers only
+        # the directions still open, and none at all once both are matched.
+        sending_open=not kx_rules.matched(state, partner_id or "", Direction.TO_MUSEUM),
+        hosting_open=not kx_rules.matched(state, partner_id or "", Direction.TO_PARTNER),
+        placements=placements,
         error=error,
         values=chosen,
     )

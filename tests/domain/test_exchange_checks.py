@@ -236,3 +236,17 @@ def test_a_closed_programme_refuses_every_input() -> None:
         lambda: kx.check_move(state, PlacementDates(placement_id=placement.id, starts_on=MONDAY, actor=STAFF)),
     ]
     assert {refused(check) for check in checks} == {(ENDED, "programme")}
+
+
+def test_after_matching_a_partner_may_not_change_who_a_placement_takes() -> None:
+    """Issue 12: the selection form is gone after matching, and the rule behind it holds over the API too."""
+    state = selected(partners=("docks",))
+    kx.match(state, plan(("docks", Direction.TO_MUSEUM, MONDAY)))
+    kx.note_application(state, ApplicationReceived(application_id="app-docks-2", organisation="docks"))
+    state.shortlisted.append("app-docks-2")
+    assert refused(lambda: kx.check_selection(state, choice(out="app-docks-2"))) == (
+        OUT_OF_TURN,
+        "outgoing_application_id",
+    )
+    assert kx.matched(state, "docks", Direction.TO_MUSEUM) and not kx.matched(state, "docks", Direction.TO_PARTNER)
+    kx.check_selection(state, choice(host=hosted("docks")))  # the direction not yet matched stays open

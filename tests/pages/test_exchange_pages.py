@@ -3,7 +3,8 @@
 One story (browser steps are slow): someone applies through the public form without signing in, is
 told beside the field that volunteers are not eligible, corrects it and gets the thank-you page; the
 call closes by itself; staff see the dashboard; the partner signs in, sees its own staff's
-application and the museum colleague it may host, and saves its selection through the form.
+application and the museum colleague it may host, and saves its selection through the form; once staff match the
+placements the form is gone.
 Screenshots go to $ENGAGE_PAGES_SCREENSHOTS (default: the test's tmp dir).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from api.exchange_errors import ALREADY_APPLIED, VOLUNTEERS_NOT_ELIGIBLE
-from tests.api.exchange_support import application_body, fresh_year, programme_body
+from tests.api.exchange_support import application_body, fresh_year, next_monday, programme_body
 from tests.pages.conftest import ADMIN_KEY, Site
 
 CALL_SECONDS = 12
@@ -144,4 +145,18 @@ async def test_an_applicant_a_partner_and_staff_take_the_call_to_a_selection_thr
     await expect(as_partner.get_by_role("status")).to_have_text("Your selection is saved.")
     await expect(as_partner.get_by_label("The museum colleague you host")).to_have_value(hosted_id)
     await as_partner.screenshot(path=str(screenshots / "exchange-partner.png"), full_page=True)
+
+    # Staff match both placements: the partner is no longer offered the selection form (issue 12).
+    monday = next_monday(date.today() + timedelta(days=35))
+    plan = [{"partner_id": partner, "direction": d, "starts_on": str(monday)} for d in ("to_museum", "to_partner")]
+    async with await admin(site) as http:
+        await json(
+            await http.post(f"/api/v1/exchange/programmes/{year}/placements/match", json={"placements": plan}), 200
+        )
+    await as_partner.reload()
+    await expect(as_partner.get_by_role("heading", name="Your placements")).to_be_visible()
+    await expect(as_partner.get_by_role("heading", name="Your selection")).to_have_count(0)
+    await expect(as_partner.get_by_role("button", name="Save selection")).to_have_count(0)
+    await expect(as_partner.get_by_text("Alex Harbour, to the museum")).to_be_visible()
+    await as_partner.screenshot(path=str(screenshots / "exchange-partner-matched.png"), full_page=True)
     await partner_context.close()
