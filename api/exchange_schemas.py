@@ -137,6 +137,9 @@ class PlacementDashboard(BaseModel):
     focus_areas: list[str]
     case_study: bool
     stage: str | None = Field(description="The placement project's stage; null until its project has started.")
+    stage_title: str | None = Field(
+        default=None, description="The stage as the placement template names it, e.g. 'Planning'; null with `stage`."
+    )
     next_due_at: datetime | None
     overdue: list[OverduePublic]
     spent: float = Field(description="Costs submitted on this placement's milestones (GBP).")

@@ -220,6 +220,7 @@ class ProjectPublic(BaseModel):
     template_version: int
     kind: str
     stage: Stage
+    stage_title: str = Field(description="The stage as the project's template names it, e.g. 'Planning'.")
     paused: bool
     paused_at: datetime | None
     partners: list[str] = Field(description="Ids of the partner organisations taking part.")
@@ -251,6 +252,7 @@ class ProjectSummary(BaseModel):
     template_version: int
     kind: str
     stage: Stage
+    stage_title: str = Field(description="The stage as the project's template names it, e.g. 'Planning'.")
     paused: bool
     partners: list[str]
     next_due_at: datetime | None

@@ -21,9 +21,10 @@ from api.schemas import (
     SubmissionPublic,
     WorkshopPublic,
 )
-from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES, LifecycleTemplate
+from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES, LifecycleTemplate, Stage, stage_label
 from domain.rules import AvailableAction, available_actions
 from domain.state import MilestoneState, ProjectInput, ProjectState, WorkshopState
+from domain.templates import TemplateCatalog
 from domain.transitions import new_project, open_stage
 
 API_PREFIX = "/api/v1"
@@ -53,6 +54,17 @@ def state_at_start(start: ProjectInput) -> ProjectState:
     state = new_project(start)
     open_stage(start.template, state, start.template.stages[0].stage, start.created_at)
     return state
+
+
+def stage_title(template: LifecycleTemplate | None, stage: Stage | str) -> str:
+    """The stage as people know it: the pinned template's title for it ("Planning"), never the key."""
+    known = Stage(stage)
+    return template.stage_title(known) if template is not None else stage_label(known)
+
+
+def catalog_stage_title(catalog: TemplateCatalog, template_name: str, template_version: int, stage: str) -> str:
+    """`stage_title` for a read-model row, which names its template by name and version."""
+    return stage_title(catalog.get(template_name, template_version), stage)
 
 
 def project_href(project_id: str) -> str:
@@ -134,6 +146,7 @@ def project_public(
         template_version=state.template_version,
         kind=state.kind,
         stage=state.stage,
+        stage_title=stage_title(template, state.stage),
         paused=state.paused_at is not None,
         paused_at=state.paused_at,
         partners=list(state.partner_ids),

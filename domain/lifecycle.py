@@ -41,6 +41,11 @@ STAGE_ORDER: tuple[Stage, ...] = (
 TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.CLOSED, Stage.WITHDRAWN, Stage.DECLINED})
 
 
+def stage_label(stage: Stage) -> str:
+    """A stage's name for people when no template names it (the terminal ones): "Follow up", "Closed"."""
+    return stage.value.replace("_", " ").capitalize()
+
+
 class Party(StrEnum):
     """Who submits a milestone."""
 
@@ -154,6 +159,12 @@ class LifecycleTemplate(Frozen):
 
     def stage(self, stage: Stage) -> StageTemplate | None:
         return next((s for s in self.stages if s.stage is stage), None)
+
+    def stage_title(self, stage: Stage) -> str:
+        """What this template calls the stage (a placement's proposal is "Planning"): badges show this,
+        never the key, so people read the process they were told about (issue 12)."""
+        found = self.stage(stage)
+        return found.title if found is not None else stage_label(stage)
 
     def next_stage(self, stage: Stage) -> Stage | None:
         order = [s.stage for s in self.stages]

@@ -81,7 +81,9 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
         return not_found_page(request, viewer)
     state, live = found
     async with request.app.state.sessionmaker() as session:
-        board = await dashboard(session, state, request.app.state.instruments, datetime.now(UTC))
+        board = await dashboard(
+            session, state, request.app.state.instruments, datetime.now(UTC), request.app.state.catalog
+        )
         applications = await exchange_store.list_applications(session, year)
     by_status: dict[str, int] = {}
     for application in applications:

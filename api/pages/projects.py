@@ -35,6 +35,7 @@ from api.pages.web import (
 )
 from api.schemas import ProjectCreate
 from api.services.projects import start_project
+from api.views import catalog_stage_title, stage_title
 from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES
 from domain.templates import TemplateCatalog
 from store import queries
@@ -104,6 +105,12 @@ async def _dashboard(
         viewer,
         status_code=status_code,
         listings=listings,
+        stage_titles={
+            item.project.id: catalog_stage_title(
+                catalog, item.project.template_name, item.project.template_version, item.project.stage
+            )
+            for item in listings
+        },
         total=total,
         page=page,
         pages=pages,
@@ -167,7 +174,11 @@ async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
     return redirect(
         request,
         f"/projects/{started.state.project_id}",
-        Flash("success", f"Project “{started.state.title}” started at the {started.state.stage.value} stage."),
+        Flash(
+            "success",
+            f"Project “{started.state.title}” started at the {stage_title(started.template, started.state.stage)} "
+            "stage.",
+        ),
     )
 
 

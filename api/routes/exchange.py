@@ -126,6 +126,7 @@ async def read_programme(
     sessionmaker: SessionmakerDep,
     session: SessionDep,
     instruments: InstrumentsDep,
+    catalog: CatalogDep,
 ) -> ProgrammeDetail:
     """The programme's live state and its dashboard: placements, budget, response rates, outcomes."""
     found = await exchange_calls.programme_state(client, sessionmaker, year)
@@ -133,7 +134,7 @@ async def read_programme(
         raise not_found(PROGRAMME_NOT_FOUND)
     state, live = found
     now = datetime.now(UTC)
-    board = await dashboard(session, state, instruments, now)
+    board = await dashboard(session, state, instruments, now, catalog)
     return ProgrammeDetail(
         **service.programme_public(state).model_dump(),
         live=live,

@@ -22,7 +22,7 @@ from api.deps import (
 from api.errors import PROJECT_NOT_FOUND, error_responses, not_found
 from api.schemas import EventPublic, Page, ProjectCreate, ProjectPublic, ProjectSummary
 from api.services import projects as projects_service
-from api.views import project_public
+from api.views import catalog_stage_title, project_public
 from domain.lifecycle import Stage
 from store import queries
 from store.queries import ProjectFilter
@@ -62,6 +62,7 @@ async def create_project(
 async def list_projects(
     principal: PrincipalDep,
     session: SessionDep,
+    catalog: CatalogDep,
     stage: Stage | None = None,
     template: Annotated[str | None, Query(max_length=64)] = None,
     partner: Annotated[str | None, Query(max_length=32)] = None,
@@ -86,6 +87,9 @@ async def list_projects(
             template_version=item.project.template_version,
             kind=item.project.kind,
             stage=Stage(item.project.stage),
+            stage_title=catalog_stage_title(
+                catalog, item.project.template_name, item.project.template_version, item.project.stage
+            ),
             paused=item.project.paused,
             partners=item.partner_ids,
             next_due_at=item.project.next_due_at,

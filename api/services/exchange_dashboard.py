@@ -32,12 +32,14 @@ from api.exchange_schemas import (
     ResponseRates,
     WaveRate,
 )
+from api.views import catalog_stage_title
 from domain.durations import IsoDuration
 from domain.exchange import EXCHANGE_AIMS, ExchangeState
 from domain.instruments import InstrumentCatalog
 from domain.state import ProjectState
 from domain.submissions import Decision
 from domain.surveys import QuestionKind
+from domain.templates import TemplateCatalog
 from store import exchange as exchange_store
 from store import surveys as survey_store
 from store.surveys import ResponseRow, WaveSummary
@@ -134,7 +136,11 @@ def _by_offset(placements: Iterable[PlacementResponses]) -> list[OffsetRate]:
 
 
 async def dashboard(
-    session: AsyncSession, state: ExchangeState, instruments: InstrumentCatalog, now: datetime
+    session: AsyncSession,
+    state: ExchangeState,
+    instruments: InstrumentCatalog,
+    now: datetime,
+    catalog: TemplateCatalog,
 ) -> DashboardPublic:
     placements = state.placements
     project_ids = [p.project_id for p in placements]
@@ -160,6 +166,11 @@ async def dashboard(
                 focus_areas=list(placement.focus_areas),
                 case_study=marked.get(placement.id, False),
                 stage=project.stage if project else None,
+                stage_title=(
+                    catalog_stage_title(catalog, project.template_name, project.template_version, project.stage)
+                    if project
+                    else None
+                ),
                 next_due_at=project.next_due_at if project else None,
                 overdue=overdue.get(placement.project_id, []),
                 spent=round(sum(cost for _, cost in costs_of(snapshot)), 2) if snapshot else 0.0,

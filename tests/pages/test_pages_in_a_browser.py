@@ -84,7 +84,7 @@ async def test_staff_and_a_partner_take_a_proposal_to_partnership_through_the_pa
     await form.get_by_label("Riverside Community Archive").check()
     await form.get_by_role("button", name="Start project").click()
     await expect(staff.get_by_role("heading", level=1)).to_have_text("Voices of the River")
-    await expect(staff.get_by_role("status")).to_contain_text("started at the proposal stage")
+    await expect(staff.get_by_role("status")).to_contain_text("started at the Proposal stage")
     project_url = staff.url
     await staff.get_by_role("link", name="Projects", exact=True).first.click()
     await staff.get_by_role("link", name="Voices of the River").click()
