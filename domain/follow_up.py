@@ -93,6 +93,12 @@ class WaveStatus(StrEnum):
     SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
+    #: Never sent: the project was closed or withdrawn before the wave was due (issue 12).
+    CANCELLED = "cancelled"
+
+
+#: A wave in one of these statuses needs nothing more.
+WAVE_DONE: frozenset[WaveStatus] = frozenset({WaveStatus.CLOSED, WaveStatus.CANCELLED})
 
 
 class WaveCounts(Frozen):
@@ -143,12 +149,32 @@ class FollowUpState(BaseModel):
     answers_signalled: int = 0
     opt_outs_signalled: int = 0
     finished: bool = False
+    #: Why follow-up was ended before its schedule ran out (the project closed or was withdrawn).
+    ended_early: str = ""
 
     def wave(self, index: int) -> WaveState | None:
         return next((w for w in self.waves if w.plan.index == index), None)
 
     def pending(self) -> list[WaveState]:
         return [w for w in self.waves if w.status is WaveStatus.SCHEDULED]
+
+
+class FollowUpEnding(Frozen):
+    """Signal payload: the project ended during follow-up, so its surveys end now (issue 12)."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+def end_early(state: FollowUpState, reason: str) -> list[WaveState]:
+    """Cancel every wave not yet sent and return the open ones, which the workflow closes now.
+
+    A closed wave's links are expired by close_survey_wave, so a late answer gets 410; a cancelled
+    wave never sent a link. Waves already closed keep their record.
+    """
+    state.ended_early = reason or "the project ended"
+    for wave in state.pending():
+        wave.status = WaveStatus.CANCELLED
+    return [w for w in state.waves if w.status is WaveStatus.OPEN]
 
 
 FollowUpInput.model_rebuild()

@@ -8,6 +8,10 @@ Update: reschedule(Reschedule) -> FollowUpState — new offsets or a moved end d
 Signals: note_answer(SurveyAnswered), note_opt_out(RespondentOptedOut) — fire-and-forget: the
     answer or opt-out is already durable in the database when they arrive; they keep the live
     counts current and let the workflow skip a reminder round nobody needs.
+    end_follow_up(FollowUpEnding) — from the project, when it is closed or withdrawn during
+    follow-up (issue 12): open waves close now (their links expire), waves not yet sent are
+    cancelled, and the run finishes. Only a patched project sends it, so runs without it behave
+    as before.
 Query: status -> FollowUpState
 Activities: plan_follow_up_waves (local); open_survey_wave, remind_survey_wave, close_survey_wave
     (local since patch 6-wave-local, ordinary before it); deliver_emails.
@@ -30,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.durations import IsoDuration
     from domain.events import EmailDelivery
     from domain.follow_up import (
+        WAVE_DONE,
+        FollowUpEnding,
         FollowUpInput,
         FollowUpState,
         PlanRequest,
@@ -41,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         WaveState,
         WaveStatus,
         WaveTask,
+        end_early,
     )
     from workflows import activity_calls
     from workflows.naming import FOLLOW_UP_WORKFLOW
@@ -67,11 +74,13 @@ class FollowUpWorkflow:
     async def run(self, start: FollowUpInput) -> FollowUpState:
         if start.carried_state is None:
             await self._plan(start.offsets, anchor_at=start.anchor_at, first_index=0)
-        while not self._every_wave_closed():
+        while not self._every_wave_closed() and not self._ending:
             await self._take_due_steps()
             if self._history_is_long():
                 await self._continue_as_new()
             await self._sleep_until_next_step()
+        if self._ending:
+            await self._end_early()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._finish_deliveries()
         self._state.finished = True
@@ -92,8 +101,22 @@ class FollowUpWorkflow:
         self._state.waves = kept + [WaveState(plan=p) for p in plans.plans]
         self._state.anchor_at = anchor_at
 
+    @property
+    def _ending(self) -> bool:
+        """Set only by the end_follow_up signal (issue 12): a run that never got it behaves as before."""
+        return bool(self._state.ended_early)
+
     def _every_wave_closed(self) -> bool:
-        return all(w.status is WaveStatus.CLOSED for w in self._state.waves)
+        return all(w.status in WAVE_DONE for w in self._state.waves)
+
+    async def _end_early(self) -> None:
+        """The project ended during follow-up: close what is open, cancel what was never sent."""
+        for wave in end_early(self._state, self._state.ended_early):
+            await self._close_wave(wave)
+
+    async def _close_wave(self, wave: WaveState) -> None:
+        await self._run_wave_activity(activity_calls.close_survey_wave, wave)
+        wave.status, wave.closed_at, wave.deferred_until = WaveStatus.CLOSED, workflow.now(), None
 
     def _next_step_at(self) -> datetime | None:
         """The earliest moment some wave needs attention."""
@@ -131,8 +154,7 @@ class FollowUpWorkflow:
                 if self._someone_still_owes_an_answer(wave):
                     await self._run_wave_activity(activity_calls.remind_survey_wave, wave, wave.reminder_rounds)
             if wave.plan.closes_at <= workflow.now():
-                await self._run_wave_activity(activity_calls.close_survey_wave, wave)
-                wave.status, wave.closed_at, wave.deferred_until = WaveStatus.CLOSED, workflow.now(), None
+                await self._close_wave(wave)
 
     def _someone_still_owes_an_answer(self, wave: WaveState) -> bool:
         counts = wave.counts
@@ -178,7 +200,9 @@ class FollowUpWorkflow:
         # 👉 A durable timer: months pass here. A reschedule bumps `_wakeups` to re-plan at once;
         # a flood of answer signals grows history, so a long history wakes us to continue-as-new.
         with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(lambda: self._wakeups != seen or self._history_is_long(), timeout=timeout)
+            await workflow.wait_condition(
+                lambda: self._wakeups != seen or self._ending or self._history_is_long(), timeout=timeout
+            )
 
     async def _finish_deliveries(self) -> None:
         if self._deliveries:
@@ -211,7 +235,7 @@ class FollowUpWorkflow:
 
     @reschedule.validator
     def _validate_reschedule(self, change: Reschedule) -> None:
-        if self._state.finished or (self._every_wave_closed() and self._state.waves):
+        if self._state.finished or self._ending or (self._every_wave_closed() and self._state.waves):
             raise ApplicationError(
                 "every wave has closed", {"field": "offsets", "reason": "every wave has closed"}, type="OutOfTurn"
             )
@@ -229,6 +253,11 @@ class FollowUpWorkflow:
         if wave is not None:
             counts = wave.counts
             wave.counts = WaveCounts(**{**counts.model_dump(), "answered": counts.answered + 1})
+
+    @workflow.signal
+    def end_follow_up(self, ending: FollowUpEnding) -> None:
+        # 👉 Kept in the state, so a continue-as-new before the loop sees it carries it over.
+        self._state.ended_early = ending.reason or "the project ended"
 
     @workflow.signal
     def note_opt_out(self, opted_out: RespondentOptedOut) -> None:

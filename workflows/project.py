@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
     from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
     from domain.exchange import PlacementFinished
-    from domain.follow_up import FollowUpInput, Reschedule
+    from domain.follow_up import FollowUpEnding, FollowUpInput, Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
@@ -62,6 +62,8 @@ SEARCH_ATTRIBUTES_PATCH = "6-project-search-attributes"
 DECLINED_MILESTONE_PATCH = "12-declined-milestone"
 #: Issue 12: an optional milestone left undone when its stage closes reads `skipped` (was `pending`).
 SKIPPED_MILESTONES_PATCH = "12-skipped-milestones"
+#: Issue 12: closing (or withdrawing) a project in follow_up ends its surveys and waits for them to finish.
+ENDING_ENDS_FOLLOW_UP_PATCH = "12-ending-ends-follow-up"
 EXCHANGE_PREFIX = "exchange/"
 
 _STAGE_CHANGING = frozenset(
@@ -105,6 +107,7 @@ class ProjectWorkflow:
             await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record_changes()
+        await self._end_follow_up_early()
         await self._finish_deliveries()
         await self._tell_programme_if_a_placement()
         return self._state
@@ -158,6 +161,25 @@ class ProjectWorkflow:
             self._emit(
                 transitions.end_project(self._state, Stage.CLOSED, "the last follow-up wave closed", workflow.now())
             )
+
+    async def _end_follow_up_early(self) -> None:
+        """Closed or withdrawn while surveys still run: tell FollowUpWorkflow to end them (open waves
+        close, later ones are cancelled) and wait until it has, so no invitation or reminder follows.
+
+        👉 Patched (issue 12): before it, the project returned at once and the child was only sent a
+        cancellation request by the parent-close policy, leaving its open waves' links alive.
+        """
+        if self._follow_up is None or self._follow_up.done():
+            return
+        if not workflow.patched(ENDING_ENDS_FOLLOW_UP_PATCH):
+            return
+        ending = FollowUpEnding(reason=self._state.ended_reason)
+        try:
+            child = workflow.get_external_workflow_handle(follow_up_workflow_id(self._state.project_id))
+            await child.signal(FollowUpWorkflow.end_follow_up, ending)
+        except Exception:  # the child finished or was terminated meanwhile: nothing left to end
+            workflow.logger.warning("could not tell follow-up to end; it may have finished already")
+        await self._follow_up
 
     async def _tell_programme_if_a_placement(self) -> None:
         """A Knowledge Exchange placement tells its programme it has finished (issue 4)."""

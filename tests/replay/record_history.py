@@ -77,14 +77,28 @@ async def through_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:
     await follow_up.execute_update(FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P2M"),)))
 
 
+async def ended_in_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:
+    """Issue 12's shape: closed by staff while a wave is open; the open wave closes, the next is
+    cancelled, and the project waits for its follow-up to finish (patch 12-ending-ends-follow-up).
+    The proposal stage closes with its optional notes undone (patch 12-skipped-milestones)."""
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    stage = Stage.PROPOSAL
+    while stage is not Stage.FOLLOW_UP:
+        stage = await complete_stage(env, handle, template)
+    await env.sleep(timedelta(days=32))  # the first wave is open
+    await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="partner moved on"))
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "full-lifecycle": full_lifecycle,
     "declined": declined,
     "paused-withdrawn": paused_then_withdrawn,
     "follow-up-closed": through_follow_up,
+    "follow-up-ended": ended_in_follow_up,
 }
 #: Scenarios whose child workflow's history is recorded as well, as followup-<scenario>-vN.json.
-WITH_FOLLOW_UP = {"follow-up-closed"}
+WITH_FOLLOW_UP = {"follow-up-closed", "follow-up-ended"}
 
 
 Histories = dict[Path, WorkflowHistory]
@@ -173,6 +187,8 @@ async def main() -> None:
         "follow-up-local-waves": lambda: record("follow-up-closed", 2),
         # Issue 6: the project sets its own search attributes (patch 6-project-search-attributes).
         "project-search-attributes": lambda: record("declined", 2),
+        # Issue 12: a declined proposal reads 'declined' (patch 12-declined-milestone).
+        "declined-milestone": lambda: record("declined", 3),
     }
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))
