@@ -45,6 +45,7 @@ from activities.settings import ActivitySettings
 from api.temporal_connection import client_connect_config
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
+from workflows.activation_guard import OnRefused
 from workflows.naming import TASK_QUEUE, parse_follow_up_workflow_id, parse_project_workflow_id
 from workflows.registry import WORKFLOWS, sandbox_runner
 
@@ -80,8 +81,26 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=build_activities(sessionmaker, activity_settings),
         max_cached_workflows=max_cached_workflows,
-        workflow_runner=sandbox_runner(strict=strict_sandbox),
+        workflow_runner=sandbox_runner(strict=strict_sandbox, on_refused=count_refused_activations(client)),
     )
+
+
+#: Metric (and alert, README "Operations") for workflows/activation_guard.py's refusals.
+STALE_ACTIVATIONS_METRIC = "engage_stale_activations_refused"
+
+
+def count_refused_activations(client: Client) -> OnRefused:
+    """A counter of refused stale activations on the client's runtime (its Prometheus endpoint, if on),
+    labelled by workflow kind (`project`, `followup`, `exchange`): ids never go into labels."""
+    runtime = client.service_client.config.runtime or Runtime.default()
+    counter = runtime.metric_meter.create_counter(
+        STALE_ACTIVATIONS_METRIC, "Activations refused because a legacy query raced a pending workflow task"
+    )
+
+    def count(workflow_id: str) -> None:
+        counter.add(1, {"workflow_kind": workflow_id.split("/", 1)[0]})
+
+    return count
 
 
 async def connect_client(runtime: Runtime | None = None) -> Client:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from workflows.activation_guard import GuardedWorkflowRunner, OnRefused
 from workflows.exchange import ExchangeLauncherWorkflow, ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
@@ -19,11 +20,12 @@ from workflows.project import ProjectWorkflow
 WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow, ExchangeProgrammeWorkflow, ExchangeLauncherWorkflow)
 
 
-def sandbox_runner(*, strict: bool) -> SandboxedWorkflowRunner:
-    """The sandbox; `strict` turns a forgotten `imports_passed_through()` into an error (tests, CI)."""
+def sandbox_runner(*, strict: bool, on_refused: OnRefused | None = None) -> GuardedWorkflowRunner:
+    """The sandbox, behind the activation guard (workflows/activation_guard.py says why every worker
+    needs it); `strict` turns a forgotten `imports_passed_through()` into an error (tests, CI)."""
     restrictions = SandboxRestrictions.default
     if strict:
         restrictions = restrictions.with_import_notification_policy(
             workflow.SandboxImportNotificationPolicy.RAISE_ON_UNINTENTIONAL_PASSTHROUGH
         )
-    return SandboxedWorkflowRunner(restrictions=restrictions)
+    return GuardedWorkflowRunner(SandboxedWorkflowRunner(restrictions=restrictions), on_refused)
