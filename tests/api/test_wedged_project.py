@@ -12,6 +12,7 @@ rule names. A Knowledge Exchange programme is wedged the same way.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -94,7 +95,10 @@ async def incompatible_worker(
 
 
 async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503_and_reconcile_says_stuck(
-    temporal_dev_env: WorkflowEnvironment, task_queue: str, sessionmaker: async_sessionmaker[AsyncSession]
+    temporal_dev_env: WorkflowEnvironment,
+    task_queue: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = temporal_dev_env.client
     settings = ActivitySettings(smtp_url=None)
@@ -160,6 +164,11 @@ async def test_a_wedged_project_reads_from_the_read_model_refuses_input_with_503
                 if line.startswith(metric) and f'failure_reason="{reason}"' in line and task_queue in line
             ]
             assert counted and float(counted[0].rsplit(" ", 1)[1]) >= 1, exported
+            # AND LOGS IT: the SDK's own warning, forwarded into the worker's JSON lines.
+            failing = [
+                r for r in caplog.records if r.name == "temporalio.core" and r.getMessage() == "Failing workflow task"
+            ]
+            assert failing and all(r.levelno == logging.WARNING for r in failing)
 
 
 async def test_a_wedged_programme_reads_from_the_read_model_and_refuses_input_with_503(
