@@ -17,7 +17,16 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from domain.durations import IsoDuration
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
-from domain.submissions import Actor, Attendance, Decision, DisplayPlan, Person, WorkshopSession, require_after
+from domain.submissions import (
+    Actor,
+    Attendance,
+    Decision,
+    DisplayPlan,
+    Person,
+    WorkshopCancellation,
+    WorkshopSession,
+    require_after,
+)
 
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -189,6 +198,8 @@ class WorkshopPublic(BaseModel):
     attendance: int | None
     feedback: str
     recorded_at: datetime | None
+    cancelled_at: datetime | None = Field(default=None, description="When staff cancelled the session, if they did.")
+    cancel_reason: str = Field(default="", description="Why staff cancelled the session.")
 
 
 class DisplayPublic(BaseModel):
@@ -325,6 +336,13 @@ class AttendanceCreate(Request):
 
     def record(self, workshop_id: str, actor: Actor) -> Attendance:
         return Attendance(workshop_id=workshop_id, attendance=self.attendance, feedback=self.feedback, actor=actor)
+
+
+class WorkshopCancel(Request):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the session is called off (partners read it).")
+
+    def cancellation(self, workshop_id: str, actor: Actor) -> WorkshopCancellation:
+        return WorkshopCancellation(workshop_id=workshop_id, reason=self.reason, actor=actor)
 
 
 class DisplayUpdate(Request):

@@ -37,6 +37,7 @@ ACTION_ROUTES: dict[str, tuple[HttpMethod, str]] = {
     "review": ("POST", "/milestones/{milestone_key}/review"),
     "schedule_workshop": ("POST", "/workshops"),
     "record_attendance": ("POST", "/workshops/{workshop_id}/attendance"),
+    "cancel_workshop": ("POST", "/workshops/{workshop_id}/cancel"),
     "set_display": ("PUT", "/display"),
     "pause": ("POST", "/pause"),
     "resume": ("POST", "/resume"),

@@ -31,6 +31,7 @@ class EventType(StrEnum):
     WORKSHOP_SCHEDULED = "workshop_scheduled"
     WORKSHOP_REMINDER = "workshop_reminder"
     ATTENDANCE_RECORDED = "attendance_recorded"
+    WORKSHOP_CANCELLED = "workshop_cancelled"
     DISPLAY_SET = "display_set"
     DISPLAY_OPENED = "display_opened"
     DISPLAY_CLOSED = "display_closed"

@@ -22,6 +22,7 @@ from domain.submissions import (
     DisplayPlan,
     MilestoneSubmission,
     ReviewDecision,
+    WorkshopCancellation,
     WorkshopSession,
 )
 
@@ -128,12 +129,25 @@ def check_attendance(state: ProjectState, attendance: Attendance, now: datetime)
     workshop = state.workshop(attendance.workshop_id)
     if workshop is None:
         raise Refusal(RefusalKind.UNKNOWN, "workshop_id", f"this project has no workshop {attendance.workshop_id!r}")
-    if state.stage is not Stage.WORKSHOPS:
-        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance is recorded during the workshops stage")
+    # 👉 Issue 12: attendance is never lost, so a held session is recorded in any stage until the end.
+    if workshop.cancelled_at is not None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "this session was cancelled")
     if now < workshop.starts_at:
         raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "the session has not started yet")
     if workshop.attendance is not None:
         raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance for this session is already recorded")
+
+
+def check_cancel_workshop(state: ProjectState, cancellation: WorkshopCancellation) -> None:
+    check_not_ended(state)
+    _check_staff(cancellation.actor)
+    workshop = state.workshop(cancellation.workshop_id)
+    if workshop is None:
+        raise Refusal(RefusalKind.UNKNOWN, "workshop_id", f"this project has no workshop {cancellation.workshop_id!r}")
+    if workshop.cancelled_at is not None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "this session is already cancelled")
+    if workshop.attendance is not None:
+        raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance is recorded: the session took place")
 
 
 def check_display(template: LifecycleTemplate, state: ProjectState, plan: DisplayPlan, actor: Actor) -> None:
@@ -218,6 +232,11 @@ def available_actions(
             attempt(
                 lambda a=probe_att: check_attendance(state, a, now),
                 AvailableAction(action="record_attendance", workshop_id=w.id),
+            )
+            probe_cancel = WorkshopCancellation(workshop_id=w.id, reason="-", actor=actor)
+            attempt(
+                lambda c=probe_cancel: check_cancel_workshop(state, c),
+                AvailableAction(action="cancel_workshop", workshop_id=w.id),
             )
         if template.stage(Stage.DISPLAY) and state.stage in (
             Stage.PARTNERSHIP,

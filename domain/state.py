@@ -83,6 +83,13 @@ class WorkshopState(Mutable):
     feedback: str = ""
     recorded_at: datetime | None = None
     reminder_sent: bool = False
+    #: Staff cancelled the session (issue 12): it needs no attendance and no longer holds the stage open.
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+
+    def awaits_attendance(self) -> bool:
+        """Scheduled and not cancelled, with no attendance recorded yet."""
+        return self.attendance is None and self.cancelled_at is None
 
 
 class DisplayState(Mutable):

@@ -78,6 +78,14 @@ class Attendance(Contract):
     actor: Actor
 
 
+class WorkshopCancellation(Contract):
+    """Staff call a session off (issue 12): it needs no attendance, and the stage need not wait for it."""
+
+    workshop_id: str
+    reason: str = Field(min_length=1, max_length=2000)
+    actor: Actor
+
+
 class DisplayPlan(Contract):
     title: str = Field(min_length=1, max_length=200)
     location: str = Field(min_length=1, max_length=300)

@@ -63,7 +63,7 @@ def pending_actions(template: LifecycleTemplate, state: ProjectState) -> list[Ti
     workshops = template.stage(Stage.WORKSHOPS)
     if workshops and workshops.session_reminder and state.stage in (Stage.PARTNERSHIP, Stage.WORKSHOPS):
         for w in state.workshops:
-            if not w.reminder_sent and w.attendance is None:
+            if not w.reminder_sent and w.awaits_attendance():
                 at = max(workshops.session_reminder.before(w.starts_at), opened_at)
                 if at < w.starts_at:
                     actions.append(TimedAction(at=at, kind=ActionKind.WORKSHOP_REMINDER, target=w.id))

@@ -27,6 +27,7 @@ from domain.submissions import (
     DisplayPlan,
     MilestoneSubmission,
     ReviewDecision,
+    WorkshopCancellation,
     WorkshopSession,
 )
 
@@ -93,8 +94,14 @@ def close_stage(state: ProjectState, now: datetime, *, skip_optional: bool = Tru
     return EventType.STAGE_CLOSED, None, {"stage": record.stage.value}
 
 
-def gate_open(template: LifecycleTemplate, state: ProjectState, now: datetime) -> bool:
-    """Whether the current stage is complete and the next one may open."""
+def gate_open(
+    template: LifecycleTemplate, state: ProjectState, now: datetime, *, every_session_recorded: bool = False
+) -> bool:
+    """Whether the current stage is complete and the next one may open.
+
+    With `every_session_recorded` (issue 12; the workflow passes its patch), the workshops stage
+    also waits until every scheduled session is recorded or cancelled, so no attendance is lost.
+    """
     stage_template = template.stage(state.stage)
     if stage_template is None or state.stage is Stage.FOLLOW_UP or state.paused_at is not None:
         return False
@@ -102,7 +109,14 @@ def gate_open(template: LifecycleTemplate, state: ProjectState, now: datetime) -
         return state.display is not None and now >= state.display.closes_at
     met = all(m.is_met() for m in state.stage_milestones() if m.required)
     held = sum(1 for w in state.workshops if w.attendance is not None)
+    if every_session_recorded and state.stage is Stage.WORKSHOPS and unrecorded_sessions(state):
+        return False
     return met and held >= stage_template.min_sessions
+
+
+def unrecorded_sessions(state: ProjectState) -> bool:
+    """Whether some scheduled session still awaits its attendance (none cancelled counts)."""
+    return any(w.awaits_attendance() for w in state.workshops)
 
 
 def lapse_outstanding(state: ProjectState) -> list[Change]:
@@ -205,6 +219,13 @@ def record_attendance(state: ProjectState, attendance: Attendance, now: datetime
         None,
         {"workshop_id": workshop.id, "attendance": attendance.attendance},
     )
+
+
+def cancel_workshop(state: ProjectState, cancellation: WorkshopCancellation, now: datetime) -> Change:
+    workshop = state.workshop(cancellation.workshop_id)
+    assert workshop is not None
+    workshop.cancelled_at, workshop.cancel_reason = now, cancellation.reason
+    return EventType.WORKSHOP_CANCELLED, None, {"workshop_id": workshop.id, "reason": cancellation.reason}
 
 
 def set_display(state: ProjectState, plan: DisplayPlan) -> Change:

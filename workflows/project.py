@@ -5,7 +5,7 @@ process a project follows is the one it started with, whatever templates ship la
 
 Updates (validated; a refusal is an ApplicationError typed by `domain.rules.RefusalKind`, with
 `{"field", "reason"}` details, so the API answers 4xx with both):
-    submit_milestone, review_milestone, schedule_workshop, record_attendance, set_display,
+    submit_milestone, review_milestone, schedule_workshop, record_attendance, cancel_workshop, set_display,
     pause, resume, withdraw, close, set_follow_up_schedule
 Query: status -> ProjectState
 Child: FollowUpWorkflow (`followup/{project_id}`) once the project reaches follow_up; the project
@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         MilestoneSubmission,
         ReviewDecision,
         StaffAction,
+        WorkshopCancellation,
         WorkshopSession,
     )
     from domain.transitions import Change
@@ -62,6 +63,8 @@ SEARCH_ATTRIBUTES_PATCH = "6-project-search-attributes"
 DECLINED_MILESTONE_PATCH = "12-declined-milestone"
 #: Issue 12: an optional milestone left undone when its stage closes reads `skipped` (was `pending`).
 SKIPPED_MILESTONES_PATCH = "12-skipped-milestones"
+#: Issue 12: the workshops stage waits until every scheduled session is recorded or cancelled.
+SESSIONS_RECORDED_PATCH = "12-sessions-recorded"
 #: Issue 12: closing (or withdrawing) a project in follow_up ends its surveys and waits for them to finish.
 ENDING_ENDS_FOLLOW_UP_PATCH = "12-ending-ends-follow-up"
 EXCHANGE_PREFIX = "exchange/"
@@ -226,7 +229,7 @@ class ProjectWorkflow:
 
     def _open_stages_whose_gate_is_open(self) -> None:
         now = workflow.now()
-        while transitions.gate_open(self._template, self._state, now):
+        while transitions.gate_open(self._template, self._state, now, every_session_recorded=self._sessions_hold()):
             stage_template = self._template.stage(self._state.stage)
             if stage_template is not None and stage_template.closes_with_display:
                 for lapsed in transitions.lapse_outstanding(self._state):
@@ -236,6 +239,16 @@ class ProjectWorkflow:
             )
             following = transitions.following_stage(self._template, self._state.stage)
             self._emit(transitions.open_stage(self._template, self._state, following, now))
+
+    def _sessions_hold(self) -> bool:
+        """Whether an unrecorded session holds the workshops stage open (issue 12: attendance is never lost).
+
+        👉 Patched, and asked only when a session awaits attendance at workshops, so other runs record
+        no marker; a run that replays this point without the marker keeps the old gate.
+        """
+        if self._state.stage is not Stage.WORKSHOPS or not transitions.unrecorded_sessions(self._state):
+            return False
+        return workflow.patched(SESSIONS_RECORDED_PATCH)
 
     async def _record_changes(self) -> None:
         """Write every queued event in one activity; start e-mail delivery without waiting on SMTP."""
@@ -337,6 +350,19 @@ class ProjectWorkflow:
     @record_attendance.validator
     def _validate_record_attendance(self, attendance: Attendance) -> None:
         _refuse_unless(lambda: rules.check_attendance(self._state, attendance, workflow.now()))
+
+    @workflow.update
+    def cancel_workshop(self, cancellation: WorkshopCancellation) -> WorkshopState:
+        change = transitions.cancel_workshop(self._state, cancellation, workflow.now())
+        self._emit(change, notify=(Audience.PARTNERS,), actor=cancellation.actor)
+        self._open_stages_whose_gate_is_open()
+        workshop = self._state.workshop(cancellation.workshop_id)
+        assert workshop is not None  # the validator checked it exists
+        return workshop
+
+    @cancel_workshop.validator
+    def _validate_cancel_workshop(self, cancellation: WorkshopCancellation) -> None:
+        _refuse_unless(lambda: rules.check_cancel_workshop(self._state, cancellation))
 
     @workflow.update
     def set_display(self, plan: DisplayPlan) -> DisplayState:

@@ -38,6 +38,7 @@ from api.schemas import (
     ReviewCreate,
     StaffActionCreate,
     SubmissionCreate,
+    WorkshopCancel,
     WorkshopCreate,
 )
 from api.workflow_calls import run_update, update_id
@@ -207,6 +208,26 @@ async def record_attendance_page(request: Request, viewer: ViewerDep, project_id
             update_id=update_id("record_attendance", viewer.principal, _idempotency(form, form_id)),
         )
         return f"Attendance recorded for “{workshop.title}”."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/workshops/{workshop_id}/cancel")
+async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: str, workshop_id: str) -> Response:
+    """Cancel a session that will not take place, so the workshops stage need not wait for it."""
+    form_id = f"cancel-{workshop_id}"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
+        workshop = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.cancel_workshop,
+            body.cancellation(workshop_id, viewer.principal.actor()),
+            update_id=update_id("cancel_workshop", viewer.principal, _idempotency(form, form_id)),
+        )
+        return f"Workshop “{workshop.title}” cancelled."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
 

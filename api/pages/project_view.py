@@ -46,6 +46,7 @@ class Offered:
     submit: set[str] = field(default_factory=set)
     review: set[str] = field(default_factory=set)
     attendance: set[str] = field(default_factory=set)
+    cancel: set[str] = field(default_factory=set)
     project: set[str] = field(default_factory=set)
 
     @property
@@ -63,6 +64,8 @@ class Offered:
                 offered.review.add(action.milestone_key)
             elif action.action == "record_attendance" and action.workshop_id:
                 offered.attendance.add(action.workshop_id)
+            elif action.action == "cancel_workshop" and action.workshop_id:
+                offered.cancel.add(action.workshop_id)
             else:
                 offered.project.add(action.action)
         return offered

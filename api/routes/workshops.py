@@ -1,4 +1,5 @@
-"""Workshop sessions of a project: staff schedule them and record attendance afterwards."""
+"""Workshop sessions of a project: staff schedule them, record attendance afterwards, or cancel one
+that will not take place (the workshops stage waits for every session otherwise; issue 12)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Path, status
 
 from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
-from api.schemas import AttendanceCreate, WorkshopCreate, WorkshopPublic
+from api.schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate, WorkshopPublic
 from api.views import workshop_public
 from api.workflow_calls import run_update, update_id
 from workflows.project import ProjectWorkflow
@@ -51,5 +52,25 @@ async def record_attendance(
         ProjectWorkflow.record_attendance,
         body.record(workshop_id, principal.actor()),
         update_id=update_id("record_attendance", principal, idempotency_key),
+    )
+    return workshop_public(workshop)
+
+
+@router.post("/{workshop_id}/cancel", responses=error_responses(401, 403, 404, 409, 422, 503))
+async def cancel_workshop(
+    project_id: str,
+    workshop_id: Annotated[str, Path(min_length=1, max_length=32)],
+    body: WorkshopCancel,
+    principal: StaffDep,
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> WorkshopPublic:
+    """Cancel a session that will not take place (not one whose attendance is recorded)."""
+    workshop = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.cancel_workshop,
+        body.cancellation(workshop_id, principal.actor()),
+        update_id=update_id("cancel_workshop", principal, idempotency_key),
     )
     return workshop_public(workshop)

@@ -30,6 +30,7 @@ NAMED = [
     "milestone_escalated",
     "workshop_reminder",
     "workshop_scheduled",
+    "workshop_cancelled",
     "display_set",
     "display_opened",
     "project_declined",

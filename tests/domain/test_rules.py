@@ -236,11 +236,12 @@ def test_staff_see_review_when_something_awaits_it_and_pause_or_resume() -> None
     assert [a.action for a in actions(state)][-2:] == ["resume", "withdraw"]
 
 
-def test_staff_at_workshops_may_schedule_record_attendance_and_set_the_display() -> None:
+def test_staff_at_workshops_may_schedule_record_attendance_cancel_a_session_and_set_the_display() -> None:
     state = workshops_with_one_session()
     assert [(a.action, a.workshop_id) for a in actions(state) if a.milestone_key is None] == [
         ("schedule_workshop", None),
         ("record_attendance", "w1"),
+        ("cancel_workshop", "w1"),
         ("set_display", None),
         ("pause", None),
         ("withdraw", None),

@@ -22,7 +22,7 @@ from domain.durations import IsoDuration
 from domain.follow_up import Reschedule, SurveyAnswered
 from domain.lifecycle import Party, Stage
 from domain.state import ProjectState
-from domain.submissions import Decision, StaffAction
+from domain.submissions import Attendance, Decision, StaffAction, WorkshopCancellation, WorkshopSession
 from tests.temporal_env import start_time_skipping
 from tests.workflows.driving import complete_stage, review, submit, wait_for, wait_for_stage
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
@@ -90,12 +90,40 @@ async def ended_in_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:
     await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="partner moved on"))
 
 
+async def workshop_cancelled(env: WorkflowEnvironment, handle: Handle) -> None:
+    """Issue 12's shape: the workshops stage waits for an unrecorded session (patch 12-sessions-recorded)
+    until staff cancel it (the cancel_workshop update); then the project moves on to display."""
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    for _ in range(2):  # proposal, partnership
+        await complete_stage(env, handle, template)
+    now = await env.get_current_time()
+    for n in (1, 2):
+        starts = now + timedelta(days=n)
+        session = WorkshopSession(
+            title=f"Session {n}", starts_at=starts, ends_at=starts + timedelta(hours=2), place="Hall"
+        )
+        await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
+    await env.sleep(timedelta(days=3))
+    await handle.execute_update(
+        ProjectWorkflow.record_attendance, Attendance(workshop_id="w1", attendance=9, actor=STAFF)
+    )
+    await submit(handle, "object_selection", Party.PARTNER)
+    await review(handle, "object_selection")
+    await handle.execute_update(
+        ProjectWorkflow.cancel_workshop, WorkshopCancellation(workshop_id="w2", reason="room flooded", actor=STAFF)
+    )
+    await wait_for_stage(handle, Stage.DISPLAY)
+    await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="ended after workshops"))
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "full-lifecycle": full_lifecycle,
     "declined": declined,
     "paused-withdrawn": paused_then_withdrawn,
     "follow-up-closed": through_follow_up,
     "follow-up-ended": ended_in_follow_up,
+    "workshop-cancelled": workshop_cancelled,
 }
 #: Scenarios whose child workflow's history is recorded as well, as followup-<scenario>-vN.json.
 WITH_FOLLOW_UP = {"follow-up-closed", "follow-up-ended"}

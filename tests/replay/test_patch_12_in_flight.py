@@ -96,6 +96,8 @@ async def test_a_project_that_reached_follow_up_before_the_patch_ends_its_survey
         async with old_deployment(env, task_queue, before):
             handle = await _to_follow_up(env, task_queue)
             await settled(handle)
+            # The child's wave work (local activities) must be done too before this worker goes away.
+            await settled(env.client.get_workflow_handle(follow_up_workflow_id(handle.id.removeprefix("project/"))))
         async with redeployed(env, task_queue, after):
             await handle.execute_update(ProjectWorkflow.close, StaffAction(actor=STAFF, reason="done"))
             final = await handle.result()
