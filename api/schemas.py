@@ -168,6 +168,9 @@ class SubmissionPublic(BaseModel):
     note: str
     reviewed_at: datetime | None
     reviewer: Actor | None
+    on_behalf_of: str | None = Field(
+        default=None, description="The partner a staff member submitted this for (the partner sent it in)."
+    )
 
 
 class MilestonePublic(BaseModel):
@@ -307,6 +310,13 @@ class SubmissionCreate(Request):
     links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
     cost: float | None = Field(
         default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel or accommodation (GBP)."
+    )
+    on_behalf_of: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Staff only: the id of the partner this milestone comes from (they sent it by e-mail). "
+        "Recorded as submitted by staff for that partner.",
     )
 
 

@@ -110,6 +110,7 @@ def milestone_public(milestone: MilestoneState, now: datetime, *, current: bool 
                 note=s.note,
                 reviewed_at=s.reviewed_at,
                 reviewer=s.reviewer,
+                on_behalf_of=s.on_behalf_of,
             )
             for s in milestone.submissions
         ],

@@ -69,7 +69,9 @@ def check_submission(template: LifecycleTemplate, state: ProjectState, submissio
     milestone = state.milestone(key)
     if milestone is None:
         raise Refusal(RefusalKind.UNKNOWN, "milestone_key", f"this project has no milestone {key!r}")
-    if submission.actor.party is not milestone.submitter:
+    if submission.on_behalf_of is not None:
+        _check_on_behalf(state, submission, milestone.submitter)
+    elif submission.actor.party is not milestone.submitter:
         raise Refusal(RefusalKind.WRONG_PARTY, "milestone_key", f"{key!r} is submitted by {milestone.submitter.value}")
     if submission.actor.party is Party.PARTNER and submission.actor.partner_id not in state.partner_ids:
         raise Refusal(RefusalKind.WRONG_PARTY, "actor", "this partner is not part of the project")
@@ -89,6 +91,17 @@ def check_submission(template: LifecycleTemplate, state: ProjectState, submissio
             MilestoneStatus.SKIPPED: "was skipped when its stage closed",
         }
         raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} {reasons[milestone.status]}")
+
+
+def _check_on_behalf(state: ProjectState, submission: MilestoneSubmission, submitter: Party) -> None:
+    """Staff may submit a partner's milestone for a partner of the project (issue 12), nobody else."""
+    if submission.actor.party is not Party.STAFF:
+        raise Refusal(RefusalKind.WRONG_PARTY, "on_behalf_of", "only museum staff may submit for a partner")
+    if submitter is not Party.PARTNER:
+        reason = f"{submission.milestone_key!r} is submitted by staff, not for a partner"
+        raise Refusal(RefusalKind.INVALID, "on_behalf_of", reason)
+    if submission.on_behalf_of not in state.partner_ids:
+        raise Refusal(RefusalKind.INVALID, "on_behalf_of", "this partner is not part of the project")
 
 
 def check_review(template: LifecycleTemplate, state: ProjectState, review: ReviewDecision) -> None:

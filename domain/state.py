@@ -43,6 +43,8 @@ class SubmissionRecord(Mutable):
     links: tuple[str, ...] = ()
     cost: float | None = None
     submitted_at: datetime
+    #: The partner a staff member submitted this for (issue 12), or None when the actor submitted it.
+    on_behalf_of: str | None = None
     decision: Decision | None = None
     note: str = ""
     reviewed_at: datetime | None = None

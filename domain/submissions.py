@@ -44,6 +44,9 @@ class MilestoneSubmission(Contract):
     summary: str = Field(min_length=1, max_length=10_000)
     links: tuple[str, ...] = Field(default=(), max_length=20)
     cost: float | None = Field(default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel (GBP).")
+    #: Issue 12: staff submitting a partner's milestone for that partner (it came by e-mail). The
+    #: actor stays staff; this names the partner organisation the submission comes from.
+    on_behalf_of: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Decision(StrEnum):

@@ -147,10 +147,14 @@ def apply_submission(state: ProjectState, submission: MilestoneSubmission, now: 
             links=submission.links,
             cost=submission.cost,
             submitted_at=now,
+            on_behalf_of=submission.on_behalf_of,
         )
     )
     milestone.status = MilestoneStatus.SUBMITTED
-    return EventType.MILESTONE_SUBMITTED, milestone.key, {"submission": number}
+    detail: dict[str, JsonScalar] = {"submission": number}
+    if submission.on_behalf_of is not None:  # 👉 only then: earlier events keep their recorded detail
+        detail["on_behalf_of"] = submission.on_behalf_of
+    return EventType.MILESTONE_SUBMITTED, milestone.key, detail
 
 
 def apply_review(state: ProjectState, review: ReviewDecision, now: datetime, *, mark_declined: bool = True) -> Change:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
 from api.deps import IdempotencyKeyDep, PrincipalDep, SessionmakerDep, StaffDep, TemporalDep
@@ -20,7 +21,8 @@ from api.schemas import MilestonePublic, ReviewCreate, SubmissionCreate
 from api.views import milestone_public
 from api.workflow_calls import require_visible, run_update, update_id
 from domain.state import MilestoneState
-from domain.submissions import MilestoneSubmission, ReviewDecision
+from domain.submissions import Actor, MilestoneSubmission, ReviewDecision
+from store import queries
 from workflows.project import ProjectWorkflow
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/milestones", tags=["milestones"])
@@ -33,6 +35,16 @@ def _answer(milestone: MilestoneState, milestone_key: str) -> MilestonePublic:
         # The Idempotency-Key was first used for another milestone: this is not a retry of it.
         raise ApiError(status.HTTP_409_CONFLICT, IDEMPOTENCY_KEY_REUSED)
     return milestone_public(milestone, datetime.now(UTC))
+
+
+async def _acting_for(sessionmaker: async_sessionmaker[AsyncSession], staff: Actor, partner_id: str) -> Actor:
+    """The staff actor, labelled for the timeline as acting for the partner (issue 12), e.g.
+    "Curator on behalf of Quayside Archive". The workflow checks the partner belongs to the project."""
+    async with sessionmaker() as session:
+        partner = await queries.get_partner(session, partner_id)
+    prefix = f"{staff.label or 'staff'} on behalf of "
+    name = partner.name if partner is not None else "a partner"
+    return staff.model_copy(update={"label": (prefix + name)[:200]})
 
 
 @router.post(
@@ -49,13 +61,17 @@ async def submit_milestone(
     sessionmaker: SessionmakerDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> MilestonePublic:
-    """Submit evidence for a milestone of the current stage."""
+    """Submit evidence for a milestone of the current stage (staff may submit a partner's for them)."""
+    actor = principal.actor()
+    if body.on_behalf_of is not None and principal.is_staff:
+        actor = await _acting_for(sessionmaker, actor, body.on_behalf_of)
     submission = MilestoneSubmission(
         milestone_key=milestone_key,
-        actor=principal.actor(),
+        actor=actor,
         summary=body.summary,
         links=tuple(str(link) for link in body.links),
         cost=body.cost,
+        on_behalf_of=body.on_behalf_of,
     )
     try:
         milestone = await run_update(

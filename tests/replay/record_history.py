@@ -22,10 +22,24 @@ from domain.durations import IsoDuration
 from domain.follow_up import Reschedule, SurveyAnswered
 from domain.lifecycle import Party, Stage
 from domain.state import ProjectState
-from domain.submissions import Attendance, Decision, StaffAction, WorkshopCancellation, WorkshopSession
+from domain.submissions import (
+    Attendance,
+    Decision,
+    MilestoneSubmission,
+    StaffAction,
+    WorkshopCancellation,
+    WorkshopSession,
+)
 from tests.temporal_env import start_time_skipping
 from tests.workflows.driving import complete_stage, review, submit, wait_for, wait_for_stage
-from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
+from tests.workflows.support import (
+    CATALOG,
+    PARTNER_ID,
+    STAFF,
+    RecordedActivities,
+    stand_in_worker,
+    start_project,
+)
 from workflows.exchange import ExchangeLauncherWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import REGISTRY, follow_up_workflow_id
@@ -117,6 +131,19 @@ async def workshop_cancelled(env: WorkflowEnvironment, handle: Handle) -> None:
     await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="ended after workshops"))
 
 
+async def on_behalf(env: WorkflowEnvironment, handle: Handle) -> None:
+    """Issue 12's input shape: staff submit the partner's proposal for them (on_behalf_of), then it is
+    accepted and the project is withdrawn at partnership."""
+    actor = STAFF.model_copy(update={"label": "staff on behalf of Community Archive"})
+    submission = MilestoneSubmission(
+        milestone_key="proposal", actor=actor, summary="Sent in by e-mail", on_behalf_of=PARTNER_ID
+    )
+    await handle.execute_update(ProjectWorkflow.submit_milestone, submission)
+    await review(handle, "proposal")
+    await wait_for_stage(handle, Stage.PARTNERSHIP)
+    await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="paused for a year"))
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "full-lifecycle": full_lifecycle,
     "declined": declined,
@@ -124,6 +151,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "follow-up-closed": through_follow_up,
     "follow-up-ended": ended_in_follow_up,
     "workshop-cancelled": workshop_cancelled,
+    "on-behalf": on_behalf,
 }
 #: Scenarios whose child workflow's history is recorded as well, as followup-<scenario>-vN.json.
 WITH_FOLLOW_UP = {"follow-up-closed", "follow-up-ended"}

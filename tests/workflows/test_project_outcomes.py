@@ -11,9 +11,18 @@ from temporalio.testing import WorkflowEnvironment
 from domain.events import EventType
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
-from domain.submissions import Attendance, Decision, WorkshopCancellation, WorkshopSession
+from domain.submissions import Attendance, Decision, MilestoneSubmission, WorkshopCancellation, WorkshopSession
 from tests.workflows.driving import complete_stage, review, status, submit, wait_for_stage
-from tests.workflows.support import CATALOG, STAFF, RecordedActivities, refusal, stand_in_worker, start_project
+from tests.workflows.support import (
+    CATALOG,
+    PARTNER,
+    PARTNER_ID,
+    STAFF,
+    RecordedActivities,
+    refusal,
+    stand_in_worker,
+    start_project,
+)
 from workflows.project import ProjectWorkflow
 
 
@@ -89,3 +98,35 @@ async def test_the_workshops_stage_waits_for_every_session_until_staff_cancel_th
     ]
     assert refusal(twice)[0] == "OutOfTurn"
     assert recorded.notified(moved.project_id, EventType.WORKSHOP_CANCELLED) == [("partners",)]
+
+
+async def test_staff_submit_a_partners_milestone_on_their_behalf_and_partners_may_not(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    env = time_skipping_env
+    recorded = RecordedActivities()
+    for_partner = STAFF.model_copy(update={"label": "Curator on behalf of Community Archive"})
+    async with stand_in_worker(env.client, task_queue, recorded):
+        handle = await start_project(env.client, task_queue, "co-curation", await env.get_current_time())
+        with pytest.raises(WorkflowUpdateFailedError) as by_partner:
+            await handle.execute_update(
+                ProjectWorkflow.submit_milestone,
+                MilestoneSubmission(milestone_key="proposal", actor=PARTNER, summary="x", on_behalf_of=PARTNER_ID),
+            )
+        proposal = await handle.execute_update(
+            ProjectWorkflow.submit_milestone,
+            MilestoneSubmission(
+                milestone_key="proposal", actor=for_partner, summary="Sent by e-mail", on_behalf_of=PARTNER_ID
+            ),
+        )
+        await review(handle, "proposal")
+        state = await wait_for_stage(handle, Stage.PARTNERSHIP)
+
+    assert refusal(by_partner) == (
+        "WrongParty",
+        {"field": "on_behalf_of", "reason": "only museum staff may submit for a partner"},
+    )
+    assert proposal.submissions[0].on_behalf_of == PARTNER_ID
+    (submitted,) = [e for e in recorded.events(state.project_id) if e.type is EventType.MILESTONE_SUBMITTED]
+    assert submitted.actor == "Curator on behalf of Community Archive"
+    assert submitted.detail == {"submission": 1, "on_behalf_of": PARTNER_ID}
