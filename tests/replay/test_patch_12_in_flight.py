@@ -1,5 +1,8 @@
 """Issue 12's workflow patches and the runs already in flight.
 
+`SESSIONS_RECORDED_PATCH`: a run that was waiting at workshops with an unrecorded session before
+the redeploy keeps the old gate (its replay meets the gate without a marker) and replays.
+
 `ENDING_ENDS_FOLLOW_UP_PATCH` (workflows/project.py): before it, closing a project in follow_up
 returned at once and its FollowUpWorkflow was only sent a cancellation by the parent-close policy.
 A run closed that way by the old code must replay under today's code; a run that reached follow_up
@@ -17,16 +20,16 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
 from domain.follow_up import WaveStatus
-from domain.lifecycle import Stage
+from domain.lifecycle import Party, Stage
 from domain.state import ProjectInput, ProjectState
-from domain.submissions import StaffAction
+from domain.submissions import Attendance, StaffAction, WorkshopSession
 from tests.faults.support import settled
 from tests.replay.test_patch_in_flight import patch_markers, redeployed
-from tests.workflows.driving import Handle, complete_stage
+from tests.workflows.driving import Handle, complete_stage, review, submit, wait_for_stage
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, start_project, terminate_started
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import PROJECT_WORKFLOW, follow_up_workflow_id
-from workflows.project import ENDING_ENDS_FOLLOW_UP_PATCH, ProjectWorkflow
+from workflows.project import ENDING_ENDS_FOLLOW_UP_PATCH, SESSIONS_RECORDED_PATCH, ProjectWorkflow
 from workflows.registry import WORKFLOWS, sandbox_runner
 
 
@@ -112,3 +115,66 @@ async def test_a_project_that_reached_follow_up_before_the_patch_ends_its_survey
     assert final.stage is Stage.CLOSED
     assert [w.status for w in ended.waves] == [WaveStatus.CLOSED, WaveStatus.CANCELLED] and ended.finished
     assert ENDING_ENDS_FOLLOW_UP_PATCH in str(patch_markers(list(history.events)))
+
+
+@workflow.defn(name=PROJECT_WORKFLOW)
+class PreSessionsPatchProjectWorkflow(ProjectWorkflow):
+    """ProjectWorkflow before `SESSIONS_RECORDED_PATCH`: the workshops gate ignores unrecorded sessions."""
+
+    @workflow.run
+    async def run(self, start: ProjectInput) -> ProjectState:
+        return await super().run(start)
+
+    def _sessions_hold(self) -> bool:
+        return False
+
+
+async def test_a_project_waiting_at_workshops_before_the_sessions_patch_keeps_the_old_gate(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    """Old behaviour for an old run: its replay meets the gate without the marker, so after the
+    redeploy the stage still closes on the milestone and the held sessions, as it was deployed."""
+    env = time_skipping_env
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    old = Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[PreSessionsPatchProjectWorkflow],
+        activities=RecordedActivities().all(),  # type: ignore[arg-type]
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        max_cached_workflows=0,
+    )
+    try:
+        async with old:
+            handle = await start_project(env.client, task_queue, "co-curation", await env.get_current_time())
+            for _ in range(2):  # proposal, partnership
+                await complete_stage(env, handle, template)
+            now = await env.get_current_time()
+            for n in (1, 2):
+                starts = now + timedelta(days=n)
+                session = WorkshopSession(
+                    title=f"Session {n}", starts_at=starts, ends_at=starts + timedelta(hours=2), place="Hall"
+                )
+                await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
+            await env.sleep(timedelta(days=3))
+            attended = Attendance(workshop_id="w1", attendance=9, actor=STAFF)
+            await handle.execute_update(ProjectWorkflow.record_attendance, attended)
+            await submit(handle, "object_selection", Party.PARTNER)
+            await settled(handle)
+        async with redeployed(env, task_queue, RecordedActivities()):
+            await review(handle, "object_selection")
+            moved = await wait_for_stage(handle, Stage.DISPLAY)
+            await handle.execute_update(ProjectWorkflow.withdraw, StaffAction(actor=STAFF, reason="test over"))
+            await handle.result()
+        history = await handle.fetch_history()
+    finally:
+        await terminate_started()
+
+    assert [(w.id, w.attendance) for w in moved.workshops] == [("w1", 9), ("w2", None)]
+    assert SESSIONS_RECORDED_PATCH not in str(patch_markers(list(history.events)))
+    replayer = Replayer(
+        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"the old run no longer replays: {result.replay_failure}"
