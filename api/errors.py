@@ -18,12 +18,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.error_shape import error_body
+from api.validation_errors import install_validation_handlers
 from domain.lifecycle import Party
 from domain.rules import RefusalKind
 
@@ -43,6 +44,7 @@ PROJECT_ENDED = "The project has ended and takes no more input."
 SERVICE_UNAVAILABLE = "A service Engage depends on is unavailable; retry shortly."
 INTERNAL_ERROR = "Internal error; quote the correlation id when reporting it."
 REQUEST_INVALID = "The request is invalid."
+PARTNER_EXISTS = "A partner organisation of that name is already registered (compared ignoring case and spacing)."
 RESPONDENT_EXISTS = "Someone with that e-mail address is already a respondent of this project."
 SURVEY_NOT_FOUND = "This survey link is not known. Check that the whole link was copied."
 SURVEY_CLOSED = "This survey has closed: its link no longer takes answers."
@@ -115,14 +117,9 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"detail": self.detail}
-        if self.field is not None:
-            body["field"] = self.field
-        if self.reason is not None:
-            body["reason"] = self.reason
-        if self.error is not None:
-            body["error"] = self.error
-        return body
+        """The one error shape (api.error_shape): the field at fault, if one is, in `errors`."""
+        errors = [(self.field, self.reason or self.detail)] if self.field is not None else []
+        return error_body(self.status_code, self.detail, errors, error=self.error)
 
 
 def not_found(detail: str) -> ApiError:
@@ -256,13 +253,6 @@ async def _mapped(request: Request, exc: Exception) -> JSONResponse:
     return _render(error)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """A domain model refusing values inside a handler: still the client's input, so 422."""
-    assert isinstance(exc, ValidationError)
-    errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping. Unexpected exceptions are left to `api.middleware.RequestContext`."""
     app.add_exception_handler(ApiError, _api_error)
@@ -275,7 +265,7 @@ def install_error_handlers(app: FastAPI) -> None:
         *OUTAGES,
     ):
         app.add_exception_handler(mapped, _mapped)
-    app.add_exception_handler(ValidationError, _validation_error)
+    install_validation_handlers(app)  # FastAPI's own 422/400/404/405 and pydantic's, in the same shape
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 A pure ASGI middleware rather than an exception handler for `Exception`: Starlette re-raises
 after such a handler runs, which would crash test clients and double-log. Here an unexpected
-error becomes `{"detail": INTERNAL_ERROR, "correlation_id": ...}` and a log entry carrying the
+error becomes the one error shape (`error`, `detail`, `errors`) plus a `correlation_id`, and a log entry carrying the
 same id, the exception type and the traceback, but not the exception's message, which can quote
 request data (an e-mail address in an SQL parameter, say). Log lines carry method, route,
 status and timing only: never bodies, query strings or keys — plus, on a route about one project,
@@ -22,6 +22,7 @@ import structlog
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.error_shape import error_body
 from api.errors import INTERNAL_ERROR
 from api.metrics import ApiMetrics
 from workflows.naming import project_workflow_id
@@ -98,7 +99,7 @@ class RequestContext:
             )
             if not response_started:
                 response = JSONResponse(
-                    {"detail": INTERNAL_ERROR, "correlation_id": request_id},
+                    error_body(500, INTERNAL_ERROR, correlation_id=request_id),
                     status_code=500,
                     headers={REQUEST_ID_HEADER: request_id},
                 )

@@ -10,6 +10,8 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
 from api.deps import SessionmakerDep, TemporalDep
+from api.error_shape import error_body
+from api.errors import SERVICE_UNAVAILABLE
 from store import queries
 
 router = APIRouter(tags=["health"])
@@ -48,8 +50,12 @@ async def readyz(client: TemporalDep, sessionmaker: SessionmakerDep) -> JSONResp
         if isinstance(result, BaseException):
             log.warning("readiness_check_failed", check=name, error=type(result).__name__)
     ready = all(value == "ok" for value in checks.values())
+    body: dict[str, object] = {"status": "ready" if ready else "unavailable", "checks": checks}
+    if not ready:  # the one error shape too, beside the checks
+        down = [(name, "unavailable") for name, value in checks.items() if value != "ok"]
+        body = {**error_body(status.HTTP_503_SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE, down), **body}
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
+        body,
         status_code=status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE,
         headers=None if ready else {"Retry-After": "5"},
     )

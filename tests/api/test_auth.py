@@ -21,7 +21,7 @@ async def test_requests_without_a_valid_key_are_401_with_a_bearer_challenge(api)
             await anonymous.get("/api/v1/partners", headers={"Authorization": "Bearer " + "x" * 5000}),
         ):
             assert response.status_code == 401
-            assert response.json() == {"detail": NOT_AUTHENTICATED}
+            assert response.json()["detail"] == NOT_AUTHENTICATED
             assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
@@ -45,7 +45,7 @@ async def test_the_admin_env_key_issues_staff_keys_and_staff_keys_cannot_issue_k
         assert partner["name"] == "Made by staff"
         refused = await staff.post("/api/v1/keys", json={"role": "admin", "label": "escalation"})
         assert refused.status_code == 403
-        assert refused.json() == {"detail": FORBIDDEN}
+        assert refused.json()["detail"] == FORBIDDEN
 
 
 async def test_a_partner_key_is_created_used_and_revoked(api):

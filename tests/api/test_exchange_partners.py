@@ -26,18 +26,18 @@ async def test_a_partner_that_does_not_confirm_in_time_is_replaced_and_only_acti
     unknown = await api.http.post(
         f"/api/v1/exchange/programmes/{year}/partners/{quiet}/replace", json={"replacement_partner_id": "nobody"}
     )
-    assert unknown.status_code == 422 and unknown.json()["field"] == "replacement_partner_id"
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "replacement_partner_id"
     early = await api.http.post(
         f"/api/v1/exchange/programmes/{year}/partners/{quiet}/replace", json={"replacement_partner_id": keen}
     )
-    assert early.status_code == 409 and early.json()["field"] == "partner_id"
+    assert early.status_code == 409 and early.json()["errors"][0]["field"] == "partner_id"
 
     await eventually(
         lambda: programme(api.http, year), lambda p: p["partners"][0]["status"] == "lapsed", within_seconds=15
     )
     async with await partner_client(api, quiet) as as_quiet:
         late = await as_quiet.post(f"/api/v1/exchange/programmes/{year}/partners/{quiet}/confirm")
-        assert late.status_code == 409 and late.json()["reason"] == "the deadline to confirm has passed"
+        assert late.status_code == 409 and late.json()["errors"][0]["reason"] == "the deadline to confirm has passed"
     replaced = ok(
         await api.http.post(
             f"/api/v1/exchange/programmes/{year}/partners/{quiet}/replace", json={"replacement_partner_id": keen}
@@ -52,7 +52,10 @@ async def test_a_partner_that_does_not_confirm_in_time_is_replaced_and_only_acti
             lambda r: r.status_code == 201,
         )
         refused = await apply(public, year, application_body("Quinn Quiet", "quinn@quiet.example", quiet))
-        assert refused.status_code == 422 and (refused.json()["field"], refused.json()["reason"]) == (
+        assert refused.status_code == 422 and (
+            refused.json()["errors"][0]["field"],
+            refused.json()["errors"][0]["reason"],
+        ) == (
             "organisation",
             NOT_A_PARTNER,
         )
@@ -69,7 +72,10 @@ async def test_an_application_before_the_call_opens_is_refused_and_programmes_ar
     async with http_client(api.app, key=None) as public:
         early = await apply(public, year, application_body("Pat", "pat@museum.example", "museum"))
         assert early.status_code == 409
-        assert (early.json()["field"], early.json()["reason"]) == ("application_window", CALL_NOT_OPEN)
+        assert (early.json()["errors"][0]["field"], early.json()["errors"][0]["reason"]) == (
+            "application_window",
+            CALL_NOT_OPEN,
+        )
         assert (
             await apply(public, fresh_year(), application_body("Pat", "pat@museum.example", "museum"))
         ).status_code == 404

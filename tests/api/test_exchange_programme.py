@@ -115,14 +115,20 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
                 public, year, application_body("Fi", "fi@harbour.example", harbour, employment="volunteer")
             )
             assert volunteer.status_code == 422
-            assert (volunteer.json()["field"], volunteer.json()["reason"]) == ("employment", VOLUNTEERS_NOT_ELIGIBLE)
+            assert (volunteer.json()["errors"][0]["field"], volunteer.json()["errors"][0]["reason"]) == (
+                "employment",
+                VOLUNTEERS_NOT_ELIGIBLE,
+            )
             twice = await apply(public, year, application_body("Alex Again", " ALEX@harbour.example", harbour))
-            assert twice.status_code == 409 and (twice.json()["field"], twice.json()["reason"]) == (
+            assert twice.status_code == 409 and (
+                twice.json()["errors"][0]["field"],
+                twice.json()["errors"][0]["reason"],
+            ) == (
                 "email",
                 ALREADY_APPLIED,
             )
             stranger = await apply(public, year, application_body("Gil", "gil@else.example", "not-a-partner"))
-            assert stranger.status_code == 422 and stranger.json()["reason"] == NOT_A_PARTNER
+            assert stranger.status_code == 422 and stranger.json()["errors"][0]["reason"] == NOT_A_PARTNER
 
             # The call closes by itself on its date; a late application is refused.
             closed = await eventually(
@@ -130,7 +136,7 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
             )
             assert closed["applications_received"] == 5
             late = await apply(public, year, application_body("Hal Late", "hal@museum.example", "museum"))
-            assert late.status_code == 409 and late.json()["reason"] == CALL_CLOSED
+            assert late.status_code == 409 and late.json()["errors"][0]["reason"] == CALL_CLOSED
 
         # Staff shortlist; a partner may not.
         shortlist = f"/api/v1/exchange/programmes/{year}/applications/{{}}/shortlist"
@@ -171,7 +177,7 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
             ]
         }
         refused = await api.http.post(match, json=weekend)
-        assert refused.status_code == 422 and refused.json()["field"] == "placements.0.starts_on"
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "placements.0.starts_on"
         plan = [
             {
                 "partner_id": p,

@@ -37,7 +37,7 @@ async def test_a_database_outage_is_503_with_retry_after_never_500(temporal_dev_
             assert ready.json()["checks"] == {"temporal": "ok", "database": "unavailable"}
             listed = await http.get("/api/v1/partners")
             assert listed.status_code == 503
-            assert listed.json() == {"detail": SERVICE_UNAVAILABLE}
+            assert listed.json()["detail"] == SERVICE_UNAVAILABLE
             assert listed.headers["Retry-After"] == "5"
     finally:
         await engine.dispose()
@@ -54,7 +54,12 @@ async def test_an_unexpected_error_is_500_with_a_correlation_id_and_no_internals
         api.app.dependency_overrides.clear()
     assert response.status_code == 500
     body = response.json()
-    assert body == {"detail": INTERNAL_ERROR, "correlation_id": response.headers["x-request-id"]}
+    assert body == {
+        "error": "InternalError",
+        "detail": INTERNAL_ERROR,
+        "errors": [],
+        "correlation_id": response.headers["x-request-id"],
+    }
     assert len(body["correlation_id"]) == 32
     assert "leak" not in response.text
 

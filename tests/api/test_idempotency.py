@@ -29,7 +29,7 @@ async def test_creating_a_project_twice_with_one_idempotency_key_starts_one_work
 
     other = await api.http.post("/api/v1/projects", json={**body, "title": "Another title"}, headers=headers)
     assert other.status_code == 409
-    assert other.json() == {"detail": IDEMPOTENCY_KEY_REUSED}
+    assert other.json()["detail"] == IDEMPOTENCY_KEY_REUSED
 
     fresh = ok(
         await api.http.post("/api/v1/projects", json=body, headers={"Idempotency-Key": f"another-{uuid.uuid4()}"}), 201
@@ -57,7 +57,7 @@ async def test_a_resubmission_with_the_same_idempotency_key_is_applied_once(api)
         # The key names one submission: reusing it for another milestone is not a retry.
         reused = await submit(as_partner, pid, "partnership_agreement", **{"Idempotency-Key": "proposal-1"})
         assert reused.status_code == 409
-        assert reused.json() == {"detail": IDEMPOTENCY_KEY_REUSED}
+        assert reused.json()["detail"] == IDEMPOTENCY_KEY_REUSED
 
     state = await read_project(api.http, pid)
     assert len(state["milestones"]["proposal"][0]["submissions"]) == 1

@@ -15,7 +15,7 @@ async def test_partner_a_can_neither_see_nor_touch_partner_b_project(api):
     async with await partner_client(api, partner_a["id"]) as as_a:
         seen = await as_a.get(f"/api/v1/projects/{project_b['id']}")
         assert seen.status_code == 404
-        assert seen.json() == {"detail": PROJECT_NOT_FOUND}
+        assert seen.json()["detail"] == PROJECT_NOT_FOUND
 
         listed = ok(await as_a.get("/api/v1/projects"), 200)
         assert [p["id"] for p in listed["items"]] == [project_a["id"]]
@@ -24,12 +24,12 @@ async def test_partner_a_can_neither_see_nor_touch_partner_b_project(api):
 
         touched = await submit(as_a, project_b["id"], "proposal")
         assert touched.status_code == 404
-        assert touched.json() == {"detail": PROJECT_NOT_FOUND}
+        assert touched.json()["detail"] == PROJECT_NOT_FOUND
         # An unknown milestone on someone else's project must not tell "no such milestone" either.
         assert (await submit(as_a, project_b["id"], "no_such_milestone")).status_code == 404
 
         assert (await as_a.get(f"/api/v1/projects/{project_b['id']}/events")).status_code == 404
-        assert (await as_a.get(f"/api/v1/partners/{partner_b['id']}")).json() == {"detail": PARTNER_NOT_FOUND}
+        assert (await as_a.get(f"/api/v1/partners/{partner_b['id']}")).json()["detail"] == PARTNER_NOT_FOUND
         partners = ok(await as_a.get("/api/v1/partners"), 200)
         assert [p["id"] for p in partners["items"]] == [partner_a["id"]]
 

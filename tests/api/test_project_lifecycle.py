@@ -197,7 +197,7 @@ async def test_a_project_temporal_no_longer_holds_is_read_from_the_read_model_sn
     assert state["actions"] == []
     unknown = await api.http.get(f"/api/v1/projects/{uuid.uuid4().hex}")
     assert unknown.status_code == 404
-    assert unknown.json() == {"detail": PROJECT_NOT_FOUND}
+    assert unknown.json()["detail"] == PROJECT_NOT_FOUND
 
 
 async def test_a_project_is_created_even_when_its_first_read_model_row_cannot_be_written(api, monkeypatch):

@@ -54,10 +54,9 @@ async def test_an_answer_is_saved_once_and_a_second_one_is_refused_without_touch
     assert first["wave_index"] == 0 and first["submitted_at"]
     assert second.status_code == 409
     assert second.json() == {
-        "detail": SURVEY_ANSWERED,
-        "field": "token",
-        "reason": "answered",
         "error": "SurveyUnavailable",
+        "detail": SURVEY_ANSWERED,
+        "errors": [{"field": "token", "reason": "answered"}],
     }
     assert read_again.status_code == 409
     async with api.sessionmaker() as session:
@@ -90,8 +89,8 @@ async def test_bad_answers_are_422_naming_the_question_and_nothing_is_stored(api
         for answers, field, reason in cases:
             refused = await anyone.post(url, json={"answers": answers})
             assert refused.status_code == 422, (field, refused.text)
-            assert refused.json()["field"] == field
-            assert refused.json()["reason"].startswith(reason), refused.json()
+            assert refused.json()["errors"][0]["field"] == field
+            assert refused.json()["errors"][0]["reason"].startswith(reason), refused.json()
         nan_body = b'{"answers": {"visits_since": NaN, "skills_gained": 4}}'
         raw_nan = await anyone.post(url, content=nan_body, headers={"Content-Type": "application/json"})
         assert raw_nan.status_code == 422, raw_nan.text
@@ -131,7 +130,7 @@ async def test_wrong_closed_and_opted_out_links_are_refused_with_clear_reasons(a
         closed = await anyone.get(f"/api/v1/surveys/{tokens[cai]}")
         assert closed.status_code == 410 and closed.json()["detail"] == SURVEY_CLOSED
         late = await answer(anyone, tokens[cai])
-        assert late.status_code == 410 and late.json()["reason"] == "closed"
+        assert late.status_code == 410 and late.json()["errors"][0]["reason"] == "closed"
         # An old link still opts out: people unsubscribe from old e-mails.
         everywhere = ok(await anyone.post(f"/api/v1/surveys/{tokens[cai]}/opt-out", json={"everywhere": True}), 200)
         assert everywhere["everywhere"] is True

@@ -237,7 +237,7 @@ async def test_follow_up_surveys_run_end_to_end_with_real_mail_links_answers_and
         assert survey["wave"]["index"] == 0
         ok(await anyone.post(f"/api/v1/surveys/{tokens[ADA]}/responses", json={"answers": GOOD_ANSWERS}), 201)
         reused = await anyone.post(f"/api/v1/surveys/{tokens[ADA]}/responses", json={"answers": GOOD_ANSWERS})
-        assert reused.status_code == 409 and reused.json()["reason"] == "answered"
+        assert reused.status_code == 409 and reused.json()["errors"][0]["reason"] == "answered"
         assert ok(await anyone.post(f"/api/v1/surveys/{tokens[BRYN]}/opt-out", json={}), 200)["opted_out"] is True
         assert (await anyone.get("/api/v1/surveys/garbage-token-that-is-long-enough")).status_code == 404
         # The workflow heard of both by signal (best effort; the database is what reminders read).
@@ -271,7 +271,7 @@ async def test_follow_up_surveys_run_end_to_end_with_real_mail_links_answers_and
         await eventually(lambda: report(story, pid), lambda r: r["waves"][0]["status"] == "closed")
         assert [to(m) for m in await mail_after(story, 4, 1)] == [CAI]
         late = await anyone.post(f"/api/v1/surveys/{tokens[CAI]}/responses", json={"answers": GOOD_ANSWERS})
-        assert late.status_code == 410 and late.json()["reason"] == "closed"
+        assert late.status_code == 410 and late.json()["errors"][0]["reason"] == "closed"
         closed_page = await anyone.get(f"/s/{tokens[CAI]}")
         assert closed_page.status_code == 410 and "This survey has closed" in closed_page.text
         assert (await anyone.get(f"/api/v1/surveys/{tokens[ADA]}")).status_code == 409

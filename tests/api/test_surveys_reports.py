@@ -35,9 +35,9 @@ async def test_before_follow_up_starts_the_report_shows_the_schedule_and_staff_c
 
     # The end date is the project's own until evaluation completes: ProjectWorkflow refuses to move it.
     anchor = await api.http.put(f"{url}/schedule", json={"offsets": ["P1M"], "anchor_at": "2030-01-01T00:00:00Z"})
-    assert anchor.status_code == 422 and anchor.json()["field"] == "anchor_at"
+    assert anchor.status_code == 422 and anchor.json()["errors"][0]["field"] == "anchor_at"
     only_anchor = await api.http.put(f"{url}/schedule", json={"anchor_at": "2030-01-01T00:00:00Z"})
-    assert only_anchor.status_code == 422 and only_anchor.json()["field"] == "anchor_at"
+    assert only_anchor.status_code == 422 and only_anchor.json()["errors"][0]["field"] == "anchor_at"
     for body in (
         {},
         {"offsets": []},

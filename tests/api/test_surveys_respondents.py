@@ -35,10 +35,9 @@ async def test_staff_add_a_respondent_and_a_second_with_the_same_address_is_refu
     )
     assert again.status_code == 409, again.text
     assert again.json() == {
-        "detail": RESPONDENT_EXISTS,
-        "field": "email",
-        "reason": "already a respondent of this project",
         "error": "Duplicate",
+        "detail": RESPONDENT_EXISTS,
+        "errors": [{"field": "email", "reason": "already a respondent of this project"}],
     }
 
 
@@ -47,7 +46,7 @@ async def test_a_language_no_instrument_offers_and_other_bad_fields_are_422_with
     url = f"/api/v1/projects/{project_id}/respondents"
     refused = await api.http.post(url, json={**ADA, "language": "fr"})
     assert refused.status_code == 422
-    assert refused.json()["field"] == "language" and "en, cy" in refused.json()["reason"]
+    assert refused.json()["errors"][0]["field"] == "language" and "en, cy" in refused.json()["errors"][0]["reason"]
     for body in (
         {**ADA, "email": "not-an-address"},
         {**ADA, "email": "someone@example."},
@@ -95,7 +94,7 @@ async def test_partners_and_strangers_get_404_for_respondents(api: Api) -> None:
             await as_partner.get(f"/api/v1/projects/{project['id']}/outcomes"),
         ):
             assert answer.status_code == 404, answer.text
-            assert answer.json() == {"detail": PROJECT_NOT_FOUND}
+            assert answer.json()["detail"] == PROJECT_NOT_FOUND
     unknown = await api.http.get(f"/api/v1/projects/{uuid.uuid4().hex}/respondents")
     assert unknown.status_code == 404
     too_long = await api.http.post(f"/api/v1/projects/{'x' * 300}/respondents", json=ADA)
@@ -159,11 +158,11 @@ async def test_an_upload_that_is_not_a_csv_with_the_header_is_refused_with_the_r
     for case, files in cases.items():
         answer = await api.http.post(url, **files)  # type: ignore[arg-type]
         assert answer.status_code == 422, (case, answer.text)
-        assert answer.json()["field"] == "file", case
+        assert answer.json()["errors"][0]["field"] == "file", case
     not_multipart = await api.http.post(url, content=b"name,email\n", headers={"Content-Type": "text/csv"})
-    assert not_multipart.status_code == 422 and not_multipart.json()["field"] == "file"
+    assert not_multipart.status_code == 422 and not_multipart.json()["errors"][0]["field"] == "file"
     wrong_field = await api.http.post(url, files={"upload": ("a.csv", b"name,email,language,role\n", "text/csv")})
-    assert wrong_field.status_code == 422 and wrong_field.json()["field"] == "file"
+    assert wrong_field.status_code == 422 and wrong_field.json()["errors"][0]["field"] == "file"
     json_body = await api.http.post(url, json={"file": "name,email"})
     assert json_body.status_code == 422
 
@@ -173,9 +172,9 @@ async def test_an_upload_over_the_size_or_row_limit_is_refused_as_too_large(api:
     url = f"/api/v1/projects/{project_id}/respondents/import"
     big = "name,email,language,role\n" + ("x" * 1000 + ",a@respondents.example,en,participant\n") * 2200
     too_big = await api.http.post(url, **upload(big))  # type: ignore[arg-type]
-    assert too_big.status_code == 413 and too_big.json()["field"] == "file"
+    assert too_big.status_code == 413 and too_big.json()["errors"][0]["field"] == "file"
     many = "name,email,language,role\n" + "".join(f"P{n},p{n}@r.example,en,participant\n" for n in range(5001))
     too_many = await api.http.post(url, **upload(many))  # type: ignore[arg-type]
-    assert too_many.status_code == 413 and too_many.json()["reason"] == "more than 5000 rows"
+    assert too_many.status_code == 413 and too_many.json()["errors"][0]["reason"] == "more than 5000 rows"
     listed = ok(await api.http.get(f"/api/v1/projects/{project_id}/respondents"), 200)
     assert listed["total"] == 0
