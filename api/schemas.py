@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Annotated, Generic, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
@@ -67,8 +68,22 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+#: Offsets are compared where they land after one fixed moment, so P1M and P30D compare as calendars do.
+_SCHEDULE_ANCHOR = datetime(2001, 1, 31, tzinfo=UTC)
+
+
+def _strictly_increasing(offsets: list[IsoDuration]) -> list[IsoDuration]:
+    """Each wave after the one before: a repeated or backwards offset would send two waves at once."""
+    landings = [offset.after(_SCHEDULE_ANCHOR) for offset in offsets]
+    if any(later <= earlier for earlier, later in pairwise(landings)):
+        raise ValueError("the offsets must be strictly increasing: each wave comes after the one before")
+    return offsets
+
+
 Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 FollowUpOffset = Annotated[IsoDuration, AfterValidator(_sensible_offset)]
+#: A follow-up schedule: offsets after the project's end, each later than the one before.
+FollowUpSchedule = Annotated[list[FollowUpOffset], AfterValidator(_strictly_increasing)]
 PartnerId = Annotated[str, Field(min_length=1, max_length=32)]
 
 
@@ -151,8 +166,10 @@ class ProjectCreate(Request):
     summary: str = Field(default="", max_length=5000)
     lead: Person
     partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(default_factory=list, max_length=50)
-    follow_up_schedule: list[FollowUpOffset] | None = Field(
-        default=None, max_length=12, description="ISO 8601 durations after evaluation; the template's when absent."
+    follow_up_schedule: FollowUpSchedule | None = Field(
+        default=None,
+        max_length=12,
+        description="ISO 8601 durations after evaluation, strictly increasing; the template's when absent.",
     )
     timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(default="Europe/London", max_length=64)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
-from api.schemas import FollowUpOffset, Moment, Request
+from api.schemas import FollowUpSchedule, Moment, Request
 from domain.follow_up import WaveStatus
 from domain.surveys import QuestionKind
 
@@ -116,7 +116,9 @@ class FollowUpPublic(BaseModel):
 class FollowUpScheduleUpdate(Request):
     """New offsets for the waves not yet sent, and/or a moved project end date (`anchor_at`)."""
 
-    offsets: list[FollowUpOffset] | None = Field(default=None, min_length=1, max_length=24)
+    offsets: FollowUpSchedule | None = Field(
+        default=None, min_length=1, max_length=24, description="ISO 8601 durations after the end, strictly increasing."
+    )
     anchor_at: Moment | None = None
 
     @model_validator(mode="after")
