@@ -76,7 +76,9 @@ class Stack:
 
     async def new_partner(self) -> tuple[str, HttpClient]:
         """A partner organisation and an HTTP client holding its own key."""
-        body = {"name": "Riverside Community Archive", "contact_name": "Contact", "contact_email": "c@example.org"}
+        # A name of its own: partner names are unique (compared ignoring case and spacing).
+        name = f"Riverside Community Archive {uuid.uuid4().hex[:8]}"
+        body = {"name": name, "contact_name": "Contact", "contact_email": "c@example.org"}
         partner = ok(await self.staff().post("/api/v1/partners", json=body), 201)
         created = ok(await self.staff().post(f"/api/v1/partners/{partner['id']}/keys", json={"label": "portal"}), 201)
         return partner["id"], await self.http_client(created["key"])

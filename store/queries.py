@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from domain.state import OUTSTANDING
-from store.tables import ApiKey, Event, OutboxEmail, Partner, Project, ProjectPartner
+from store.tables import ApiKey, Event, OutboxEmail, Partner, Project, ProjectPartner, partner_name_key
 
 _OUTSTANDING = tuple(sorted(status.value for status in OUTSTANDING))
 
@@ -54,6 +54,11 @@ async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey | None:
 
 async def get_partner(session: AsyncSession, partner_id: str) -> Partner | None:
     return await session.get(Partner, partner_id)
+
+
+async def find_partner_by_name(session: AsyncSession, name: str) -> Partner | None:
+    """The partner whose name equals `name` ignoring case and spacing (store.tables.partner_name_key)."""
+    return await session.scalar(select(Partner).where(Partner.name_key == partner_name_key(name)))
 
 
 async def list_partners(

@@ -104,13 +104,28 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def partner_name_key(name: str) -> str:
+    """A partner's name as it is compared: case-folded, spaces collapsed ("Harbour  heritage" = "harbour heritage")."""
+    return " ".join(name.casefold().split())
+
+
+def _name_key_default(context: Any) -> str:
+    return partner_name_key(str(context.get_current_parameters()["name"]))
+
+
 class Partner(Base):
-    """A partner organisation and the one contact that receives its e-mails."""
+    """A partner organisation and the one contact that receives its e-mails.
+
+    `name_key` (the name case-folded, spaces collapsed) is unique: two organisations whose names
+    differ only in case or spacing are the same organisation registered twice. Filled from `name`
+    on insert, so every writer gets it.
+    """
 
     __tablename__ = "partner"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4().hex
     name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True, default=_name_key_default)
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]

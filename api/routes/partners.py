@@ -5,26 +5,40 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
+from sqlalchemy.exc import IntegrityError
 
 from api.auth import Role, issue_key
 from api.deps import LimitQuery, OffsetQuery, PrincipalDep, SessionDep, StaffDep
-from api.errors import PARTNER_NOT_FOUND, error_responses, not_found
+from api.errors import PARTNER_EXISTS, PARTNER_NOT_FOUND, ApiError, error_responses, not_found
 from api.schemas import KeyCreated, Page, PartnerCreate, PartnerKeyCreate, PartnerPublic
 from store import commands, queries
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
-async def create_partner(body: PartnerCreate, principal: StaffDep, session: SessionDep) -> PartnerPublic:
-    """Register a partner organisation and its contact."""
-    partner = await commands.create_partner(
-        session,
-        name=body.name,
-        contact_name=body.contact_name,
-        contact_email=body.contact_email,
-        now=datetime.now(UTC),
+def _already_registered() -> ApiError:
+    return ApiError(
+        status.HTTP_409_CONFLICT, PARTNER_EXISTS, field="name", reason="already registered", error="PartnerExists"
     )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 413, 422, 503))
+async def create_partner(body: PartnerCreate, principal: StaffDep, session: SessionDep) -> PartnerPublic:
+    """Register a partner organisation and its contact; a name already registered is 409."""
+    if await queries.find_partner_by_name(session, body.name) is not None:
+        raise _already_registered()
+    try:
+        partner = await commands.create_partner(
+            session,
+            name=body.name,
+            contact_name=body.contact_name,
+            contact_email=body.contact_email,
+            now=datetime.now(UTC),
+        )
+    except IntegrityError:
+        # 👉 Two requests raced past the check above: the unique partner.name_key decides.
+        await session.rollback()
+        raise _already_registered() from None
     return PartnerPublic.model_validate(partner)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -43,7 +44,12 @@ def ok(response: httpx.Response, status: int) -> Any:
     return response.json() if response.content else None
 
 
-async def create_partner(api: Api, name: str = "Riverside Community Archive") -> dict[str, Any]:
+_PARTNERS = itertools.count(1)
+
+
+async def create_partner(api: Api, name: str | None = None) -> dict[str, Any]:
+    """A partner organisation; unnamed ones are numbered, as names are unique (ignoring case and spacing)."""
+    name = name or f"Riverside Community Archive {next(_PARTNERS)}"
     body = {"name": name, "contact_name": "Contact Person", "contact_email": "contact@example.org"}
     return ok(await api.http.post("/api/v1/partners", json=body), 201)  # type: ignore[no-any-return]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import create_partner, create_project, project_body
+from tests.api.support import create_partner, create_project, ok, project_body
 
 
 def named_fields(response) -> set[str]:  # type: ignore[no-untyped-def]
@@ -25,3 +25,15 @@ async def test_a_new_follow_up_schedule_must_be_strictly_increasing_too(api):
     path = f"/api/v1/projects/{project['id']}/follow-up/schedule"
     assert "offsets" in named_fields(await api.http.put(path, json={"offsets": ["P6M", "P3M"]}))
     assert (await api.http.put(path, json={"offsets": ["P3M", "P6M"]})).status_code == 200
+
+
+async def test_a_second_partner_with_the_same_name_is_409_ignoring_case_and_spacing(api):
+    first = await create_partner(api, "Harbour Heritage Group")
+    for again in ("Harbour Heritage Group", "  harbour   HERITAGE group ", "HARBOUR\tHeritage Group"):
+        body = {"name": again, "contact_name": "Someone Else", "contact_email": "else@example.org"}
+        refused = await api.http.post("/api/v1/partners", json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "PartnerExists"
+    listed = ok(await api.http.get("/api/v1/partners"), 200)
+    assert [p["id"] for p in listed["items"]] == [first["id"]]
+    await create_partner(api, "Harbour Heritage Trust")  # a different name is a different organisation

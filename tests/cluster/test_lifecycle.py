@@ -9,6 +9,7 @@ is opened by its yearly Schedule, which runs in the cluster's worker service.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,12 @@ async def stage_of(http: httpx.AsyncClient, project_id: str) -> str:
 
 
 async def new_partner(cluster: Cluster, name: str) -> tuple[str, str]:
-    body = {"name": name, "contact_name": "Contact", "contact_email": "contact@partner.example"}
+    # Partner names are unique (issue 12) and the cluster keeps its data between runs: suffix each one.
+    body = {
+        "name": f"{name} {uuid.uuid4().hex[:6]}",
+        "contact_name": "Contact",
+        "contact_email": "contact@partner.example",
+    }
     partner = ok(await cluster.http.post("/api/v1/partners", json=body), 201)
     key = ok(await cluster.http.post(f"/api/v1/partners/{partner['id']}/keys", json={"label": "portal"}), 201)
     return partner["id"], key["key"]
