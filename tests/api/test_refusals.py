@@ -61,7 +61,7 @@ async def test_a_declined_project_refuses_later_submissions(api):
     async with await partner_client(api, partner["id"]) as as_partner:
         ok(await submit(as_partner, pid, "proposal"), 201)
         declined = ok(await review(api.http, pid, "proposal", decision="decline", note="Not a fit this year"), 200)
-        assert declined["status"] == "returned"
+        assert declined["status"] == "declined"  # issue 12: not "returned"
         state = await read_project(api.http, pid)
         assert state["stage"] == "declined"
         assert state["ended_reason"] == "Not a fit this year"
