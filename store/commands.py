@@ -11,11 +11,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.state import ProjectState
-from store.tables import ApiKey, Partner, Project, ProjectPartner
+from store.tables import ApiKey, Partner, Project, ProjectPartner, WebSession
 from store.upserts import insert_ignore
 
 
@@ -54,6 +54,21 @@ async def create_api_key(
     session.add(key)
     await session.commit()
     return key
+
+
+async def start_web_session(
+    session: AsyncSession, session_id: str, key_id: str, now: datetime, expires_at: datetime
+) -> None:
+    """Record a page sign-in; expired rows of any key are swept on the way (they accept nothing)."""
+    await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.add(WebSession(id=session_id, key_id=key_id, created_at=now, expires_at=expires_at))
+    await session.commit()
+
+
+async def end_web_session(session: AsyncSession, session_id: str) -> None:
+    """Sign out: the session's cookie is refused from now on, by every replica."""
+    await session.execute(delete(WebSession).where(WebSession.id == session_id))
+    await session.commit()
 
 
 async def revoke_api_key(session: AsyncSession, key_id: str, now: datetime) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from domain.state import OUTSTANDING
-from store.tables import ApiKey, Event, OutboxEmail, Partner, Project, ProjectPartner, partner_name_key
+from store.tables import ApiKey, Event, OutboxEmail, Partner, Project, ProjectPartner, WebSession, partner_name_key
 
 _OUTSTANDING = tuple(sorted(status.value for status in OUTSTANDING))
 
@@ -54,6 +54,12 @@ async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey | None:
 
 async def get_partner(session: AsyncSession, partner_id: str) -> Partner | None:
     return await session.get(Partner, partner_id)
+
+
+async def web_session_active(session: AsyncSession, session_id: str, now: datetime) -> bool:
+    """A page session that was started and is neither signed out nor expired."""
+    found = await session.scalar(select(WebSession.id).where(WebSession.id == session_id, WebSession.expires_at > now))
+    return found is not None
 
 
 async def find_partner_by_name(session: AsyncSession, name: str) -> Partner | None:

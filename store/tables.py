@@ -131,6 +131,18 @@ class Partner(Base):
     created_at: Mapped[datetime]
 
 
+class WebSession(Base):
+    """A signed-in page session: the cookie names this row, so signing out (deleting it) ends the
+    session on every replica at once, whatever copy of the cookie is still around."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # secrets.token_urlsafe(32)
+    key_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class ApiKey(Base):
     """An API key, stored only as the sha256 of the full key; `prefix` lets people tell keys apart."""
 

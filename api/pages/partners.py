@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from api.auth import Role, issue_key
 from api.pages.session import Flash
@@ -35,6 +36,7 @@ ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 
 PAGE_SIZE = 25
 PARTNER_FIELDS = ("name", "contact_name", "contact_email")
+ALREADY_REGISTERED = "There is already a partner organisation with this name (whatever its capitals or spacing)."
 
 
 def _page(request: Request) -> int:
@@ -98,13 +100,25 @@ async def create_partner_page(request: Request, viewer: ViewerDep) -> Response:
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     async with request.app.state.sessionmaker() as session:
-        partner = await commands.create_partner(
-            session,
-            name=body.name,
-            contact_name=body.contact_name,
-            contact_email=body.contact_email,
-            now=datetime.now(UTC),
-        )
+        try:
+            if await queries.find_partner_by_name(session, body.name) is not None:
+                raise IntegrityError("partner.name_key", None, ValueError("duplicate"))
+            partner = await commands.create_partner(
+                session,
+                name=body.name,
+                contact_name=body.contact_name,
+                contact_email=body.contact_email,
+                now=datetime.now(UTC),
+            )
+        except IntegrityError:
+            await session.rollback()
+            return await _partners(
+                request,
+                viewer,
+                error=FormError(ALREADY_REGISTERED, {"name": ALREADY_REGISTERED}),
+                values=values,
+                status_code=status.HTTP_409_CONFLICT,
+            )
         name = partner.name
     return redirect(request, "/partners", Flash("success", f"Partner “{name}” added. Issue it a key below."))
 

@@ -1,10 +1,12 @@
 """Signed session cookies, CSRF tokens and flash messages for the web pages (stdlib `hmac` only).
 
-Why a signed token and not a server-side session table: API replicas are stateless, so any replica
-must accept a cookie another one issued. The cookie holds `v1.<payload>.<signature>`, where the
-payload names the API key's *id* (never the key itself), a fingerprint of the key's hash, and an
-expiry; the signature is HMAC-SHA256 under the server secret. Every request re-reads the key row,
-so revoking a key ends its sessions at once, on every replica.
+A signed token that names a server-side session row: any replica accepts a cookie another one
+issued (the signature), and signing out ends the session for good (the row, `web_session`, is
+deleted, so a copy of the old cookie is refused by every replica). The cookie holds
+`v1.<payload>.<signature>`, where the payload names the session row, the API key's *id* (never
+the key itself), a fingerprint of the key's hash, and an expiry; the signature is HMAC-SHA256
+under the server secret. Every request re-reads the key row and the session row, so revoking a
+key or signing out ends the session at once, on every replica.
 
 The secret (`session_secret`): `ENGAGE_SESSION_SECRET` if set; otherwise derived from
 `ENGAGE_ADMIN_KEY`, so replicas configured with the same admin key agree without another setting
@@ -49,8 +51,13 @@ def session_secret(settings: ApiSettings) -> bytes:
     return secrets.token_bytes(32)
 
 
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionClaims:
+    session_id: str
     key_id: str
     key_fingerprint: str
     expires_at: int
@@ -101,9 +108,10 @@ class Signer:
             return None
         return payload if isinstance(payload, dict) else None
 
-    def session_token(self, key_id: str, key_hash: str, *, now: float | None = None) -> str:
+    def session_token(self, session_id: str, key_id: str, key_hash: str, *, now: float | None = None) -> str:
         issued = int(time.time() if now is None else now)
         payload: dict[str, object] = {
+            "s": session_id,
             "k": key_id,
             "f": self.key_fingerprint(key_hash),
             "e": issued + SESSION_SECONDS,
@@ -117,12 +125,15 @@ class Signer:
         payload = self._open("session", token)
         if payload is None:
             return None
-        key_id, fingerprint, expires_at = payload.get("k"), payload.get("f"), payload.get("e")
-        if not isinstance(key_id, str) or not isinstance(fingerprint, str) or not isinstance(expires_at, int):
+        session_id, key_id = payload.get("s"), payload.get("k")
+        fingerprint, expires_at = payload.get("f"), payload.get("e")
+        if not isinstance(session_id, str) or not isinstance(key_id, str):
+            return None  # a token from before server-side sessions names no row: sign in again
+        if not isinstance(fingerprint, str) or not isinstance(expires_at, int):
             return None
         if expires_at <= (time.time() if now is None else now):
             return None
-        return SessionClaims(key_id=key_id, key_fingerprint=fingerprint, expires_at=expires_at)
+        return SessionClaims(session_id=session_id, key_id=key_id, key_fingerprint=fingerprint, expires_at=expires_at)
 
     def csrf_token(self, binding: str) -> str:
         """The token a form must echo: bound to the session token (or the pre-session cookie)."""

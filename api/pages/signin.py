@@ -8,6 +8,7 @@ can read it, and SameSite=Strict, so no other site's link or form carries it.
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -15,7 +16,7 @@ from fastapi.responses import Response
 
 from api.auth import ENV_ADMIN_KEY_ID, authenticate, hash_key
 from api.errors import ApiError
-from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash
+from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash, new_session_id
 from api.pages.web import (
     FormError,
     Viewer,
@@ -27,6 +28,7 @@ from api.pages.web import (
     secure_cookies,
     text,
 )
+from store import commands
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,7 +91,12 @@ async def sign_in(request: Request) -> Response:
         error = FormError(f"API key: {SIGN_IN_REFUSED}", {"key": SIGN_IN_REFUSED})
         return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
     key_hash = hash_key(key)
-    token = pages.signer.session_token(principal.key_id, key_hash)
+    session_id, now = new_session_id(), datetime.now(UTC)
+    async with request.app.state.sessionmaker() as session:
+        await commands.start_web_session(
+            session, session_id, principal.key_id, now, now + timedelta(seconds=SESSION_SECONDS)
+        )
+    token = pages.signer.session_token(session_id, principal.key_id, key_hash)
     who = "the administrator key" if principal.key_id == ENV_ADMIN_KEY_ID else (principal.label or principal.role.value)
     response = redirect(request, _safe_next(text(form, "next")), Flash("success", f"Signed in with {who}."))
     response.set_cookie(
@@ -107,9 +114,11 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, viewer: OptionalViewer) -> Response:
-    """End the session (the key itself stays valid)."""
+    """End the session on the server, so no copy of its cookie works again (the key stays valid)."""
     if viewer is not None:
         await checked_form(request, viewer)
+        async with request.app.state.sessionmaker() as session:
+            await commands.end_web_session(session, viewer.session_id)
     response = redirect(request, "/", Flash("success", "Signed out."))
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
     return response

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -119,6 +119,8 @@ class CsrfRejected(Exception):
 class Viewer:
     principal: Principal
     session_token: str
+    #: The server-side session row (`web_session`) the cookie names; signing out deletes it.
+    session_id: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -215,12 +217,15 @@ async def current_viewer(request: Request) -> Viewer | None:
     claims = pages.signer.read_session(token)
     if token is None or claims is None:
         return None
+    async with request.app.state.sessionmaker() as session:
+        if not await queries.web_session_active(session, claims.session_id, datetime.now(UTC)):
+            return None  # signed out (or never started here): the cookie is a dead copy
     principal = await _principal(request, pages, claims.key_id, claims.key_fingerprint)
     if principal is None:
         return None
     # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
     request.state.principal = principal
-    return Viewer(principal=principal, session_token=token)
+    return Viewer(principal=principal, session_token=token, session_id=claims.session_id)
 
 
 async def require_viewer(request: Request) -> Viewer:
