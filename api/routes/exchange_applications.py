@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.deps import PrincipalDep, SessionDep, TemporalDep
+from api.deps import LimitQuery, OffsetQuery, PrincipalDep, SessionDep, TemporalDep
 from api.errors import error_responses, not_found
 from api.exchange_errors import PROGRAMME_NOT_FOUND
 from api.exchange_schemas import ApplicationCreate, ApplicationPublic, ApplicationReceipt
+from api.schemas import Page
 from api.services import exchange as service
 
 router = APIRouter(prefix="/api/v1/exchange/programmes/{year}/applications", tags=["exchange"])
@@ -35,10 +36,14 @@ async def submit_application(
     )
 
 
-@router.get("", responses=error_responses(401, 404))
-async def list_applications(year: YearPath, principal: PrincipalDep, session: SessionDep) -> list[ApplicationPublic]:
+@router.get("", responses=error_responses(401, 404, 422, 503))
+async def list_applications(
+    year: YearPath, principal: PrincipalDep, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
+) -> Page[ApplicationPublic]:
     """Staff: every application. A partner: its own staff's, and the museum colleagues it may host."""
     state = await service.programme_row_state(session, year)
     if not principal.is_staff and principal.partner_id not in state.active_partner_ids():
         raise not_found(PROGRAMME_NOT_FOUND)
-    return await service.visible_applications(session, year, principal)
+    # 👉 One year's call is hundreds of applications at most: paged here, like every other list.
+    visible = await service.visible_applications(session, year, principal)
+    return Page(items=visible[offset : offset + limit], total=len(visible), limit=limit, offset=offset)

@@ -146,11 +146,12 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
 
         # A partner sees its own staff in full and the museum colleagues it may host, without e-mails.
         seen = ok(await as_harbour.get(f"/api/v1/exchange/programmes/{year}/applications"), 200)
-        by_name = {a["name"]: a for a in seen}
+        by_name = {a["name"]: a for a in seen["items"]}
         assert by_name["Alex Harbour"]["email"] == "alex@harbour.example"
         assert by_name["Bo Museum"]["email"] is None and by_name["Bo Museum"]["access_needs"] is None
         assert "Cy Dockside" not in by_name
-        assert len(ok(await api.http.get(f"/api/v1/exchange/programmes/{year}/applications"), 200)) == 5
+        listed = ok(await api.http.get(f"/api/v1/exchange/programmes/{year}/applications", params={"limit": 2}), 200)
+        assert (listed["total"], listed["limit"], listed["offset"], len(listed["items"])) == (5, 2, 0, 2)
 
         # Selection: Harbour for itself, staff for Dockside; never for another partner.
         selections = f"/api/v1/exchange/programmes/{year}/selections"

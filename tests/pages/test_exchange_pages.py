@@ -115,7 +115,7 @@ async def test_an_applicant_a_partner_and_staff_take_the_call_to_a_selection_thr
 
         # The call closes by itself; staff shortlist both (set-up over the JSON API).
         await wait_for_phase(http, year, "selection", CALL_SECONDS + 15)
-        applications = await json(await http.get(f"/api/v1/exchange/programmes/{year}/applications"), 200)
+        applications = (await json(await http.get(f"/api/v1/exchange/programmes/{year}/applications"), 200))["items"]
         assert sorted(a["name"] for a in applications) == ["Alex Harbour", "Bo Museum"]
         for application in applications:
             await json(
