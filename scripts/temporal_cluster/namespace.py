@@ -6,7 +6,7 @@ is, so every `make cluster` runs it. The attributes come from workflows/naming.p
 list the dev server, the tests and docker-compose.yml follow.
 
 A freshly added attribute reaches the frontend's namespace cache some seconds later; until then a
-start that sets it is refused. So after adding any, we wait until such a start is accepted (a
+start that sets it is refused. So after adding any (a fresh database), we wait until such a start is accepted (a
 probe workflow on a task queue nobody polls, terminated at once) before Engage starts.
 """
 
@@ -82,7 +82,7 @@ async def register(layout: ClusterLayout) -> list[str]:
             )
         )
         done.append(f"added search attributes {', '.join(sorted(missing))}")
-    await _until_search_attributes_usable(layout)
+        await _until_search_attributes_usable(layout)
     return done
 
 

@@ -9,6 +9,7 @@ is started per session and shared by every test here, in file order: the lifecyc
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +23,7 @@ if os.environ.get("ENGAGE_CLUSTER_TESTS") != "1":
 
 
 @pytest.fixture(scope="session")
-async def cluster() -> AsyncIterator[Cluster]:
+async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Cluster]:
     # Not under pytest's basetemp: that keeps only the last three sessions of anyone on the machine,
     # and the logs of a failed run must outlive the next few test runs.
     workdir = Path(tempfile.mkdtemp(prefix="engage-cluster-tests-"))
@@ -32,3 +33,5 @@ async def cluster() -> AsyncIterator[Cluster]:
         yield started
     finally:
         await stop_cluster(started)
+    if request.session.testsfailed == 0:  # logs are worth keeping only when something failed
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -14,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.service import RPCError
+from temporalio.client import Client
+from temporalio.service import RPCError, TLSConfig
 
 from api.services.exchange_schedule import SCHEDULE_ID
+from scripts.temporal_cluster.layout import NAMESPACE
 from tests.api.support import eventually, ok, project_body, review, submit
 from tests.cluster.stack import Cluster
 from workflows.naming import TASK_QUEUE, exchange_workflow_id
@@ -164,3 +167,11 @@ async def test_the_yearly_schedule_opens_this_years_knowledge_exchange_on_the_cl
         with contextlib.suppress(RPCError):
             await programme.terminate("test finished")
     print(f"CLUSTER-SUMMARY test=exchange_schedule year={year} opened_by=schedule")  # noqa: T201
+
+
+async def test_the_frontend_refuses_clients_without_a_certificate_from_the_runs_ca(cluster: Cluster) -> None:
+    """Mutual TLS: trusting the server is not enough, the client must present a certificate."""
+    ca = cluster.layout.tls.ca.read_bytes()
+    for tls in (False, TLSConfig(server_root_ca_cert=ca)):
+        with pytest.raises(RuntimeError, match="connect"):
+            await Client.connect(cluster.layout.frontend_address, namespace=NAMESPACE, tls=tls)
