@@ -299,7 +299,10 @@ class EventPublic(BaseModel):
     type: str
     occurred_at: datetime
     stage: str
-    actor: str
+    actor: str = Field(description="The label recorded with the event (a key's label, or partner/staff/system).")
+    actor_name: str = Field(
+        default="", description="Who acted, in words: the partner organisation's name, the staff member, or Engage."
+    )
     milestone_key: str | None
     detail: dict[str, str | int | float | bool | None]
 

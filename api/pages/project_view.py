@@ -14,7 +14,8 @@ from typing import Literal
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from api import workflow_calls
+from api import actor_names, workflow_calls
+from api.actor_names import ActorNames
 from api.errors import ApiError
 from api.pages.web import FormError, Viewer, as_api_error, not_found_page, render, unavailable_page
 from api.schemas import MilestonePublic, ProjectPublic
@@ -90,8 +91,12 @@ class TimelineEntry:
     notes: list[str]
 
 
-def timeline(events: list[Event], state: ProjectState, template: LifecycleTemplate | None) -> list[TimelineEntry]:
-    """The event log as sentences, oldest first; keys of stages, milestones and workshops become titles."""
+def timeline(
+    events: list[Event], state: ProjectState, template: LifecycleTemplate | None, names: ActorNames | None = None
+) -> list[TimelineEntry]:
+    """The event log as sentences, oldest first; keys of stages, milestones and workshops become titles,
+    and the recorded actor label the name of who acted (api.actor_names)."""
+    names = names or ActorNames()
     milestones = {m.key: m.title for m in state.milestones}
     workshops = {w.id: w.title for w in state.workshops}
     stages = {s.stage.value: s.title for s in template.stages} if template else {}
@@ -110,7 +115,7 @@ def timeline(events: list[Event], state: ProjectState, template: LifecycleTempla
             for key, label in TIMELINE_NOTES.items()
             if event.detail.get(key) not in (None, "")
         ]
-        entries.append(TimelineEntry(event.occurred_at, what, event.actor, notes))
+        entries.append(TimelineEntry(event.occurred_at, what, names.of_label(event.actor), notes))
     return entries
 
 
@@ -186,6 +191,10 @@ async def render_project(
     events: list[Event] = []
     async with request.app.state.sessionmaker() as session:
         events, _ = await queries.list_events(session, state.project_id, limit=500, offset=0)
+        seen = [a for m in state.milestones for s in m.submissions for a in (s.actor, s.reviewer) if a is not None]
+        names = await actor_names.resolve(
+            session, {e.actor for e in events}, partner_ids=state.partner_ids, actors_seen=seen
+        )
     return render(
         request,
         "project.html",
@@ -197,7 +206,8 @@ async def render_project(
         ended=state.stage in TERMINAL_STAGES,
         offered=Offered.of(project),
         partners=await partner_names(request, state.partner_ids),
-        timeline=timeline(events, state, template),
+        timeline=timeline(events, state, template, names),
+        names=names,
         errors=errors or {},
         values=values or {},
         # 👉 One nonce per rendering, sent back with each form: a double submit (or back + resubmit)

@@ -27,6 +27,7 @@ from api.pages.web import (
     render,
     secure_cookies,
     text,
+    viewer_name,
 )
 from store import commands
 
@@ -97,8 +98,12 @@ async def sign_in(request: Request) -> Response:
             session, session_id, principal.key_id, now, now + timedelta(seconds=SESSION_SECONDS)
         )
     token = pages.signer.session_token(session_id, principal.key_id, key_hash)
-    who = "the administrator key" if principal.key_id == ENV_ADMIN_KEY_ID else (principal.label or principal.role.value)
-    response = redirect(request, _safe_next(text(form, "next")), Flash("success", f"Signed in with {who}."))
+    who = (
+        "with the administrator key"
+        if principal.key_id == ENV_ADMIN_KEY_ID
+        else f"as {await viewer_name(request, principal)}"
+    )
+    response = redirect(request, _safe_next(text(form, "next")), Flash("success", f"Signed in {who}."))
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -121,6 +121,8 @@ class Viewer:
     session_token: str
     #: The server-side session row (`web_session`) the cookie names; signing out deletes it.
     session_id: str = ""
+    #: Who is signed in, in words: a partner's organisation name, else the staff key's label (issue 12).
+    name: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -225,7 +227,24 @@ async def current_viewer(request: Request) -> Viewer | None:
         return None
     # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
     request.state.principal = principal
-    return Viewer(principal=principal, session_token=token, session_id=claims.session_id)
+    return Viewer(
+        principal=principal,
+        session_token=token,
+        session_id=claims.session_id,
+        name=await viewer_name(request, principal),
+    )
+
+
+async def viewer_name(request: Request, principal: Principal) -> str:
+    """A partner key reads as its organisation, never the key's label; staff as the key's label."""
+    if principal.partner_id is not None:
+        async with request.app.state.sessionmaker() as session:
+            partner = await queries.get_partner(session, principal.partner_id)
+        if partner is not None:
+            return partner.name
+    if principal.key_id == ENV_ADMIN_KEY_ID or not principal.label:
+        return "Museum staff" if principal.is_staff else "Partner organisation"
+    return principal.label
 
 
 async def require_viewer(request: Request) -> Viewer:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from api import workflow_calls
+from api import actor_names, workflow_calls
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
@@ -24,7 +24,7 @@ from api.schemas import EventPublic, Page, ProjectCreate, ProjectPublic, Project
 from api.services import projects as projects_service
 from api.views import catalog_stage_title, project_public
 from domain.lifecycle import Stage
-from store import queries
+from store import actors, queries
 from store.queries import ProjectFilter
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
@@ -139,4 +139,8 @@ async def list_project_events(
     events, total = await queries.list_events(session, project_id, limit=limit, offset=offset)
     if total == 0 and await queries.get_project(session, project_id) is None:
         raise not_found(PROJECT_NOT_FOUND)
-    return Page(items=[EventPublic.model_validate(e) for e in events], total=total, limit=limit, offset=offset)
+    names = await actor_names.resolve(
+        session, {e.actor for e in events}, partner_ids=await actors.project_partner_ids(session, project_id)
+    )
+    items = [EventPublic.model_validate(e).model_copy(update={"actor_name": names.of_label(e.actor)}) for e in events]
+    return Page(items=items, total=total, limit=limit, offset=offset)

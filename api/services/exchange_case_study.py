@@ -6,8 +6,8 @@ costs), and its follow-up surveys (answers by wave, and the outcome means per wa
 outcome framework, as api.services.follow_up computes them for any project).
 
 Pseudonymous by construction: no names or e-mail addresses of applicants or respondents appear;
-people are named by role ("partner staff", the visitor's job title). Reflections carry the label of
-the key that submitted them, as the project's timeline does. Rendering is Jinja2 with
+people are named by role ("partner staff", the visitor's job title). Reflections name who wrote them
+by organisation (the partner's name, or "the museum"), never a key's label (issue 12). Rendering is Jinja2 with
 StrictUndefined (a typo fails a test instead of leaving a blank); HTML is autoescaped, Markdown not.
 """
 
@@ -27,8 +27,10 @@ from api.errors import ApiError, not_found
 from api.exchange_errors import NOT_A_CASE_STUDY, PLACEMENT_NOT_FOUND, PLACEMENT_NOT_STARTED
 from api.services.exchange_dashboard import costs_of
 from api.services.follow_up import outcomes_over_time
+from api.views import stage_title
 from domain.exchange import Direction
 from domain.instruments import InstrumentCatalog
+from domain.lifecycle import LifecycleTemplate, Party
 from domain.state import ProjectState, SubmissionRecord
 from domain.surveys import Question, QuestionKind, SurveyInstrument
 from domain.templates import TemplateCatalog
@@ -107,15 +109,15 @@ class CaseStudy:
     generated_at: datetime
 
 
-def _entries(state: ProjectState, key: str) -> list[Entry]:
+def _entries(state: ProjectState, key: str, partner_name: str) -> list[Entry]:
     milestone = state.milestone(key)
     if milestone is None:
         return []
-    return [_entry(milestone.title, s) for s in milestone.submissions]
+    return [_entry(milestone.title, s, partner_name) for s in milestone.submissions]
 
 
-def _entry(title: str, submission: SubmissionRecord) -> Entry:
-    by = submission.actor.label or submission.actor.party.value
+def _entry(title: str, submission: SubmissionRecord, partner_name: str) -> Entry:
+    by = partner_name if submission.actor.party is Party.PARTNER else "the museum"
     return Entry(title, by, submission.submitted_at, submission.summary, list(submission.links))
 
 
@@ -154,6 +156,7 @@ def assemble(
     instrument: SurveyInstrument,
     instruments: InstrumentCatalog,
     now: datetime,
+    template: LifecycleTemplate | None = None,
 ) -> CaseStudy:
     """Everything the case study says about one placement, as plain values for the templates."""
     inbound = placement.direction == Direction.TO_MUSEUM.value
@@ -168,7 +171,7 @@ def assemble(
         else f"A museum colleague spent five working days with {partner_name}."
     )
     costs = [Cost(title, amount) for title, amount in costs_of(state)]
-    reflections = [e for key in REFLECTIONS for e in _entries(state, key)]
+    reflections = [e for key in REFLECTIONS for e in _entries(state, key, partner_name)]
     outcomes = outcomes_over_time(rows, summaries, instrument, instruments)
     return CaseStudy(
         year=placement.year,
@@ -179,9 +182,9 @@ def assemble(
         ends_on=placement.ends_on,
         focus_areas=list(placement.focus_areas),
         visitor_role=application.role if application is not None else "",
-        stage=state.stage.value.replace("_", " "),
-        agenda=_entries(state, "agenda"),
-        daily_log=_entries(state, "daily_log"),
+        stage=stage_title(template, state.stage),
+        agenda=_entries(state, "agenda", partner_name),
+        daily_log=_entries(state, "daily_log", partner_name),
         reflections=reflections,
         costs=costs,
         total_cost=round(sum(c.amount for c in costs), 2),
@@ -278,4 +281,5 @@ async def load(
         instrument=instrument_for(state, catalog, instruments),
         instruments=instruments,
         now=datetime.now(UTC),
+        template=catalog.get(state.template_name, state.template_version),
     )
