@@ -2,8 +2,9 @@
 
 Field limits are the domain's, so a request that passes here is never refused by a domain model
 later (which would be a 500); rules about *state* stay in the workflow. Extra fields are refused
-(a typo is a 422, not silently ignored). Datetimes must carry an offset (`AwareDatetime`) and lie
-in a plausible range, so no request can arm a timer centuries away.
+(a typo is a 422, not silently ignored). A datetime without an offset is read in the project's
+time zone (or the museum's: api.local_time), and every datetime must lie in a plausible range,
+so no request can arm a timer centuries away.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Annotated, Generic, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from api.local_time import in_request_zone
 from domain.durations import IsoDuration
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
@@ -80,7 +82,8 @@ def _strictly_increasing(offsets: list[IsoDuration]) -> list[IsoDuration]:
     return offsets
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+#: A time in a request: with an offset, or without one and read in the request's zone (api.local_time).
+Moment = Annotated[datetime, AfterValidator(in_request_zone), AfterValidator(_in_range)]
 FollowUpOffset = Annotated[IsoDuration, AfterValidator(_sensible_offset)]
 #: A follow-up schedule: offsets after the project's end, each later than the one before.
 FollowUpSchedule = Annotated[list[FollowUpOffset], AfterValidator(_strictly_increasing)]

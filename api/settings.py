@@ -15,7 +15,7 @@ from workflows.naming import TASK_QUEUE
 
 class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
-    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`."""
+    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_TIMEZONE`."""
 
     model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
 
@@ -42,4 +42,8 @@ class ApiSettings(BaseSettings):
         default=1024 * 1024,
         ge=1024,
         description="The largest JSON or form body accepted; a larger one is answered 413 before it is parsed.",
+    )
+    timezone: str = Field(
+        default="Europe/London",
+        description="The museum's IANA time zone: a programme's times sent without an offset are read in it.",
     )

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_shape import error_body, field_path
+from domain.submissions import FieldRuleError
 
 REQUEST_INVALID = "The request is invalid: see `errors` for each field and what is wrong with it."
 BODY_UNREADABLE = "The request body could not be read: send JSON with `Content-Type: application/json`."
@@ -39,9 +40,18 @@ def _reason(error: Mapping[str, Any]) -> str:
     return message
 
 
+def _loc(error: Mapping[str, Any]) -> list[Any]:
+    """Where the error is; a rule across fields (domain FieldRuleError) names the field to change."""
+    loc = list(error.get("loc", ()))
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldRuleError):
+        loc.append(cause.field)
+    return loc
+
+
 def field_errors(errors: Iterable[Mapping[str, Any]], *, prefix: Sequence[Any] = ()) -> list[tuple[str, str]]:
     """(field, reason) for each pydantic error, without its `input`."""
-    return [(field_path([*prefix, *error.get("loc", ())]), _reason(error)) for error in errors]
+    return [(field_path([*prefix, *_loc(error)]), _reason(error)) for error in errors]
 
 
 def invalid_response(errors: list[tuple[str, str]]) -> JSONResponse:

@@ -19,10 +19,19 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class FieldRuleError(ValueError):
+    """A rule across fields, broken: names the field a person should change (a model-level
+    validator has no field of its own, so the API would otherwise name the whole body)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def require_after(earlier: datetime, later: datetime, earlier_name: str, later_name: str) -> None:
     """The one rule for a period's ends (sessions, displays): the API's schemas reuse it."""
     if later <= earlier:
-        raise ValueError(f"{later_name} must be after {earlier_name}")
+        raise FieldRuleError(later_name, f"{later_name} must be after {earlier_name}")
 
 
 class Person(Contract):

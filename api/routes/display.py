@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
+from api.local_time import ProjectZoneDep
 from api.schemas import DisplayPublic, DisplayUpdate
 from api.workflow_calls import run_update, update_id
 from workflows.project import ProjectWorkflow
@@ -18,6 +19,7 @@ async def set_display(
     project_id: str,
     body: DisplayUpdate,
     principal: StaffDep,
+    zone: ProjectZoneDep,  # 👉 dates sent without an offset are read in the project's zone
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> DisplayPublic:

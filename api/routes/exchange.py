@@ -43,6 +43,7 @@ from api.exchange_schemas import (
     ReplacementCreate,
     SelectionCreate,
 )
+from api.local_time import MuseumZoneDep
 from api.pages.web import SECURITY_HEADERS
 from api.schemas import Page
 from api.services import exchange as service
@@ -78,6 +79,7 @@ def _for_partner(principal: Principal, partner_id: str) -> None:
 async def create_programme(
     body: ProgrammeCreate,
     principal: StaffDep,
+    zone: MuseumZoneDep,  # 👉 times sent without an offset are read in the museum's zone
     client: TemporalDep,
     session: SessionDep,
     settings: SettingsDep,

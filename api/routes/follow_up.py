@@ -19,6 +19,7 @@ from api.deps import (
     TemporalDep,
 )
 from api.errors import error_responses
+from api.local_time import ProjectZoneDep
 from api.services import follow_up as service
 from api.services.respondents import project_survey
 from api.survey_schemas import FollowUpPublic, FollowUpScheduleUpdate, OutcomesPublic
@@ -50,6 +51,7 @@ async def set_follow_up_schedule(
     project_id: str,
     body: FollowUpScheduleUpdate,
     principal: SurveyStaffDep,
+    zone: ProjectZoneDep,  # 👉 an end date sent without an offset is read in the project's zone
     client: TemporalDep,
     session: SessionDep,
     catalog: CatalogDep,

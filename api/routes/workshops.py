@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, status
 
 from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
+from api.local_time import ProjectZoneDep
 from api.schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate, WorkshopPublic
 from api.views import workshop_public
 from api.workflow_calls import run_update, update_id
@@ -22,6 +23,7 @@ async def schedule_workshop(
     project_id: str,
     body: WorkshopCreate,
     principal: StaffDep,
+    zone: ProjectZoneDep,  # 👉 times sent without an offset are read in the project's zone
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
