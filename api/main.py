@@ -18,6 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.http_guards import HttpGuards
 from api.known_partners import KnownPartners
@@ -97,6 +98,9 @@ def create_app(
         summary="Community engagement projects as durable processes.",
         version="0.1.0",
         lifespan=lifespan,
+        # 👉 /docs is served by api.docs with Swagger UI from an installed package, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.catalog = TemplateCatalog.load_shipped()
@@ -107,6 +111,7 @@ def create_app(
     app.state.client = client
     app.state.sessionmaker = sessionmaker
     install_error_handlers(app)
+    install_docs(app)
     # 👉 Request counts and latencies by route template and status, scraped at GET /metrics.
     metrics = ApiMetrics()
     app.state.metrics = metrics
