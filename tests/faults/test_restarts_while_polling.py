@@ -291,6 +291,7 @@ async def test_killed_workers_while_clients_poll_leave_every_history_replayable(
         requests=sum(traffic.statuses.values()),
         accepted_writes=sum(traffic.accepted.values()),
         unavailable_503=traffic.unavailable,
+        statuses=",".join(f"{kind}:{status}x{n}" for (kind, status), n in sorted(traffic.statuses.items())),
         server_errors_5xx=traffic.server_errors,
         events=sum(expected.values()),
         events_lost=audit.missing,
