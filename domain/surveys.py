@@ -134,12 +134,17 @@ class SurveyInstrument(Frozen):
 
 
 class AnswerError(ValueError):
-    """An answer that does not fit its question; `question` is the key, for a field-level 422."""
+    """An answer that does not fit its question; `question` is the key, for a field-level 422.
 
-    def __init__(self, question: str, reason: str) -> None:
+    `reason` is the API's English; `code` (and `limit`) let a page say it in the respondent's
+    language and words (api.pages.survey_words)."""
+
+    def __init__(self, question: str, reason: str, *, code: str = "invalid", limit: float | None = None) -> None:
         super().__init__(f"{question}: {reason}")
         self.question = question
         self.reason = reason
+        self.code = code
+        self.limit = limit
 
 
 def validate_answers(instrument: SurveyInstrument, answers: dict[str, object]) -> dict[str, Answer]:
@@ -151,13 +156,13 @@ def validate_answers(instrument: SurveyInstrument, answers: dict[str, object]) -
     known = {q.key for q in instrument.questions}
     for key in answers:
         if key not in known:
-            raise AnswerError(key, "this survey has no such question")
+            raise AnswerError(key, "this survey has no such question", code="unknown")
     cleaned: dict[str, Answer] = {}
     for question in instrument.questions:
         raw = answers.get(question.key)
         if raw is None or raw == [] or (isinstance(raw, str) and not raw.strip()):
             if question.required:
-                raise AnswerError(question.key, "an answer is required")
+                raise AnswerError(question.key, "an answer is required", code="required")
             continue
         cleaned[question.key] = _clean(question, raw)
     return cleaned
@@ -168,38 +173,45 @@ def _clean(question: Question, raw: object) -> Answer:
     if kind is QuestionKind.LIKERT:
         value = _as_number(question, raw)
         if value not in (1, 2, 3, 4, 5):
-            raise AnswerError(question.key, "choose a whole number from 1 to 5")
+            raise AnswerError(question.key, "choose a whole number from 1 to 5", code="likert")
         return int(value)
     if kind is QuestionKind.NUMBER:
         value = _as_number(question, raw)
         if question.minimum is not None and value < question.minimum:
-            raise AnswerError(question.key, f"must be at least {question.minimum:g}")
+            raise AnswerError(
+                question.key, f"must be at least {question.minimum:g}", code="min", limit=question.minimum
+            )
         if question.maximum is not None and value > question.maximum:
-            raise AnswerError(question.key, f"must be at most {question.maximum:g}")
+            raise AnswerError(question.key, f"must be at most {question.maximum:g}", code="max", limit=question.maximum)
         return int(value) if float(value).is_integer() else value
     choices = {c.key for c in question.choices}
     if kind is QuestionKind.SINGLE_CHOICE:
         if not isinstance(raw, str) or raw not in choices:
-            raise AnswerError(question.key, f"choose one of {sorted(choices)}")
+            raise AnswerError(question.key, f"choose one of {sorted(choices)}", code="choose_one")
         return raw
     if kind is QuestionKind.MULTIPLE_CHOICE:
         picked = [raw] if isinstance(raw, str) else raw
         if not isinstance(picked, list) or not all(isinstance(p, str) and p in choices for p in picked):
-            raise AnswerError(question.key, f"choose any of {sorted(choices)}")
+            raise AnswerError(question.key, f"choose any of {sorted(choices)}", code="choose_any")
         return sorted(set(picked), key=[c.key for c in question.choices].index)
     if not isinstance(raw, str):
-        raise AnswerError(question.key, "must be text")
+        raise AnswerError(question.key, "must be text", code="text")
     text = raw.strip()
     if len(text) > question.max_length:
-        raise AnswerError(question.key, f"must be at most {question.max_length} characters")
+        raise AnswerError(
+            question.key,
+            f"must be at most {question.max_length} characters",
+            code="too_long",
+            limit=question.max_length,
+        )
     if not text and question.required:
-        raise AnswerError(question.key, "an answer is required")
+        raise AnswerError(question.key, "an answer is required", code="required")
     return text
 
 
 def _as_number(question: Question, raw: object) -> float:
     if isinstance(raw, bool):
-        raise AnswerError(question.key, "must be a number")
+        raise AnswerError(question.key, "must be a number", code="number")
     value: float | None = None
     if isinstance(raw, int | float):
         value = float(raw)
@@ -207,5 +219,5 @@ def _as_number(question: Question, raw: object) -> float:
         with contextlib.suppress(ValueError):
             value = float(raw.strip())
     if value is None or not math.isfinite(value):
-        raise AnswerError(question.key, "must be a number")
+        raise AnswerError(question.key, "must be a number", code="number")
     return value

@@ -2,7 +2,8 @@
 
 The questions come translated from the instrument; these are the page around them. A language
 without an entry here falls back to English, word by word. Validation reasons from
-domain.surveys.validate_answers are English only.
+domain.surveys.validate_answers are English for the JSON API; the page says them in the respondent's
+language and in plain words (`answer_problem`, by the error's code).
 """
 
 from __future__ import annotations
@@ -122,6 +123,45 @@ WORDS: dict[str, dict[str, str]] = {
         "opted_out_confirm_everywhere": "Rydym wedi atal pob arolwg gan yr amgueddfa i chi.",
     },
 }
+
+
+#: A refused answer, by `AnswerError.code`, in words for the respondent.
+ANSWER_PROBLEMS: dict[str, dict[str, str]] = {
+    "en": {
+        "required": "Please answer this question",
+        "likert": "Choose one of the five answers",
+        "min": "Give a number of at least {limit}",
+        "max": "Give a number no bigger than {limit}",
+        "choose_one": "Choose one of the answers given",
+        "choose_any": "Choose from the answers given",
+        "text": "Write your answer in the box",
+        "too_long": "Keep your answer to {limit} characters or fewer",
+        "number": "Give a number, in figures",
+        "unknown": "This question is not part of the survey",
+        "invalid": "Check this answer",
+    },
+    "cy": {
+        "required": "Atebwch y cwestiwn hwn, os gwelwch yn dda",
+        "likert": "Dewiswch un o'r pum ateb",
+        "min": "Rhowch rif o {limit} o leiaf",
+        "max": "Rhowch rif nad yw'n fwy na {limit}",
+        "choose_one": "Dewiswch un o'r atebion a roddir",
+        "choose_any": "Dewiswch o blith yr atebion a roddir",
+        "text": "Ysgrifennwch eich ateb yn y blwch",
+        "too_long": "Cadwch eich ateb i {limit} nod neu lai",
+        "number": "Rhowch rif, mewn ffigurau",
+        "unknown": "Nid yw'r cwestiwn hwn yn rhan o'r arolwg",
+        "invalid": "Gwiriwch yr ateb hwn",
+    },
+}
+
+
+def answer_problem(code: str, limit: float | None, language: str) -> str:
+    """What is wrong with an answer, in `language` (English where a word is missing)."""
+    table = ANSWER_PROBLEMS.get(language, {})
+    template = table.get(code) or ANSWER_PROBLEMS["en"].get(code) or ANSWER_PROBLEMS["en"]["invalid"]
+    shown = f"{limit:g}" if limit is not None else ""
+    return template.format(limit=shown)
 
 
 def words(language: str) -> dict[str, str]:

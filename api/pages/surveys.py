@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from api.deps import InstrumentsDep, SessionDep, TemporalDep
 from api.errors import ApiError
-from api.pages.survey_words import LANGUAGE_NAMES, WORDS, long_date, words
+from api.pages.survey_words import LANGUAGE_NAMES, WORDS, answer_problem, long_date, words
 from api.pages.web import SECURITY_HEADERS, pages_of
 from api.services import surveys as service
 from domain.surveys import QuestionKind, SurveyInstrument
@@ -181,9 +181,11 @@ async def submit_survey_page(
             return _refusal_page(request, token, resolved, lang)
         instrument = service.instrument_of(instruments, resolved.wave.instrument)
         answers = _answers_from(form, instrument)
-        errors = service.problems(instrument, answers)
-        if errors:
+        found = service.problems(instrument, answers)
+        if found:
             opened = await service.survey_view(session, resolved, instrument, lang)
+            shown_in = service.choose_language(instrument, lang, resolved.respondent.language)
+            errors = {key: answer_problem(e.code, e.limit, shown_in) for key, e in found.items()}
             return _form_page(request, token, opened, values=answers, errors=errors, status_code=_UNPROCESSABLE)
         language = service.choose_language(instrument, lang, resolved.respondent.language)
         await service.save_answers(session, client, token, resolved, instrument, answers, language)

@@ -26,8 +26,10 @@ from starlette.datastructures import FormData
 
 from api.auth import ENV_ADMIN_KEY_ID, Principal, Role, hash_key
 from api.errors import ApiError, failure_to_api_error
+from api.pages.form_words import people_reason
 from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Flash, Signer
 from api.settings import ApiSettings
+from domain.submissions import FieldRuleError
 from store import queries
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -102,9 +104,13 @@ class FormError:
             parts = [str(p) for p in e["loc"] if not isinstance(p, int)]
             name = "_".join(parts) or "form"
             name = (rename or {}).get(name, name)
-            fields.setdefault(name, str(e["msg"]).removeprefix("Value error, "))
-        described = "; ".join(f"{field_label(k)}: {v}" for k, v in fields.items())
-        return cls(f"Please correct: {described}", fields)
+            cause = (e.get("ctx") or {}).get("error")
+            if isinstance(cause, FieldRuleError):  # a rule across inputs names the one to change
+                name = (rename or {}).get(cause.field, cause.field)
+            # 👉 Words for people, by the error's type and input (api.pages.form_words), not pydantic's.
+            fields.setdefault(name, people_reason(e, name))
+        described = "; ".join(fields.values())
+        return cls(f"Please correct this: {described}.", fields)
 
 
 class SignInRequired(Exception):

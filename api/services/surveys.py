@@ -172,24 +172,25 @@ async def survey_view(
     )
 
 
-def problems(instrument: SurveyInstrument, answers: dict[str, object]) -> dict[str, str]:
-    """Every answer's problem by question key (the form shows them all at once; the JSON API the first)."""
-    found: dict[str, str] = {}
+def problems(instrument: SurveyInstrument, answers: dict[str, object]) -> dict[str, AnswerError]:
+    """Every answer's problem by question key (the form shows them all at once, each in the
+    respondent's words: api.pages.survey_words; the JSON API says the first)."""
+    found: dict[str, AnswerError] = {}
     known = {q.key for q in instrument.questions}
     for key in answers:
         if key not in known:
-            found[key] = "this survey has no such question"
+            found[key] = AnswerError(key, "this survey has no such question", code="unknown")
     for question in instrument.questions:
         # 👉 One question at a time through the one validator, so the form and the API agree.
         alone = instrument.model_copy(update={"questions": (question,)})
         try:
             cleaned = validate_answers(alone, {question.key: answers.get(question.key)})
         except AnswerError as exc:
-            found[exc.question] = exc.reason
+            found[exc.question] = exc
             continue
         value = cleaned.get(question.key)
         if isinstance(value, float) and not math.isfinite(value):
-            found[question.key] = "must be a number"
+            found[question.key] = AnswerError(question.key, "must be a number", code="number")
     return found
 
 

@@ -121,7 +121,7 @@ async def test_bad_input_comes_back_on_the_page_naming_the_field(browser_like):
     assert answer.status_code == 422
     assert "The project was not started." in answer.text
     assert 'id="new-title-error"' in answer.text and 'id="new-lead_email-error"' in answer.text
-    assert "is not an IANA time zone" in answer.text
+    assert "Choose a time zone such as Europe/London" in answer.text
     assert 'value="Lead"' in answer.text  # what was typed is kept
 
     unknown = await browser_like.post(

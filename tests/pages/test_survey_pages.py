@@ -134,7 +134,7 @@ async def test_the_survey_form_needs_no_cookie_refuses_a_form_without_its_token_
     missing = {k: v for k, v in FORM.items() if k != "confidence"}
     refused = await respondent.post(url, data={**missing, "csrf": csrf_of(page), "lang": "en"})
     assert refused.status_code == 422
-    assert 'id="q-confidence-error"' in refused.text and "an answer is required" in refused.text
+    assert 'id="q-confidence-error"' in refused.text and "Please answer this question" in refused.text
     assert 'href="#q-confidence-1"' in refused.text, "the error summary links to the question"
     assert 'name="skills_gained" value="4" checked' in refused.text, "answers are kept"
     assert "Still in touch &lt;b&gt;weekly&lt;/b&gt;." in refused.text, "and escaped"
@@ -247,7 +247,7 @@ async def test_a_respondent_answers_on_a_phone_with_keyboard_and_mouse_and_anoth
 
     # "I feel more confident" was skipped: the error sits beside it, the rest is kept.
     confidence = question(page, "I feel more confident")
-    await expect(confidence).to_contain_text("an answer is required")
+    await expect(confidence).to_contain_text("Please answer this question")
     await expect(page.get_by_role("alert")).to_contain_text("There is a problem")
     await expect(question(page, "I gained skills").get_by_label("3 Neither agree nor disagree")).to_be_checked()
     await expect(page.get_by_label(re.compile("how many times"))).to_have_value("4")
