@@ -45,8 +45,8 @@ Day = Annotated[date, AfterValidator(_plausible_day)]
 
 
 class ApplicationWindowCreate(Request):
-    opens_at: Moment
-    closes_at: Moment
+    opens_at: Moment = Field(description="When the call opens; without an offset, in the museum's time zone.")
+    closes_at: Moment = Field(description="When the call closes, after it opens.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -56,8 +56,8 @@ class ApplicationWindowCreate(Request):
 
 
 class PlacementWindowCreate(Request):
-    starts_on: Day
-    ends_on: Day
+    starts_on: Day = Field(description="The first day placements may take place.")
+    ends_on: Day = Field(description="The last day placements may take place.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -67,11 +67,13 @@ class PlacementWindowCreate(Request):
 
 
 class ProgrammeCreate(Request):
-    year: Year
-    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(min_length=1, max_length=20)
+    year: Year = Field(description="The programme's year; one programme per year.")
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(
+        min_length=1, max_length=20, description="Partner organisations invited to take part."
+    )
     confirm_by: Moment = Field(description="Each partner confirms its participation by then, or lapses.")
-    application_window: ApplicationWindowCreate
-    placement_window: PlacementWindowCreate
+    application_window: ApplicationWindowCreate = Field(description="When the call for applications is open.")
+    placement_window: PlacementWindowCreate = Field(description="When placements may take place.")
     budget: float = Field(default=0.0, ge=0, le=10_000_000, description="GBP, for travel, accommodation and so on.")
     lead: Person = Field(description="The programme lead: each placement project's lead.")
 
@@ -115,7 +117,7 @@ class ProgrammeSummary(BaseModel):
 
 
 class ReplacementCreate(Request):
-    replacement_partner_id: PartnerId
+    replacement_partner_id: PartnerId = Field(description="The organisation taking the lapsed partner's place.")
 
 
 # -- the dashboard -------------------------------------------------------------------------------
@@ -214,17 +216,21 @@ class ProgrammeDetail(ProgrammePublic):
 class ApplicationCreate(Request):
     """The application form: the same fields on the public page and in the JSON API."""
 
-    name: ShortText
-    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    name: ShortText = Field(description="The applicant's name.")
+    email: str = Field(
+        min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="Where the acknowledgement and outcome go."
+    )
     organisation: str = Field(min_length=1, max_length=32, description="'museum', or the id of a partner.")
     role: ShortText = Field(description="The applicant's job title.")
-    employment: Employment
+    employment: Employment = Field(description="How the applicant is employed; volunteers are not eligible.")
     statement_of_benefit: LongText = Field(description="Why the exchange would benefit you.")
     hoped_gains: LongText = Field(description="What you hope to gain.")
     offer: LongText = Field(description="What you could offer your host.")
-    preferred_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(default_factory=list, max_length=10)
-    access_needs: str = Field(default="", max_length=2000)
-    availability: str = Field(default="", max_length=2000)
+    preferred_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(
+        default_factory=list, max_length=10, description="Areas of work the applicant would like to see."
+    )
+    access_needs: str = Field(default="", max_length=2000, description="Anything the host should arrange.")
+    availability: str = Field(default="", max_length=2000, description="When the applicant could go.")
 
 
 class ApplicationReceipt(BaseModel):
@@ -256,24 +262,30 @@ class ApplicationPublic(BaseModel):
 
 
 class SelectionCreate(Request):
-    partner_id: PartnerId
-    outgoing_application_id: str | None = Field(default=None, min_length=1, max_length=32)
-    hosted_application_id: str | None = Field(default=None, min_length=1, max_length=32)
+    partner_id: PartnerId = Field(description="The partner organisation choosing.")
+    outgoing_application_id: str | None = Field(
+        default=None, min_length=1, max_length=32, description="Its own applicant who goes to the museum."
+    )
+    hosted_application_id: str | None = Field(
+        default=None, min_length=1, max_length=32, description="The museum colleague it will host."
+    )
 
 
 class PlacementPlanCreate(Request):
-    partner_id: PartnerId
-    direction: Direction
-    starts_on: Day
-    focus_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(default_factory=list, max_length=10)
+    partner_id: PartnerId = Field(description="The partner organisation of the placement.")
+    direction: Direction = Field(description="Who visits whom: museum staff to the partner, or the other way.")
+    starts_on: Day = Field(description="The first of its five days (a Monday).")
+    focus_areas: Annotated[list[Area], AfterValidator(_unique)] = Field(
+        default_factory=list, max_length=10, description="What the placement concentrates on."
+    )
 
 
 class MatchCreate(Request):
-    placements: list[PlacementPlanCreate] = Field(min_length=1, max_length=40)
+    placements: list[PlacementPlanCreate] = Field(min_length=1, max_length=40, description="The placements to start.")
 
 
 class PlacementDatesUpdate(Request):
-    starts_on: Day
+    starts_on: Day = Field(description="The placement's new first day (a Monday); its five days follow.")
 
 
 class CaseStudyMarked(BaseModel):
@@ -287,16 +299,28 @@ class CaseStudyMarked(BaseModel):
 class ScheduleCreate(Request):
     """When each year's programme opens (a calendar day, UTC midnight), and its plan (offsets from then)."""
 
-    month: int = Field(ge=1, le=12)
-    day: int = Field(ge=1, le=31)
-    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(min_length=1, max_length=20)
-    confirm_within: FollowUpOffset = IsoDuration("P21D")
-    applications_open_after: FollowUpOffset = IsoDuration("P1M")
-    applications_close_after: FollowUpOffset = IsoDuration("P2M")
-    placements_start_after: FollowUpOffset = IsoDuration("P3M")
-    placements_end_after: FollowUpOffset = IsoDuration("P9M")
-    budget: float = Field(default=0.0, ge=0, le=10_000_000)
-    lead: Person
+    month: int = Field(ge=1, le=12, description="The month each year's programme opens.")
+    day: int = Field(ge=1, le=31, description="The day of that month.")
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(
+        min_length=1, max_length=20, description="Partner organisations invited each year."
+    )
+    confirm_within: FollowUpOffset = Field(
+        default=IsoDuration("P21D"), description="How long partners have to confirm (ISO 8601 duration)."
+    )
+    applications_open_after: FollowUpOffset = Field(
+        default=IsoDuration("P1M"), description="When the call opens, after the programme does."
+    )
+    applications_close_after: FollowUpOffset = Field(
+        default=IsoDuration("P2M"), description="When the call closes, after the programme opens."
+    )
+    placements_start_after: FollowUpOffset = Field(
+        default=IsoDuration("P3M"), description="When placements may start, after the programme opens."
+    )
+    placements_end_after: FollowUpOffset = Field(
+        default=IsoDuration("P9M"), description="When placements must be over, after the programme opens."
+    )
+    budget: float = Field(default=0.0, ge=0, le=10_000_000, description="GBP for each year's travel and so on.")
+    lead: Person = Field(description="Each year's programme lead.")
 
     @model_validator(mode="after")
     def _a_day_every_year_has(self) -> Self:

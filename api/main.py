@@ -24,6 +24,7 @@ from api.http_guards import HttpGuards
 from api.known_partners import KnownPartners
 from api.metrics import ApiMetrics, install_metrics
 from api.middleware import RequestContext, configure_logging
+from api.openapi_doc import install_openapi
 from api.pages.mount import install_pages
 from api.routes import (
     display,
@@ -112,6 +113,7 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     install_error_handlers(app)
     install_docs(app)
+    install_openapi(app)
     # 👉 Request counts and latencies by route template and status, scraped at GET /metrics.
     metrics = ApiMetrics()
     app.state.metrics = metrics

@@ -104,9 +104,11 @@ class Page(BaseModel, Generic[T]):
 
 
 class PartnerCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
-    contact_name: str = Field(min_length=1, max_length=200)
-    contact_email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    name: str = Field(
+        min_length=1, max_length=200, description="The organisation's name; unique, ignoring case and spacing."
+    )
+    contact_name: str = Field(min_length=1, max_length=200, description="The person who receives its e-mails.")
+    contact_email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="Where its e-mails go.")
 
 
 class PartnerPublic(BaseModel):
@@ -124,8 +126,10 @@ class PartnerKeyCreate(Request):
 
 
 class KeyCreate(Request):
-    role: Literal["staff", "admin"]
-    label: str = Field(default="", max_length=200)
+    role: Literal["staff", "admin"] = Field(description="`staff` (everything but keys) or `admin` (also issues keys).")
+    label: str = Field(
+        default="", max_length=200, description="Who holds the key, for people reading lists and timelines."
+    )
 
 
 class KeyCreated(BaseModel):
@@ -165,16 +169,22 @@ class TemplateSummary(BaseModel):
 
 class ProjectCreate(Request):
     template: str = Field(min_length=1, max_length=64, description="A template name; its latest version is pinned.")
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = Field(default="", max_length=5000)
-    lead: Person
-    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(default_factory=list, max_length=50)
+    title: str = Field(min_length=1, max_length=200, description="The project's title, as partners see it.")
+    summary: str = Field(default="", max_length=5000, description="What the project is about, in a few sentences.")
+    lead: Person = Field(description="The museum's lead for the project: receives its staff e-mails.")
+    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(
+        default_factory=list, max_length=50, description="Ids of the partner organisations taking part."
+    )
     follow_up_schedule: FollowUpSchedule | None = Field(
         default=None,
         max_length=12,
         description="ISO 8601 durations after evaluation, strictly increasing; the template's when absent.",
     )
-    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(default="Europe/London", max_length=64)
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
+        default="Europe/London",
+        max_length=64,
+        description="IANA time zone of the project: dates in e-mails, and times sent without an offset.",
+    )
 
 
 class SubmissionPublic(BaseModel):
@@ -329,8 +339,10 @@ class OutboxEmailPublic(BaseModel):
 
 
 class SubmissionCreate(Request):
-    summary: str = Field(min_length=1, max_length=10_000)
-    links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
+    summary: str = Field(min_length=1, max_length=10_000, description="What is submitted, in words.")
+    links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(
+        default_factory=list, max_length=20, description="Web addresses of the evidence (documents, photos)."
+    )
     cost: float | None = Field(
         default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel or accommodation (GBP)."
     )
@@ -344,15 +356,15 @@ class SubmissionCreate(Request):
 
 
 class ReviewCreate(Request):
-    decision: Decision
-    note: str = Field(default="", max_length=5000)
+    decision: Decision = Field(description="`accept`, `return` (to be resubmitted) or `decline`.")
+    note: str = Field(default="", max_length=5000, description="What the submitter should know; required to return.")
 
 
 class WorkshopCreate(Request):
-    title: str = Field(min_length=1, max_length=200)
-    starts_at: Moment
-    ends_at: Moment
-    place: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=200, description="What the session is called.")
+    starts_at: Moment = Field(description="When it starts; without an offset, in the project's time zone.")
+    ends_at: Moment = Field(description="When it ends, after it starts.")
+    place: str = Field(min_length=1, max_length=300, description="Where it takes place.")
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -364,8 +376,8 @@ class WorkshopCreate(Request):
 
 
 class AttendanceCreate(Request):
-    attendance: int = Field(ge=0, le=100_000)
-    feedback: str = Field(default="", max_length=10_000)
+    attendance: int = Field(ge=0, le=100_000, description="How many people came.")
+    feedback: str = Field(default="", max_length=10_000, description="What participants said about the session.")
 
     def record(self, workshop_id: str, actor: Actor) -> Attendance:
         return Attendance(workshop_id=workshop_id, attendance=self.attendance, feedback=self.feedback, actor=actor)
@@ -379,10 +391,10 @@ class WorkshopCancel(Request):
 
 
 class DisplayUpdate(Request):
-    title: str = Field(min_length=1, max_length=200)
-    location: str = Field(min_length=1, max_length=300)
-    opens_at: Moment
-    closes_at: Moment
+    title: str = Field(min_length=1, max_length=200, description="The display's title.")
+    location: str = Field(min_length=1, max_length=300, description="Where in the museum it is shown.")
+    opens_at: Moment = Field(description="When it opens; without an offset, in the project's time zone.")
+    closes_at: Moment = Field(description="When it closes, after it opens; a later date extends it.")
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> Self:
@@ -394,4 +406,4 @@ class DisplayUpdate(Request):
 
 
 class StaffActionCreate(Request):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000, description="Why, for the timeline and the partners' e-mail.")

@@ -30,15 +30,17 @@ QuestionKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class RespondentCreate(Request):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=RESPONDENT_EMAIL_PATTERN)
+    name: str = Field(min_length=1, max_length=200, description="The respondent's name, as the invitation greets them.")
+    email: str = Field(
+        min_length=3, max_length=320, pattern=RESPONDENT_EMAIL_PATTERN, description="Where survey invitations go."
+    )
     language: str = Field(
         default="en",
         pattern=LANGUAGE_PATTERN,
         max_length=16,
         description="A language the project's survey instrument offers (e.g. en, cy).",
     )
-    role: RespondentRole
+    role: RespondentRole = Field(description="How they took part: participant, partner_staff or museum_staff.")
 
 
 class RespondentPublic(BaseModel):
@@ -119,7 +121,9 @@ class FollowUpScheduleUpdate(Request):
     offsets: FollowUpSchedule | None = Field(
         default=None, min_length=1, max_length=24, description="ISO 8601 durations after the end, strictly increasing."
     )
-    anchor_at: Moment | None = None
+    anchor_at: Moment | None = Field(
+        default=None, description="A new end date the waves count from; without an offset, in the project's zone."
+    )
 
     @model_validator(mode="after")
     def _something_to_change(self) -> Self:

@@ -35,8 +35,10 @@ def require_after(earlier: datetime, later: datetime, earlier_name: str, later_n
 
 
 class Person(Contract):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = Field(min_length=1, max_length=200, description="The person's name, as e-mails address them.")
+    email: str = Field(
+        min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Their e-mail address."
+    )
 
 
 class Actor(Contract):
