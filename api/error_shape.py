@@ -31,6 +31,8 @@ STATUS_CODES: Mapping[int, str] = {
 }
 #: The longest piece of client input an error answer may quote.
 MAX_EXCERPT = 40
+#: The longest sentence an error answer carries (a refusal's words quoting what was sent included).
+MAX_DETAIL = 300
 
 
 def code_for(status_code: int) -> str:
@@ -62,7 +64,10 @@ def error_body(
     """The body of an error answer. `extra` adds keys a few answers carry (`correlation_id`)."""
     return {
         "error": error or code_for(status_code),
-        "detail": detail,
-        "errors": [{"field": field, "reason": excerpt(reason, 300)} for field, reason in errors],
+        # 👉 A refusal's sentence may quote a path segment or a value: never more than a short excerpt.
+        "detail": excerpt(detail, MAX_DETAIL),
+        "errors": [
+            {"field": excerpt(field, MAX_DETAIL), "reason": excerpt(reason, MAX_DETAIL)} for field, reason in errors
+        ],
         **extra,
     }

@@ -51,3 +51,12 @@ async def test_every_kind_of_refusal_answers_in_the_one_shape(api):
     shaped(
         await api.http.post("/api/v1/projects", content=b"{" + b" " * (2 * 1024 * 1024) + b"}", headers=headers), 413
     )
+
+
+async def test_a_refusal_quoting_what_was_sent_quotes_only_an_excerpt(api):
+    unknown = [f"{n:02d}" + "x" * 30 for n in range(50)]  # 50 ids of 32 characters, none known
+    refused = await api.http.post("/api/v1/projects", json=project_body(unknown))
+    body = shaped(refused, 422)
+    assert body["errors"][0]["field"] == "partner_ids"
+    assert unknown[0] in body["errors"][0]["reason"], "an excerpt names what was wrong"
+    assert unknown[-1] not in refused.text, "but never all of what was sent"
