@@ -35,4 +35,5 @@ def build_activities(
         exchange.record_exchange_changes,
         exchange.register_placement,
         exchange.notify_unsuccessful_applicants,
+        exchange.acknowledge_applications,
     ]

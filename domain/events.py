@@ -42,6 +42,7 @@ class EventType(StrEnum):
     PROJECT_CLOSED = "project_closed"
     FOLLOW_UP_STARTED = "follow_up_started"
     FOLLOW_UP_SCHEDULED = "follow_up_scheduled"
+    PLACEMENT_RESCHEDULED = "placement_rescheduled"
 
 
 class DomainEvent(BaseModel):

@@ -183,6 +183,10 @@ class ExchangeState(BaseModel):
     applicants_told: bool = False
     lead: Person | None = None
     event_seq: int = 0
+    #: Applications noted but not yet acknowledged by e-mail (issue 12; filled only under its patch).
+    to_acknowledge: list[str] = Field(default_factory=list)
+    #: Started placements whose new dates their project has not been told yet (issue 12, patched).
+    moved_untold: list[str] = Field(default_factory=list)
 
     def applications_by_organisation(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -260,6 +264,30 @@ class PlacementDates(Frozen):
     placement_id: str
     starts_on: date
     actor: Actor
+
+
+class PlacementRescheduled(Frozen):
+    """Signal from the programme to a placement's ProjectWorkflow: its five days moved (issue 12)."""
+
+    starts_on: date
+    ends_on: date
+    summary: str = Field(max_length=5000)
+
+
+class ApplicationsToAcknowledge(Frozen):
+    """Input of the `acknowledge_applications` activity: e-mail each applicant that we have their
+    application (once each, by outbox key)."""
+
+    year: int
+    application_ids: tuple[str, ...] = Field(min_length=1)
+
+
+def placement_summary(placement: Placement) -> str:
+    """The summary of a placement's project: its five days and focus, as the project page shows it."""
+    return (
+        f"Five days, {placement.starts_on.isoformat()} to {placement.ends_on.isoformat()}. "
+        f"Focus: {', '.join(placement.focus_areas) or 'to be agreed'}."
+    )
 
 
 class PlacementFinished(Frozen):

@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
-    from domain.exchange import ApplicantsToTell, ExchangeChanges, PlacementRegistration
+    from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
     from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask
 
 RECORD_PROJECT_CHANGES = "record_project_changes"
@@ -26,6 +26,7 @@ CLOSE_SURVEY_WAVE = "close_survey_wave"
 RECORD_EXCHANGE_CHANGES = "record_exchange_changes"
 REGISTER_PLACEMENT = "register_placement"
 NOTIFY_UNSUCCESSFUL_APPLICANTS = "notify_unsuccessful_applicants"
+ACKNOWLEDGE_APPLICATIONS = "acknowledge_applications"
 ACTIVITY_NAMES = frozenset(
     {
         RECORD_PROJECT_CHANGES,
@@ -37,6 +38,7 @@ ACTIVITY_NAMES = frozenset(
         RECORD_EXCHANGE_CHANGES,
         REGISTER_PLACEMENT,
         NOTIFY_UNSUCCESSFUL_APPLICANTS,
+        ACKNOWLEDGE_APPLICATIONS,
     }
 )
 
@@ -153,6 +155,18 @@ async def notify_unsuccessful_applicants(applicants: ApplicantsToTell) -> Record
     result: RecordResult = await workflow.execute_activity(
         NOTIFY_UNSUCCESSFUL_APPLICANTS,
         applicants,
+        result_type=RecordResult,
+        start_to_close_timeout=timedelta(minutes=1),
+        retry_policy=_RECORD_RETRY,
+    )
+    return result
+
+
+async def acknowledge_applications(applications: ApplicationsToAcknowledge) -> RecordResult:
+    """Queue (and with SMTP, send) one "we have your application" e-mail per applicant, once each."""
+    result: RecordResult = await workflow.execute_activity(
+        ACKNOWLEDGE_APPLICATIONS,
+        applications,
         result_type=RecordResult,
         start_to_close_timeout=timedelta(minutes=1),
         retry_policy=_RECORD_RETRY,

@@ -6,8 +6,10 @@ the call for applications opens and closes by itself on its dates; staff shortli
 partner selects the colleague it sends and the museum colleague it hosts; staff match them
 into placements, each a child ProjectWorkflow (`project/kx{year}-{partner}-in|out`) on the
 `knowledge-exchange-placement` template, left running on its own (ABANDON) so the programme
-can continue-as-new while placements and their follow-ups run for years. Unsuccessful
-applicants are told once everyone is placed; the programme closes when every placement has.
+can continue-as-new while placements and their follow-ups run for years. Each applicant is
+acknowledged by e-mail once their application is noted; once everyone is placed each applicant
+is told the outcome (selected, with host and dates, or not); the programme closes when every
+placement has. A placement moved after its project started tells that project its new dates.
 
 Updates: confirm_partner, replace_partner, shortlist, select_applicants, match_placements,
     move_placement
@@ -15,7 +17,9 @@ Signals: note_application(ApplicationReceived) — applications arrive in bursts
     deadline, so the API stores each (validated) and signals; never Updates on this one workflow.
     note_placement_finished(PlacementFinished) — from each placement's ProjectWorkflow.
 Query: status -> ExchangeState
-Activities: record_exchange_changes, register_placement, notify_unsuccessful_applicants.
+Activities: record_exchange_changes, register_placement, notify_unsuccessful_applicants (every
+    applicant's outcome), acknowledge_applications.
+Signals sent: note_placement_dates(PlacementRescheduled) to a started placement that moved.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.exchange import (
         ApplicantsToTell,
         ApplicationReceived,
+        ApplicationsToAcknowledge,
         ExchangeChanges,
         ExchangeEvent,
         ExchangeInput,
@@ -47,8 +52,10 @@ with workflow.unsafe.imports_passed_through():
         PlacementDates,
         PlacementFinished,
         PlacementRegistration,
+        PlacementRescheduled,
         SelectionDecision,
         Shortlisting,
+        placement_summary,
     )
     from domain.rules import Refusal
     from domain.state import ProjectInput
@@ -67,6 +74,12 @@ with workflow.unsafe.imports_passed_through():
 
 #: Issue 4 follow-up: the programme keeps its search attributes current itself.
 SEARCH_ATTRIBUTES_PATCH = "4-exchange-search-attributes"
+#: Issue 12: a started placement that moves is told its new dates (its summary follows).
+PLACEMENT_DATES_PATCH = "12-placement-dates"
+#: Issue 12: each application is acknowledged by e-mail once noted.
+APPLICANT_EMAILS_PATCH = "12-applicant-emails"
+#: At most this many acknowledgements per activity: a burst before the deadline is sent in batches.
+ACKNOWLEDGE_BATCH = 100
 
 
 def _refuse_unless(check: Callable[[], None]) -> None:
@@ -98,7 +111,9 @@ class ExchangeProgrammeWorkflow:
             planned_at_seq = self._state.event_seq
             await self._record()
             await self._start_new_placements()
+            await self._tell_moved_placements()
             await self._tell_unsuccessful_applicants_once_everyone_is_placed()
+            await self._acknowledge_applications()
             if self._history_is_long():
                 await self._continue_as_new()
             await self._wait_for_input_or_next_date(planned_at_seq)
@@ -174,13 +189,36 @@ class ExchangeProgrammeWorkflow:
             project_id=placement.project_id,
             template=template,
             title=f"Knowledge Exchange {self._state.year}: placement {towards}",
-            summary=f"Five days, {placement.starts_on.isoformat()} to {placement.ends_on.isoformat()}. "
-            f"Focus: {', '.join(placement.focus_areas) or 'to be agreed'}.",
+            summary=placement_summary(placement),
             lead=self._start.lead,
             partner_ids=(placement.partner_id,),
             follow_up_schedule=template.follow_up_schedule,
             created_at=workflow.now(),
         )
+
+    async def _tell_moved_placements(self) -> None:
+        """Signal each started placement that moved since it was last told (patched: 12-placement-dates)."""
+        while self._state.moved_untold:
+            placement = self._state.placement(self._state.moved_untold.pop(0))
+            if placement is None:
+                continue
+            moved = PlacementRescheduled(
+                starts_on=placement.starts_on, ends_on=placement.ends_on, summary=placement_summary(placement)
+            )
+            child = workflow.get_external_workflow_handle(project_workflow_id(placement.project_id))
+            try:
+                await child.signal("note_placement_dates", moved)
+            except Exception:  # ended or terminated by an operator: nothing left to tell
+                workflow.logger.warning("could not tell a placement its new dates", extra={"placement": placement.id})
+
+    async def _acknowledge_applications(self) -> None:
+        """E-mail each newly noted applicant that we have their application (patched: 12-applicant-emails)."""
+        while self._state.to_acknowledge:
+            batch = tuple(self._state.to_acknowledge[:ACKNOWLEDGE_BATCH])
+            await activity_calls.acknowledge_applications(
+                ApplicationsToAcknowledge(year=self._state.year, application_ids=batch)
+            )
+            del self._state.to_acknowledge[: len(batch)]
 
     async def _tell_unsuccessful_applicants_once_everyone_is_placed(self) -> None:
         if self._state.applicants_told or not rules.everyone_placed(self._state):
@@ -206,8 +244,14 @@ class ExchangeProgrammeWorkflow:
         if timeout is not None and timeout <= timedelta(0):
             return
         with contextlib.suppress(TimeoutError):
+            # 👉 Applications to acknowledge wake the loop too (always empty in runs before 12-applicant-emails).
             await workflow.wait_condition(
-                lambda: self._state.event_seq != planned_at_seq or self._history_is_long(), timeout=timeout
+                lambda: (
+                    self._state.event_seq != planned_at_seq
+                    or self._history_is_long()
+                    or bool(self._state.to_acknowledge)
+                ),
+                timeout=timeout,
             )
 
     def _history_is_long(self) -> bool:
@@ -286,6 +330,14 @@ class ExchangeProgrammeWorkflow:
     @workflow.update
     def move_placement(self, dates: PlacementDates) -> ExchangeState:
         self._emit(*rules.move(self._state, dates), actor=dates.actor)
+        placement = self._state.placement(dates.placement_id)
+        if (
+            placement is not None
+            and placement.started
+            and placement.id not in self._state.moved_untold
+            and workflow.patched(PLACEMENT_DATES_PATCH)
+        ):
+            self._state.moved_untold.append(placement.id)
         return self._state
 
     @move_placement.validator
@@ -296,7 +348,10 @@ class ExchangeProgrammeWorkflow:
     def note_application(self, application: ApplicationReceived) -> None:
         # The API decided the application was in time; its signal may land just after closing.
         if self._state.phase is not Phase.CLOSED:
+            new = application.application_id not in self._state.applications
             rules.note_application(self._state, application)
+            if new and workflow.patched(APPLICANT_EMAILS_PATCH):
+                self._state.to_acknowledge.append(application.application_id)
 
     @workflow.signal
     def note_placement_finished(self, finished: PlacementFinished) -> None:

@@ -7,6 +7,8 @@ Updates (validated; a refusal is an ApplicationError typed by `domain.rules.Refu
 `{"field", "reason"}` details, so the API answers 4xx with both):
     submit_milestone, review_milestone, schedule_workshop, record_attendance, cancel_workshop, set_display,
     pause, resume, withdraw, close, set_follow_up_schedule
+Signal: note_placement_dates(PlacementRescheduled) — from the Knowledge Exchange programme when staff
+    move a placement's five days (issue 12): the summary follows.
 Query: status -> ProjectState
 Child: FollowUpWorkflow (`followup/{project_id}`) once the project reaches follow_up; the project
     closes itself when the child's last wave closes.
@@ -32,7 +34,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
     from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
-    from domain.exchange import PlacementFinished
+    from domain.exchange import PlacementFinished, PlacementRescheduled
     from domain.follow_up import FollowUpEnding, FollowUpInput, Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
@@ -424,6 +426,21 @@ class ProjectWorkflow:
     @set_follow_up_schedule.validator
     def _validate_set_follow_up_schedule(self, change: Reschedule) -> None:
         _refuse_unless(lambda: rules.check_follow_up_schedule(self._state, change))
+
+    @workflow.signal
+    def note_placement_dates(self, moved: PlacementRescheduled) -> None:
+        """The programme moved this placement (issue 12). A new handler, sent only by programmes
+        patched with 12-placement-dates, so no history before it holds this signal."""
+        if self._state.stage in TERMINAL_STAGES or self._state.summary == moved.summary:
+            return
+        self._state.summary = moved.summary
+        self._emit(
+            (
+                EventType.PLACEMENT_RESCHEDULED,
+                None,
+                {"starts_on": moved.starts_on.isoformat(), "ends_on": moved.ends_on.isoformat()},
+            )
+        )
 
     @workflow.query
     def status(self) -> ProjectState:

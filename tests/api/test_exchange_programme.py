@@ -1,8 +1,9 @@
 """A Knowledge Exchange year over HTTP, end to end on the dev server, a real worker and a real database
 (SQLite and PostgreSQL): open it, partners confirm, the call takes applications and closes by itself,
-staff shortlist, partners select, staff match four placements; the applicants not placed get one kind
-e-mail; one placement is driven over the project API to its reflections; its case study renders as
-Markdown and HTML, and the dashboard shows what was spent."""
+staff shortlist, partners select, staff match four placements; every applicant is acknowledged once
+and told the outcome once (the placed with host and dates, the others one kind e-mail); a moved
+placement's project follows its new dates; one placement is driven over the project API to its
+reflections; its case study renders as Markdown and HTML, and the dashboard shows what was spent."""
 
 from __future__ import annotations
 
@@ -212,14 +213,28 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
             "cy@dockside.example",
             "di@museum.example",
         }
+        # Every applicant had one acknowledgement and one outcome: the offer names the host and the dates.
         mail = await exchange_mail(api)
-        assert [(m.to_address, m.project_id, m.status) for m in mail] == [("ed@museum.example", None, "held")]
+        by_kind = {(m.to_address, m.event_id.rsplit(":", 1)[1]): m for m in mail}
+        applicants = {b["email"] for b in people.values()}
+        assert sorted(by_kind) == sorted(
+            [(a, "received") for a in applicants]
+            + [(a, "unsuccessful" if a == "ed@museum.example" else "selected") for a in applicants]
+        )
+        assert {(m.project_id, m.status) for m in mail} == {(None, "held")}
+        first_week = f"from {monday + timedelta(weeks=2):%A} {(monday + timedelta(weeks=2)).day}"
+        assert f"five working days with the museum, {first_week}" in by_kind[("cy@dockside.example", "selected")].body
+        assert "five working days with Harbour Heritage Group, from" in by_kind[("bo@museum.example", "selected")].body
         outbox = ok(await api.http.get("/api/v1/outbox"), 200)["items"]
         assert any(e["to"] == "ed@museum.example" and e["project_id"] is None for e in outbox)
 
-        # One placement is driven over the project API to its reflections.
+        # The moved placement's project follows its new dates (summary in the live state and read model).
+        week_six = str(monday + timedelta(weeks=6))
         project = await eventually(lambda: api.http.get(f"/api/v1/projects/{pid}"), lambda r: r.status_code == 200)
         assert project.json()["template"] == "knowledge-exchange-placement"
+        await eventually(lambda: read_project(api.http, pid), lambda p: f"Five days, {week_six} to" in p["summary"])
+
+        # One placement is driven over the project API to its reflections.
         await drive_placement_to_its_reflections(api, as_harbour, pid)
         assert (await read_project(as_harbour, pid))["stage"] == "follow_up"
 
@@ -265,5 +280,5 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
     marked = ok(await api.http.get(f"/api/v1/exchange/programmes/{year}"), 200)["dashboard"]["placements"]
     assert [p["case_study"] for p in marked if p["id"] == pid] == [True]
 
-    # Unsuccessful applicants were told exactly once, however the programme records again.
-    assert len(await exchange_mail(api)) == 1
+    # Each applicant was written to exactly twice, however the programme records again.
+    assert len(await exchange_mail(api)) == 2 * len(people)

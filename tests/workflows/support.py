@@ -22,7 +22,7 @@ from temporalio.worker import Worker
 
 from domain.durations import IsoDuration
 from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordResult
-from domain.exchange import ApplicantsToTell, ExchangeChanges, PlacementRegistration
+from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
 from domain.follow_up import PlanRequest, WaveCounts, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.lifecycle import Audience, LifecycleTemplate, Party
 from domain.state import ProjectInput, ProjectState
@@ -54,6 +54,7 @@ class RecordedActivities:
         self.exchange_batches: list[ExchangeChanges] = []
         self.registered: list[PlacementRegistration] = []
         self.told: list[ApplicantsToTell] = []
+        self.acknowledged: list[str] = []
 
     @activity.defn(name="record_project_changes")
     async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
@@ -110,6 +111,11 @@ class RecordedActivities:
         self.told.append(applicants)
         return RecordResult(emails_queued=0)
 
+    @activity.defn(name="acknowledge_applications")
+    async def acknowledge_applications(self, applications: ApplicationsToAcknowledge) -> RecordResult:
+        self.acknowledged.extend(applications.application_ids)
+        return RecordResult(emails_queued=len(applications.application_ids))
+
     def exchange_events(self) -> list[str]:
         seen = {e.seq: e.type for b in self.exchange_batches for e in b.events}
         return [seen[k] for k in sorted(seen)]
@@ -119,6 +125,7 @@ class RecordedActivities:
             self.record_exchange_changes,
             self.register_placement,
             self.notify_unsuccessful_applicants,
+            self.acknowledge_applications,
             self.record_project_changes,
             self.deliver_emails,
             self.plan_follow_up_waves,
