@@ -9,6 +9,8 @@ timed-out attempt that still finishes late), so every write is keyed:
 - e-mails: `dedupe_key` = event id + a hash of the address, inserted ON CONFLICT DO NOTHING.
 
 Rendering is injected (`EmailRenderer`): templates are the activities' business, storage is ours.
+Who gets an e-mail is domain.notifications' rule (`recipients`, `nobody_needs_telling`): we fetch the
+partners' contacts and write what it answers.
 Addresses and names never reach a log line here.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,8 +26,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.events import DomainEvent, EventType, ProjectChanges, RecordResult
-from domain.lifecycle import Audience, Party
+from domain.events import DomainEvent, ProjectChanges, RecordResult
+from domain.lifecycle import Audience
+from domain.notifications import nobody_needs_telling, recipients
 from domain.state import ProjectState
 from store.tables import Event, Milestone, OutboxEmail, Partner, Project, ProjectPartner, Submission, Workshop
 from store.upserts import Excluded, insert_ignore, upsert
@@ -50,13 +53,6 @@ class RenderedEmail:
 
 
 EmailRenderer = Callable[[EmailContext], RenderedEmail]
-
-
-@dataclass(frozen=True)
-class Recipient:
-    audience: Audience
-    name: str
-    address: str
 
 
 def dedupe_key(event_id: str, address: str) -> str:
@@ -240,14 +236,14 @@ async def _queue_emails(
     created_at: datetime,
 ) -> int:
     snapshot = changes.snapshot
-    notified = [r for r in changes.events if r.notify and not _nobody_needs_telling(r.event, snapshot)]
+    notified = [r for r in changes.events if r.notify and not nobody_needs_telling(r.event, snapshot)]
     if not notified:
         return 0
     partners = await _partner_contacts(session, snapshot)
     rows: list[dict[str, Any]] = []
     for recorded in notified:
         event = recorded.event
-        for recipient in _recipients(recorded.notify, snapshot, partners):
+        for recipient in recipients(recorded.notify, snapshot, partners):
             email = render(EmailContext(event, snapshot, recipient.audience, recipient.name))
             rows.append(
                 {
@@ -267,46 +263,15 @@ async def _queue_emails(
     return await insert_ignore(session, OutboxEmail, rows)
 
 
-def _nobody_needs_telling(event: DomainEvent, snapshot: ProjectState) -> bool:
-    """Staff recording their own milestone that needs no review: the lead has no decision to make
-    and the staff member already knows (issue 12). Decided here, not in the workflow, so runs in
-    flight keep their recorded activity inputs and replay."""
-    if event.type is not EventType.MILESTONE_SUBMITTED or event.milestone_key is None:
-        return False
-    milestone = snapshot.milestone(event.milestone_key)
-    return milestone is not None and milestone.submitter is Party.STAFF and not milestone.review_required
-
-
-async def _partner_contacts(session: AsyncSession, snapshot: ProjectState) -> list[Recipient]:
+async def _partner_contacts(session: AsyncSession, snapshot: ProjectState) -> list[tuple[str, str]]:
+    """(name, address) of each partner's contact, in the project's partner order."""
     if not snapshot.partner_ids:
         return []
     found = {p.id: p for p in await session.scalars(select(Partner).where(Partner.id.in_(snapshot.partner_ids)))}
     missing = [pid for pid in snapshot.partner_ids if pid not in found]
     if missing:
         logger.warning("partners not found; no e-mail for them", extra={"partner_ids": missing})
-    return [
-        Recipient(Audience.PARTNERS, found[pid].contact_name, found[pid].contact_email)
-        for pid in snapshot.partner_ids
-        if pid in found
-    ]
-
-
-def _recipients(audiences: Sequence[Audience], snapshot: ProjectState, partners: list[Recipient]) -> list[Recipient]:
-    """Each address once per event, under the first audience that names it."""
-    candidates: list[Recipient] = []
-    for audience in audiences:
-        if audience is Audience.PARTNERS:
-            candidates.extend(partners)
-        elif audience is Audience.LEAD:
-            candidates.append(Recipient(Audience.LEAD, snapshot.lead.name, snapshot.lead.email))
-    seen: set[str] = set()
-    unique: list[Recipient] = []
-    for recipient in candidates:
-        address = recipient.address.strip().lower()
-        if address not in seen:
-            seen.add(address)
-            unique.append(recipient)
-    return unique
+    return [(found[pid].contact_name, found[pid].contact_email) for pid in snapshot.partner_ids if pid in found]
 
 
 async def _awaiting_delivery(session: AsyncSession, changes: ProjectChanges) -> bool:

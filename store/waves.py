@@ -10,9 +10,9 @@ still finishes), so every write is claimed before anything is sent:
 - e-mails are inserted ON CONFLICT DO NOTHING on a deterministic dedupe key as a last guard.
 
 Who gets mail: respondents not opted out, not bounced and not globally suppressed, and under the
-fatigue cap (`fatigue_cap` survey e-mails per address per 30 days, across projects, counted from the
-outbox by `recipient_hash`). Over the cap an invitation is deferred until the count drops below it;
-a reminder round is simply skipped for that person.
+fatigue cap. The cap is a rule of domain.fatigue (`fatigue_holds`); here we only fetch when each
+address was sent survey mail (the outbox, by `recipient_hash`, across projects) and apply its answer:
+a held invitation is deferred until the moment it gives, a held reminder round is skipped.
 
 Raw tokens exist only in memory and in the rendered e-mail body; rows keep their sha256.
 Rendering is injected (`SurveyRenderer`) like store.records' `EmailRenderer`. No addresses, names,
@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.fatigue import counting_since, fatigue_holds
 from domain.follow_up import WaveCounts, WaveReport, WaveTask
 from store.in_lists import in_chunks
 from store.records import RenderedEmail
@@ -47,8 +48,6 @@ from store.tables import (
 from store.upserts import insert_for, insert_ignore, insert_ignore_returning
 
 T = TypeVar("T")
-
-FATIGUE_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -292,14 +291,14 @@ async def _invite(
     sent = await _recent_survey_mail(
         session,
         [c.email_hash for task, _ in openings for c in candidates[_key(task)]],
-        since=min((mail.now for _, mail in openings), default=datetime.max) - FATIGUE_WINDOW,
+        since=counting_since(min((mail.now for _, mail in openings), default=datetime.max)),
     )
     fresh_rows: list[dict[str, Any]] = []
     deferred_rows: list[dict[str, Any]] = []
     holds_of: dict[WaveKey, dict[str, datetime]] = {}
     for task, mail in openings:
         wave = candidates[_key(task)]
-        holds = holds_of[_key(task)] = _fatigue_holds(sent, mail)
+        holds = holds_of[_key(task)] = fatigue_holds(sent, now=mail.now, cap=mail.fatigue_cap)
         fresh_rows += [
             _invitation(task, c.id, "invited", invited_at=mail.now)
             for c in wave
@@ -346,21 +345,6 @@ async def _recent_survey_mail(
             if digest is not None:
                 sent[digest].append(created_at)
     return sent
-
-
-def _fatigue_holds(sent: dict[str, list[datetime]], mail: WaveMail) -> dict[str, datetime]:
-    """Addresses at or over the cap at `mail.now`, each with the moment its count falls below the cap.
-
-    That moment is when the (count - cap + 1)-th oldest counted e-mail leaves the 30-day window:
-    with exactly `cap` e-mails, the oldest one plus 30 days.
-    """
-    since = mail.now - FATIGUE_WINDOW
-    holds: dict[str, datetime] = {}
-    for digest, times in sent.items():
-        counted = [t for t in times if t > since]
-        if len(counted) >= mail.fatigue_cap:
-            holds[digest] = counted[len(counted) - mail.fatigue_cap] + FATIGUE_WINDOW
-    return holds
 
 
 def _eligible() -> ColumnElement[bool]:
@@ -459,8 +443,8 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
             .order_by(Respondent.created_at, Respondent.id)
         )
     )
-    sent = await _recent_survey_mail(session, [r.email_hash for r in candidates], since=mail.now - FATIGUE_WINDOW)
-    holds = _fatigue_holds(sent, mail)
+    sent = await _recent_survey_mail(session, [r.email_hash for r in candidates], since=counting_since(mail.now))
+    holds = fatigue_holds(sent, now=mail.now, cap=mail.fatigue_cap)
     wanted = [r.id for r in candidates if r.email_hash not in holds]
     claimed: set[str] = set()
     for chunk in in_chunks(wanted):
