@@ -311,12 +311,35 @@ class PlacementRegistration(Frozen):
     placement: Placement
 
 
+class ExchangeEventType(StrEnum):
+    """What can happen to a programme: the `type` of an ExchangeEvent (wire names, never renamed)."""
+
+    PROGRAMME_OPENED = "programme_opened"
+    APPLICATIONS_OPENED = "applications_opened"
+    APPLICATIONS_CLOSED = "applications_closed"
+    PROGRAMME_CLOSED = "programme_closed"
+    PLACEMENT_STARTED = "placement_started"
+    UNSUCCESSFUL_APPLICANTS_TOLD = "unsuccessful_applicants_told"
+    APPLICANT_SHORTLISTED = "applicant_shortlisted"
+    PLACEMENT_MATCHED = "placement_matched"
+    PLACEMENT_FINISHED = "placement_finished"
+    PARTNER_CONFIRMED = "partner_confirmed"
+    PARTNER_REPLACED = "partner_replaced"
+    PARTNER_LAPSED = "partner_lapsed"
+    APPLICANTS_SELECTED = "applicants_selected"
+    PLACEMENT_MOVED = "placement_moved"
+
+
+#: A change an exchange rule makes, as the workflow emits it: what happened and its details.
+ExchangeChange = tuple[ExchangeEventType, dict[str, str]]
+
+
 class ExchangeEvent(Frozen):
     """One thing that happened to a programme, for its append-only timeline."""
 
     year: int
     seq: int = Field(ge=1)
-    type: str
+    type: ExchangeEventType
     occurred_at: AwareDatetime
     actor: str = "system"
     detail: dict[str, str] = Field(default_factory=dict)

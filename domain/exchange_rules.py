@@ -13,6 +13,8 @@ from domain.exchange import (
     MUSEUM,
     ApplicationReceived,
     Direction,
+    ExchangeChange,
+    ExchangeEventType,
     ExchangeInput,
     ExchangeState,
     MatchPlan,
@@ -79,11 +81,11 @@ def check_confirm(state: ExchangeState, confirmation: PartnerConfirmation, now: 
         raise Refusal(RefusalKind.OUT_OF_TURN, "partner_id", "the deadline to confirm has passed")
 
 
-def confirm(state: ExchangeState, confirmation: PartnerConfirmation, now: datetime) -> tuple[str, dict[str, str]]:
+def confirm(state: ExchangeState, confirmation: PartnerConfirmation, now: datetime) -> ExchangeChange:
     slot = state.slot(confirmation.partner_id)
     assert slot is not None
     slot.status, slot.confirmed_at = PartnerStatus.CONFIRMED, now
-    return "partner_confirmed", {"partner_id": slot.partner_id}
+    return ExchangeEventType.PARTNER_CONFIRMED, {"partner_id": slot.partner_id}
 
 
 def check_replace(state: ExchangeState, replacement: PartnerReplacement) -> None:
@@ -98,22 +100,25 @@ def check_replace(state: ExchangeState, replacement: PartnerReplacement) -> None
         raise Refusal(RefusalKind.OUT_OF_TURN, "replacement_partner_id", "that partner is already in the programme")
 
 
-def replace(state: ExchangeState, replacement: PartnerReplacement, now: datetime) -> tuple[str, dict[str, str]]:
+def replace(state: ExchangeState, replacement: PartnerReplacement, now: datetime) -> ExchangeChange:
     slot = state.slot(replacement.partner_id)
     assert slot is not None
     slot.status, slot.replaced_by = PartnerStatus.REPLACED, replacement.replacement_partner_id
     state.partners.append(
         PartnerSlot(partner_id=replacement.replacement_partner_id, confirm_by=now + REPLACEMENT_CONFIRM_WINDOW)
     )
-    return "partner_replaced", {"partner_id": slot.partner_id, "replacement": replacement.replacement_partner_id}
+    return ExchangeEventType.PARTNER_REPLACED, {
+        "partner_id": slot.partner_id,
+        "replacement": replacement.replacement_partner_id,
+    }
 
 
-def lapse_unconfirmed(state: ExchangeState, now: datetime) -> list[tuple[str, dict[str, str]]]:
-    changes: list[tuple[str, dict[str, str]]] = []
+def lapse_unconfirmed(state: ExchangeState, now: datetime) -> list[ExchangeChange]:
+    changes: list[ExchangeChange] = []
     for slot in state.partners:
         if slot.status is PartnerStatus.PENDING and slot.confirm_by <= now:
             slot.status = PartnerStatus.LAPSED
-            changes.append(("partner_lapsed", {"partner_id": slot.partner_id}))
+            changes.append((ExchangeEventType.PARTNER_LAPSED, {"partner_id": slot.partner_id}))
     return changes
 
 
@@ -170,7 +175,7 @@ def matched(state: ExchangeState, partner_id: str, direction: Direction) -> bool
     return any(p.partner_id == partner_id and p.direction is direction for p in state.placements)
 
 
-def select(state: ExchangeState, decision: SelectionDecision) -> tuple[str, dict[str, str]]:
+def select(state: ExchangeState, decision: SelectionDecision) -> ExchangeChange:
     selection = state.selection(decision.partner_id)
     if selection is None:
         selection = Selection(partner_id=decision.partner_id)
@@ -179,7 +184,7 @@ def select(state: ExchangeState, decision: SelectionDecision) -> tuple[str, dict
         selection.outgoing_application_id = decision.outgoing_application_id
     if decision.hosted_application_id is not None:
         selection.hosted_application_id = decision.hosted_application_id
-    return "applicants_selected", {"partner_id": decision.partner_id}
+    return ExchangeEventType.APPLICANTS_SELECTED, {"partner_id": decision.partner_id}
 
 
 def _check_dates(state: ExchangeState, starts_on: date, field: str) -> date:
@@ -266,11 +271,14 @@ def check_move(state: ExchangeState, move: PlacementDates) -> None:
     _check_dates(state, move.starts_on, "starts_on")
 
 
-def move(state: ExchangeState, move_: PlacementDates) -> tuple[str, dict[str, str]]:
+def move(state: ExchangeState, move_: PlacementDates) -> ExchangeChange:
     placement = state.placement(move_.placement_id)
     assert placement is not None
     placement.starts_on, placement.ends_on = move_.starts_on, working_days_from(move_.starts_on)
-    return "placement_moved", {"placement_id": placement.id, "starts_on": placement.starts_on.isoformat()}
+    return ExchangeEventType.PLACEMENT_MOVED, {
+        "placement_id": placement.id,
+        "starts_on": placement.starts_on.isoformat(),
+    }
 
 
 def everyone_placed(state: ExchangeState) -> bool:

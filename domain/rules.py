@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.follow_up import Reschedule
+from domain.follow_up import WAVE_DONE, FollowUpState, Reschedule
 from domain.lifecycle import TERMINAL_STAGES, LifecycleTemplate, Party, Stage
 from domain.state import OUTSTANDING, MilestoneStatus, ProjectState
 from domain.submissions import (
@@ -211,6 +211,18 @@ def check_follow_up_schedule(state: ProjectState, change: Reschedule) -> None:
         raise Refusal(RefusalKind.INVALID, "anchor_at", "the end date is set when the project completes its evaluation")
     if not change.offsets:
         raise Refusal(RefusalKind.INVALID, "offsets", "give at least one offset, e.g. ['P3M', 'P6M']")
+
+
+def check_reschedule(state: FollowUpState, change: Reschedule) -> None:
+    """FollowUpWorkflow.reschedule: only waves not yet sent move, so something must be left to move."""
+    every_wave_closed = all(w.status in WAVE_DONE for w in state.waves)
+    if state.finished or state.ended_early or (every_wave_closed and state.waves):
+        raise Refusal(RefusalKind.OUT_OF_TURN, "offsets", "every wave has closed")
+    if change.offsets is None and change.anchor_at is None:
+        raise Refusal(RefusalKind.INVALID, "offsets", "give new offsets, a new end date (anchor_at), or both")
+    if change.offsets is not None and not change.offsets and not state.pending():
+        reason = "there are no waves left to reschedule; give at least one offset"
+        raise Refusal(RefusalKind.INVALID, "offsets", reason)
 
 
 def available_actions(

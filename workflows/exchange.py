@@ -25,12 +25,11 @@ Signals sent: note_placement_dates(PlacementRescheduled) to a started placement 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain import exchange_rules as rules
@@ -40,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         ApplicationsToAcknowledge,
         ExchangeChanges,
         ExchangeEvent,
+        ExchangeEventType,
         ExchangeInput,
         ExchangeState,
         ExchangeYearPlan,
@@ -57,10 +57,9 @@ with workflow.unsafe.imports_passed_through():
         Shortlisting,
         placement_summary,
     )
-    from domain.rules import Refusal
     from domain.state import ProjectInput
     from domain.submissions import Actor
-    from workflows import activity_calls
+    from workflows import activity_calls, kit
     from workflows.naming import (
         ENGAGE_KIND,
         ENGAGE_PARTNERS,
@@ -82,15 +81,6 @@ APPLICANT_EMAILS_PATCH = "12-applicant-emails"
 ACKNOWLEDGE_BATCH = 100
 
 
-def _refuse_unless(check: Callable[[], None]) -> None:
-    try:
-        check()
-    except Refusal as refusal:
-        raise ApplicationError(
-            refusal.reason, {"field": refusal.field, "reason": refusal.reason}, type=refusal.kind.value
-        ) from None
-
-
 @workflow.defn(name=EXCHANGE_WORKFLOW)
 class ExchangeProgrammeWorkflow:
     @workflow.init
@@ -103,7 +93,7 @@ class ExchangeProgrammeWorkflow:
     @workflow.run
     async def run(self, start: ExchangeInput) -> ExchangeState:
         if start.carried_state is None:
-            self._emit("programme_opened", {"partners": str(len(start.partner_ids))})
+            self._emit(ExchangeEventType.PROGRAMME_OPENED, {"partners": str(len(start.partner_ids))})
         while self._state.phase is not Phase.CLOSED:
             self._take_due_dates()
             self._close_when_every_placement_has()
@@ -114,8 +104,8 @@ class ExchangeProgrammeWorkflow:
             await self._tell_moved_placements()
             await self._tell_unsuccessful_applicants_once_everyone_is_placed()
             await self._acknowledge_applications()
-            if self._history_is_long():
-                await self._continue_as_new()
+            if kit.history_is_long(self._start.max_history_events):
+                await kit.continue_as_new(self._start, self._state, self._record)
             await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record()
@@ -138,10 +128,10 @@ class ExchangeProgrammeWorkflow:
             self._emit(*change)
         if state.phase is Phase.CONFIRMING and state.applications_opens_at <= now:
             state.phase = Phase.APPLICATIONS
-            self._emit("applications_opened", {})
+            self._emit(ExchangeEventType.APPLICATIONS_OPENED, {})
         if state.phase is Phase.APPLICATIONS and state.applications_closes_at <= now:
             state.phase = Phase.SELECTION
-            self._emit("applications_closed", {"received": str(len(state.applications))})
+            self._emit(ExchangeEventType.APPLICATIONS_CLOSED, {"received": str(len(state.applications))})
 
     def _keep_search_attributes_current(self) -> None:
         """EngageKind/EngageStage/EngagePartners for operators, whoever started the programme
@@ -165,7 +155,7 @@ class ExchangeProgrammeWorkflow:
             and all(p.finished for p in state.placements)
         ):
             state.phase = Phase.CLOSED
-            self._emit("programme_closed", {"placements": str(len(state.placements))})
+            self._emit(ExchangeEventType.PROGRAMME_CLOSED, {"placements": str(len(state.placements))})
 
     async def _start_new_placements(self) -> None:
         for placement in [p for p in self._state.placements if not p.started]:
@@ -179,7 +169,7 @@ class ExchangeProgrammeWorkflow:
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
             placement.started = True
-            self._emit("placement_started", {"placement_id": placement.id})
+            self._emit(ExchangeEventType.PLACEMENT_STARTED, {"placement_id": placement.id})
         await self._record()
 
     def _placement_input(self, placement: Placement) -> ProjectInput:
@@ -228,7 +218,7 @@ class ExchangeProgrammeWorkflow:
         )
         result = await activity_calls.notify_unsuccessful_applicants(told)
         self._state.applicants_told = True
-        self._emit("unsuccessful_applicants_told", {"emails": str(result.emails_queued)})
+        self._emit(ExchangeEventType.UNSUCCESSFUL_APPLICANTS_TOLD, {"emails": str(result.emails_queued)})
         await self._record()
 
     async def _record(self) -> None:
@@ -248,32 +238,20 @@ class ExchangeProgrammeWorkflow:
             await workflow.wait_condition(
                 lambda: (
                     self._state.event_seq != planned_at_seq
-                    or self._history_is_long()
+                    or kit.history_is_long(self._start.max_history_events)
                     or bool(self._state.to_acknowledge)
                 ),
                 timeout=timeout,
             )
 
-    def _history_is_long(self) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
-            self._start.max_history_events
-        )
-
-    async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._record()
-        workflow.continue_as_new(self._start.model_copy(update={"carried_state": self._state}))
-
-    def _emit(self, event_type: str, detail: dict[str, str], actor: Actor | None = None) -> None:
-        self._state.event_seq += 1
+    def _emit(self, event_type: ExchangeEventType, detail: dict[str, str], actor: Actor | None = None) -> None:
         self._queue.append(
             ExchangeEvent(
                 year=self._state.year,
-                seq=self._state.event_seq,
+                seq=kit.next_seq(self._state),
                 type=event_type,
                 occurred_at=workflow.now(),
-                actor=(actor.label or actor.party.value) if actor else "system",
+                actor=kit.actor_label(actor),
                 detail=detail,
             )
         )
@@ -287,7 +265,7 @@ class ExchangeProgrammeWorkflow:
 
     @confirm_partner.validator
     def _validate_confirm_partner(self, confirmation: PartnerConfirmation) -> None:
-        _refuse_unless(lambda: rules.check_confirm(self._state, confirmation, workflow.now()))
+        kit.refuse_unless(lambda: rules.check_confirm(self._state, confirmation, workflow.now()))
 
     @workflow.update
     def replace_partner(self, replacement: PartnerReplacement) -> ExchangeState:
@@ -296,17 +274,19 @@ class ExchangeProgrammeWorkflow:
 
     @replace_partner.validator
     def _validate_replace_partner(self, replacement: PartnerReplacement) -> None:
-        _refuse_unless(lambda: rules.check_replace(self._state, replacement))
+        kit.refuse_unless(lambda: rules.check_replace(self._state, replacement))
 
     @workflow.update
     def shortlist(self, shortlisting: Shortlisting) -> ExchangeState:
         self._state.shortlisted.append(shortlisting.application_id)
-        self._emit("applicant_shortlisted", {"application_id": shortlisting.application_id}, shortlisting.actor)
+        self._emit(
+            ExchangeEventType.APPLICANT_SHORTLISTED, {"application_id": shortlisting.application_id}, shortlisting.actor
+        )
         return self._state
 
     @shortlist.validator
     def _validate_shortlist(self, shortlisting: Shortlisting) -> None:
-        _refuse_unless(lambda: rules.check_shortlist(self._state, shortlisting))
+        kit.refuse_unless(lambda: rules.check_shortlist(self._state, shortlisting))
 
     @workflow.update
     def select_applicants(self, decision: SelectionDecision) -> ExchangeState:
@@ -315,17 +295,17 @@ class ExchangeProgrammeWorkflow:
 
     @select_applicants.validator
     def _validate_select_applicants(self, decision: SelectionDecision) -> None:
-        _refuse_unless(lambda: rules.check_selection(self._state, decision))
+        kit.refuse_unless(lambda: rules.check_selection(self._state, decision))
 
     @workflow.update
     def match_placements(self, plan: MatchPlan) -> ExchangeState:
         for placement in rules.match(self._state, plan):
-            self._emit("placement_matched", {"placement_id": placement.id}, plan.actor)
+            self._emit(ExchangeEventType.PLACEMENT_MATCHED, {"placement_id": placement.id}, plan.actor)
         return self._state
 
     @match_placements.validator
     def _validate_match_placements(self, plan: MatchPlan) -> None:
-        _refuse_unless(lambda: rules.check_match(self._state, plan))
+        kit.refuse_unless(lambda: rules.check_match(self._state, plan))
 
     @workflow.update
     def move_placement(self, dates: PlacementDates) -> ExchangeState:
@@ -342,7 +322,7 @@ class ExchangeProgrammeWorkflow:
 
     @move_placement.validator
     def _validate_move_placement(self, dates: PlacementDates) -> None:
-        _refuse_unless(lambda: rules.check_move(self._state, dates))
+        kit.refuse_unless(lambda: rules.check_move(self._state, dates))
 
     @workflow.signal
     def note_application(self, application: ApplicationReceived) -> None:
@@ -358,7 +338,7 @@ class ExchangeProgrammeWorkflow:
         placement = next((p for p in self._state.placements if p.project_id == finished.project_id), None)
         if placement is not None and not placement.finished:
             placement.finished = True
-            self._emit("placement_finished", {"placement_id": placement.id, "stage": finished.stage})
+            self._emit(ExchangeEventType.PLACEMENT_FINISHED, {"placement_id": placement.id, "stage": finished.stage})
 
     @workflow.query
     def status(self) -> ExchangeState:

@@ -28,11 +28,10 @@ import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import rules
     from domain.durations import IsoDuration
-    from domain.events import EmailDelivery
     from domain.follow_up import (
         WAVE_DONE,
         FollowUpEnding,
@@ -49,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
         WaveTask,
         end_early,
     )
-    from workflows import activity_calls
+    from workflows import activity_calls, kit
     from workflows.naming import FOLLOW_UP_WORKFLOW
 
 
@@ -68,7 +67,7 @@ class FollowUpWorkflow:
         )
         self._wakeups = 0
         self._planning = asyncio.Lock()
-        self._deliveries: list[asyncio.Task[None]] = []
+        self._deliveries = kit.Deliveries("survey e-mail")
 
     @workflow.run
     async def run(self, start: FollowUpInput) -> FollowUpState:
@@ -76,13 +75,13 @@ class FollowUpWorkflow:
             await self._plan(start.offsets, anchor_at=start.anchor_at, first_index=0)
         while not self._every_wave_closed() and not self._ending:
             await self._take_due_steps()
-            if self._history_is_long():
-                await self._continue_as_new()
+            if kit.history_is_long(self._start.max_history_events):
+                await kit.continue_as_new(self._start, self._state, self._deliveries.finish)
             await self._sleep_until_next_step()
         if self._ending:
             await self._end_early()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._finish_deliveries()
+        await self._deliveries.finish()
         self._state.finished = True
         return self._state
 
@@ -175,19 +174,12 @@ class FollowUpWorkflow:
             # Never spin: a deferral that is already due is retried an hour later at the earliest.
             wave.deferred_until = workflow.now() + _MIN_DEFERRAL
         if report.deliver and report.delivery_key:
-            self._deliveries.append(asyncio.create_task(self._deliver(report.delivery_key)))
-        self._deliveries = [t for t in self._deliveries if not t.done()]
+            self._deliveries.start((report.delivery_key,))
 
     def _wave_activities_local(self) -> bool:
         """Local activities from patch 6-wave-local on; a run that already scheduled an ordinary wave
         activity before it keeps them (`patched` answers the same for the whole run)."""
         return workflow.patched(WAVE_ACTIVITIES_LOCAL_PATCH)
-
-    async def _deliver(self, key: str) -> None:
-        try:
-            await activity_calls.deliver_emails(EmailDelivery(event_ids=(key,)))
-        except ActivityError:
-            workflow.logger.warning("survey e-mail delivery gave up", extra={"delivery_key": key})
 
     async def _sleep_until_next_step(self) -> None:
         if self._every_wave_closed():
@@ -201,24 +193,9 @@ class FollowUpWorkflow:
         # a flood of answer signals grows history, so a long history wakes us to continue-as-new.
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: self._wakeups != seen or self._ending or self._history_is_long(), timeout=timeout
+                lambda: self._wakeups != seen or self._ending or kit.history_is_long(self._start.max_history_events),
+                timeout=timeout,
             )
-
-    async def _finish_deliveries(self) -> None:
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries)
-            self._deliveries = []
-
-    def _history_is_long(self) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
-            self._start.max_history_events
-        )
-
-    async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._finish_deliveries()
-        workflow.continue_as_new(self._start.model_copy(update={"carried_state": self._state}))
 
     # -- handlers -------------------------------------------------------------------------------
 
@@ -235,16 +212,7 @@ class FollowUpWorkflow:
 
     @reschedule.validator
     def _validate_reschedule(self, change: Reschedule) -> None:
-        if self._state.finished or self._ending or (self._every_wave_closed() and self._state.waves):
-            raise ApplicationError(
-                "every wave has closed", {"field": "offsets", "reason": "every wave has closed"}, type="OutOfTurn"
-            )
-        if change.offsets is None and change.anchor_at is None:
-            reason = "give new offsets, a new end date (anchor_at), or both"
-            raise ApplicationError(reason, {"field": "offsets", "reason": reason}, type="InvalidSubmission")
-        if change.offsets is not None and not change.offsets and not self._state.pending():
-            reason = "there are no waves left to reschedule; give at least one offset"
-            raise ApplicationError(reason, {"field": "offsets", "reason": reason}, type="InvalidSubmission")
+        kit.refuse_unless(lambda: rules.check_reschedule(self._state, change))
 
     @workflow.signal
     def note_answer(self, answered: SurveyAnswered) -> None:

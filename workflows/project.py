@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from domain import rules, timers, transitions
-    from domain.events import DomainEvent, EmailDelivery, EventType, ProjectChanges, RecordedEvent
+    from domain.events import DomainEvent, EventType, ProjectChanges, RecordedEvent
     from domain.exchange import PlacementFinished, PlacementRescheduled
     from domain.follow_up import FollowUpEnding, FollowUpInput, Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
@@ -50,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         WorkshopSession,
     )
     from domain.transitions import Change
-    from workflows import activity_calls
+    from workflows import activity_calls, kit
     from workflows.follow_up import FollowUpWorkflow
     from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, ENGAGE_STAGE, PROJECT_WORKFLOW, follow_up_workflow_id
 
@@ -76,16 +75,6 @@ _STAGE_CHANGING = frozenset(
 )
 
 
-def _refuse_unless(check: Callable[[], None]) -> None:
-    """Run a domain check; turn its Refusal into the typed ApplicationError the API understands."""
-    try:
-        check()
-    except rules.Refusal as refusal:
-        raise ApplicationError(
-            refusal.reason, {"field": refusal.field, "reason": refusal.reason}, type=refusal.kind.value
-        ) from None
-
-
 @workflow.defn(name=PROJECT_WORKFLOW)
 class ProjectWorkflow:
     @workflow.init
@@ -94,7 +83,7 @@ class ProjectWorkflow:
         self._template = start.template
         self._state: ProjectState = start.carried_state or transitions.new_project(start)
         self._queue: list[RecordedEvent] = []
-        self._deliveries: list[asyncio.Task[None]] = []
+        self._deliveries = kit.Deliveries()
         self._follow_up: asyncio.Task[None] | None = None
 
     @workflow.run
@@ -107,13 +96,13 @@ class ProjectWorkflow:
             self._start_follow_up_when_due()
             planned_at_seq = self._state.event_seq
             await self._record_changes()
-            if self._history_is_long():
-                await self._continue_as_new()
+            if kit.history_is_long(self._start.max_history_events):
+                await kit.continue_as_new(self._start, self._state, self._record_changes, self._deliveries.finish)
             await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record_changes()
         await self._end_follow_up_early()
-        await self._finish_deliveries()
+        await self._deliveries.finish()
         await self._tell_programme_if_a_placement()
         return self._state
 
@@ -258,47 +247,21 @@ class ProjectWorkflow:
             batch, self._queue = tuple(self._queue), []
             result = await activity_calls.record_project_changes(ProjectChanges(events=batch, snapshot=self._state))
             if result.deliver:
-                ids = tuple(e.event.event_id for e in batch if e.notify)
-                self._deliveries.append(asyncio.create_task(self._deliver(ids)))
-            self._deliveries = [t for t in self._deliveries if not t.done()]
-
-    async def _deliver(self, event_ids: tuple[str, ...]) -> None:
-        try:
-            await activity_calls.deliver_emails(EmailDelivery(event_ids=event_ids))
-        except ActivityError:
-            # The outbox keeps the message and its failure; a project never stops for one address.
-            workflow.logger.warning("e-mail delivery gave up", extra={"event_ids": list(event_ids)})
-
-    async def _finish_deliveries(self) -> None:
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries)
-            self._deliveries = []
-
-    def _history_is_long(self) -> bool:
-        info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
-            self._start.max_history_events
-        )
-
-    async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._record_changes()
-        await self._finish_deliveries()
-        workflow.continue_as_new(self._start.model_copy(update={"carried_state": self._state}))
+                self._deliveries.start(tuple(e.event.event_id for e in batch if e.notify))
 
     def _emit(self, change: Change, notify: tuple[Audience, ...] | None = None, actor: Actor | None = None) -> None:
         """Number the event, queue it for recording, and keep the stage search attribute current."""
         event_type, milestone_key, detail = change
         now = workflow.now()
-        self._state.event_seq += 1
+        seq = kit.next_seq(self._state)
         self._state.updated_at = now
         event = DomainEvent(
             project_id=self._state.project_id,
-            seq=self._state.event_seq,
+            seq=seq,
             type=event_type,
             occurred_at=now,
             stage=self._state.stage,
-            actor=(actor.label or actor.party.value) if actor else "system",
+            actor=kit.actor_label(actor),
             milestone_key=milestone_key,
             detail=detail,
         )
@@ -317,7 +280,7 @@ class ProjectWorkflow:
 
     @submit_milestone.validator
     def _validate_submit_milestone(self, submission: MilestoneSubmission) -> None:
-        _refuse_unless(lambda: rules.check_submission(self._template, self._state, submission))
+        kit.refuse_unless(lambda: rules.check_submission(self._template, self._state, submission))
 
     @workflow.update
     def review_milestone(self, review: ReviewDecision) -> MilestoneState:
@@ -330,7 +293,7 @@ class ProjectWorkflow:
 
     @review_milestone.validator
     def _validate_review_milestone(self, review: ReviewDecision) -> None:
-        _refuse_unless(lambda: rules.check_review(self._template, self._state, review))
+        kit.refuse_unless(lambda: rules.check_review(self._template, self._state, review))
 
     @workflow.update
     def schedule_workshop(self, session: WorkshopSession) -> WorkshopState:
@@ -339,7 +302,7 @@ class ProjectWorkflow:
 
     @schedule_workshop.validator
     def _validate_schedule_workshop(self, session: WorkshopSession) -> None:
-        _refuse_unless(lambda: rules.check_workshop(self._template, self._state, session, _STAFF))
+        kit.refuse_unless(lambda: rules.check_workshop(self._template, self._state, session, _STAFF))
 
     @workflow.update
     def record_attendance(self, attendance: Attendance) -> WorkshopState:
@@ -351,7 +314,7 @@ class ProjectWorkflow:
 
     @record_attendance.validator
     def _validate_record_attendance(self, attendance: Attendance) -> None:
-        _refuse_unless(lambda: rules.check_attendance(self._state, attendance, workflow.now()))
+        kit.refuse_unless(lambda: rules.check_attendance(self._state, attendance, workflow.now()))
 
     @workflow.update
     def cancel_workshop(self, cancellation: WorkshopCancellation) -> WorkshopState:
@@ -364,7 +327,7 @@ class ProjectWorkflow:
 
     @cancel_workshop.validator
     def _validate_cancel_workshop(self, cancellation: WorkshopCancellation) -> None:
-        _refuse_unless(lambda: rules.check_cancel_workshop(self._state, cancellation))
+        kit.refuse_unless(lambda: rules.check_cancel_workshop(self._state, cancellation))
 
     @workflow.update
     def set_display(self, plan: DisplayPlan) -> DisplayState:
@@ -374,7 +337,7 @@ class ProjectWorkflow:
 
     @set_display.validator
     def _validate_set_display(self, plan: DisplayPlan) -> None:
-        _refuse_unless(lambda: rules.check_display(self._template, self._state, plan, _STAFF))
+        kit.refuse_unless(lambda: rules.check_display(self._template, self._state, plan, _STAFF))
 
     @workflow.update
     def pause(self, request: StaffAction) -> ProjectState:
@@ -383,7 +346,7 @@ class ProjectWorkflow:
 
     @pause.validator
     def _validate_pause(self, request: StaffAction) -> None:
-        _refuse_unless(lambda: rules.check_pause(self._state, request.actor))
+        kit.refuse_unless(lambda: rules.check_pause(self._state, request.actor))
 
     @workflow.update
     def resume(self, request: StaffAction) -> ProjectState:
@@ -392,7 +355,7 @@ class ProjectWorkflow:
 
     @resume.validator
     def _validate_resume(self, request: StaffAction) -> None:
-        _refuse_unless(lambda: rules.check_resume(self._state, request.actor))
+        kit.refuse_unless(lambda: rules.check_resume(self._state, request.actor))
 
     @workflow.update
     def withdraw(self, request: StaffAction) -> ProjectState:
@@ -402,7 +365,7 @@ class ProjectWorkflow:
 
     @withdraw.validator
     def _validate_withdraw(self, request: StaffAction) -> None:
-        _refuse_unless(lambda: rules.check_withdraw(self._state, request.actor, request.reason))
+        kit.refuse_unless(lambda: rules.check_withdraw(self._state, request.actor, request.reason))
 
     @workflow.update
     def close(self, request: StaffAction) -> ProjectState:
@@ -412,7 +375,7 @@ class ProjectWorkflow:
 
     @close.validator
     def _validate_close(self, request: StaffAction) -> None:
-        _refuse_unless(lambda: rules.check_close(self._state, request.actor))
+        kit.refuse_unless(lambda: rules.check_close(self._state, request.actor))
 
     @workflow.update
     def set_follow_up_schedule(self, change: Reschedule) -> ProjectState:
@@ -425,7 +388,7 @@ class ProjectWorkflow:
 
     @set_follow_up_schedule.validator
     def _validate_set_follow_up_schedule(self, change: Reschedule) -> None:
-        _refuse_unless(lambda: rules.check_follow_up_schedule(self._state, change))
+        kit.refuse_unless(lambda: rules.check_follow_up_schedule(self._state, change))
 
     @workflow.signal
     def note_placement_dates(self, moved: PlacementRescheduled) -> None:
