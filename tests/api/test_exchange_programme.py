@@ -274,6 +274,10 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
     assert "Monday: met the conservation team" in text
     assert "| Travel booked | £120.00 |" in text and "**£465.50**" in text
     assert "alex@harbour.example" not in text and "Alex Harbour" not in text
+    # Who wrote each entry, by organisation, never a key's label; where it stands, as the template says.
+    assert "### Partner organisation's reflection (Harbour Heritage Group, " in text
+    assert "### Museum's reflection (the museum, " in text and "partner portal" not in text
+    assert "**Where it stands:** Follow-up" in text
     html = await api.http.get(case_study, params={"format": "html"})
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "practice &amp; rethink it" in html.text and "<td>£465.50</td>" in html.text
