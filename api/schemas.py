@@ -371,8 +371,10 @@ class WorkshopCreate(Request):
         require_after(self.starts_at, self.ends_at, "starts_at", "ends_at")
         return self
 
-    def session(self) -> WorkshopSession:
-        return WorkshopSession(title=self.title, starts_at=self.starts_at, ends_at=self.ends_at, place=self.place)
+    def session(self, actor: Actor) -> WorkshopSession:
+        return WorkshopSession(
+            title=self.title, starts_at=self.starts_at, ends_at=self.ends_at, place=self.place, actor=actor
+        )
 
 
 class AttendanceCreate(Request):
@@ -401,8 +403,10 @@ class DisplayUpdate(Request):
         require_after(self.opens_at, self.closes_at, "opens_at", "closes_at")
         return self
 
-    def plan(self) -> DisplayPlan:
-        return DisplayPlan(title=self.title, location=self.location, opens_at=self.opens_at, closes_at=self.closes_at)
+    def plan(self, actor: Actor) -> DisplayPlan:
+        return DisplayPlan(
+            title=self.title, location=self.location, opens_at=self.opens_at, closes_at=self.closes_at, actor=actor
+        )
 
 
 class StaffActionCreate(Request):

@@ -58,7 +58,11 @@ def check_not_ended(state: ProjectState) -> None:
         raise Refusal(RefusalKind.ENDED, "project", f"the project is {state.stage.value} and takes no more input")
 
 
-def _check_staff(actor: Actor) -> None:
+def _check_staff(actor: Actor | None) -> None:
+    """Staff only. A request that names nobody is refused too: the workflow checks who acts
+    itself (issue 13), so an update sent straight to Temporal without an actor gets nowhere."""
+    if actor is None:
+        raise Refusal(RefusalKind.WRONG_PARTY, "actor", "the request does not say who is acting")
     if actor.party is not Party.STAFF:
         raise Refusal(RefusalKind.WRONG_PARTY, "actor", "only museum staff may do this")
 
@@ -123,7 +127,9 @@ def check_review(template: LifecycleTemplate, state: ProjectState, review: Revie
         raise Refusal(RefusalKind.INVALID, "note", "declining a project needs a note the partner will read")
 
 
-def check_workshop(template: LifecycleTemplate, state: ProjectState, session: WorkshopSession, actor: Actor) -> None:
+def check_workshop(
+    template: LifecycleTemplate, state: ProjectState, session: WorkshopSession, actor: Actor | None
+) -> None:
     check_not_ended(state)
     _check_staff(actor)
     if template.stage(Stage.WORKSHOPS) is None:
@@ -163,7 +169,7 @@ def check_cancel_workshop(state: ProjectState, cancellation: WorkshopCancellatio
         raise Refusal(RefusalKind.OUT_OF_TURN, "workshop_id", "attendance is recorded: the session took place")
 
 
-def check_display(template: LifecycleTemplate, state: ProjectState, plan: DisplayPlan, actor: Actor) -> None:
+def check_display(template: LifecycleTemplate, state: ProjectState, plan: DisplayPlan, actor: Actor | None) -> None:
     check_not_ended(state)
     _check_staff(actor)
     if template.stage(Stage.DISPLAY) is None:

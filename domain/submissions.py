@@ -78,6 +78,9 @@ class WorkshopSession(Contract):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     place: str = Field(min_length=1, max_length=300)
+    #: Who asks (issue 13): the workflow lets only staff do this. Optional on the wire only so that
+    #: histories recorded before it decode; a new request without it is refused (domain.rules).
+    actor: Actor | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -105,6 +108,9 @@ class DisplayPlan(Contract):
     location: str = Field(min_length=1, max_length=300)
     opens_at: AwareDatetime
     closes_at: AwareDatetime
+    #: Who asks (issue 13): the workflow lets only staff do this. Optional on the wire only so that
+    #: histories recorded before it decode; a new request without it is refused (domain.rules).
+    actor: Actor | None = None
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> Self:

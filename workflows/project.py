@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import DomainEvent, EventType, ProjectChanges, RecordedEvent
     from domain.exchange import PlacementFinished, PlacementRescheduled
     from domain.follow_up import FollowUpEnding, FollowUpInput, Reschedule
-    from domain.lifecycle import TERMINAL_STAGES, Audience, Party, Stage
+    from domain.lifecycle import TERMINAL_STAGES, Audience, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
         Actor,
@@ -302,7 +302,7 @@ class ProjectWorkflow:
 
     @schedule_workshop.validator
     def _validate_schedule_workshop(self, session: WorkshopSession) -> None:
-        kit.refuse_unless(lambda: rules.check_workshop(self._template, self._state, session, _STAFF))
+        kit.refuse_unless(lambda: rules.check_workshop(self._template, self._state, session, session.actor))
 
     @workflow.update
     def record_attendance(self, attendance: Attendance) -> WorkshopState:
@@ -337,7 +337,7 @@ class ProjectWorkflow:
 
     @set_display.validator
     def _validate_set_display(self, plan: DisplayPlan) -> None:
-        kit.refuse_unless(lambda: rules.check_display(self._template, self._state, plan, _STAFF))
+        kit.refuse_unless(lambda: rules.check_display(self._template, self._state, plan, plan.actor))
 
     @workflow.update
     def pause(self, request: StaffAction) -> ProjectState:
@@ -413,7 +413,3 @@ class ProjectWorkflow:
         milestone = self._state.milestone(key)
         assert milestone is not None  # validators refuse unknown keys
         return milestone
-
-
-#: Workshop and display updates carry no actor in their payload; the API only lets staff call them.
-_STAFF = Actor(party=Party.STAFF, label="staff")

@@ -182,7 +182,7 @@ async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id
             request.app.state.client,
             project_id,
             ProjectWorkflow.schedule_workshop,
-            body.session(),
+            body.session(viewer.principal.actor()),
             update_id=update_id("schedule_workshop", viewer.principal, _idempotency(form, form_id)),
         )
         return f"Workshop “{workshop.title}” scheduled."
@@ -245,7 +245,7 @@ async def set_display_page(request: Request, viewer: ViewerDep, project_id: str)
             request.app.state.client,
             project_id,
             ProjectWorkflow.set_display,
-            body.plan(),
+            body.plan(viewer.principal.actor()),
             update_id=update_id("set_display", viewer.principal, _idempotency(form, form_id)),
         )
         return "Display saved."

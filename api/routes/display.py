@@ -28,7 +28,7 @@ async def set_display(
         client,
         project_id,
         ProjectWorkflow.set_display,
-        body.plan(),
+        body.plan(principal.actor()),
         update_id=update_id("set_display", principal, idempotency_key),
     )
     return DisplayPublic.model_validate(display.model_dump())

@@ -32,7 +32,7 @@ async def schedule_workshop(
         client,
         project_id,
         ProjectWorkflow.schedule_workshop,
-        body.session(),
+        body.session(principal.actor()),
         update_id=update_id("schedule_workshop", principal, idempotency_key),
     )
     return workshop_public(workshop)

@@ -115,7 +115,7 @@ async def workshop_cancelled(env: WorkflowEnvironment, handle: Handle) -> None:
     for n in (1, 2):
         starts = now + timedelta(days=n)
         session = WorkshopSession(
-            title=f"Session {n}", starts_at=starts, ends_at=starts + timedelta(hours=2), place="Hall"
+            title=f"Session {n}", starts_at=starts, ends_at=starts + timedelta(hours=2), place="Hall", actor=STAFF
         )
         await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
     await env.sleep(timedelta(days=3))

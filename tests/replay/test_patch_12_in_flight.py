@@ -154,7 +154,11 @@ async def test_a_project_waiting_at_workshops_before_the_sessions_patch_keeps_th
             for n in (1, 2):
                 starts = now + timedelta(days=n)
                 session = WorkshopSession(
-                    title=f"Session {n}", starts_at=starts, ends_at=starts + timedelta(hours=2), place="Hall"
+                    title=f"Session {n}",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    place="Hall",
+                    actor=STAFF,
                 )
                 await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
             await env.sleep(timedelta(days=3))

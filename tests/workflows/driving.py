@@ -72,6 +72,7 @@ async def complete_stage(env: WorkflowEnvironment, handle: Handle, template: Lif
                 starts_at=now + timedelta(days=3, hours=n),
                 ends_at=now + timedelta(days=3, hours=n + 1),
                 place="Learning Centre",
+                actor=STAFF,
             )
             await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
         await env.sleep(timedelta(days=4))
@@ -93,6 +94,7 @@ async def complete_stage(env: WorkflowEnvironment, handle: Handle, template: Lif
             location="Gallery 3",
             opens_at=now + timedelta(days=1),
             closes_at=now + timedelta(days=30),
+            actor=STAFF,
         )
         await handle.execute_update(ProjectWorkflow.set_display, plan)
         await env.sleep(timedelta(days=31))

@@ -47,6 +47,7 @@ async def test_partners_are_reminded_before_each_session_and_attendance_opens_th
             starts_at=now + timedelta(days=5),
             ends_at=now + timedelta(days=5, hours=2),
             place="Study room",
+            actor=STAFF,
         )
         workshop = await handle.execute_update(PW.schedule_workshop, session)
         await env.sleep(timedelta(days=3, hours=1))  # the co-curation template reminds 2 days before
@@ -76,7 +77,7 @@ async def test_extending_a_display_moves_its_closing_and_the_stage_closes_on_the
         now = await env.get_current_time()
         await handle.execute_update(
             PW.schedule_workshop,
-            WorkshopSession(title="S1", starts_at=now, ends_at=now + timedelta(hours=1), place="Hall"),
+            WorkshopSession(title="S1", starts_at=now, ends_at=now + timedelta(hours=1), place="Hall", actor=STAFF),
         )
         await handle.execute_update(PW.record_attendance, Attendance(workshop_id="w1", attendance=5, actor=STAFF))
         await submit(handle, "object_selection", Party.PARTNER)
@@ -85,7 +86,11 @@ async def test_extending_a_display_moves_its_closing_and_the_stage_closes_on_the
 
         now = await env.get_current_time()
         plan = DisplayPlan(
-            title="Voices", location="Gallery 3", opens_at=now + timedelta(days=2), closes_at=now + timedelta(days=20)
+            title="Voices",
+            location="Gallery 3",
+            opens_at=now + timedelta(days=2),
+            closes_at=now + timedelta(days=20),
+            actor=STAFF,
         )
         await handle.execute_update(PW.set_display, plan)
         await env.sleep(timedelta(days=10))
@@ -118,14 +123,18 @@ async def test_a_display_whose_closing_time_has_passed_closes_the_stage_at_once(
         now = await env.get_current_time()
         await handle.execute_update(
             PW.schedule_workshop,
-            WorkshopSession(title="S1", starts_at=now, ends_at=now + timedelta(hours=1), place="Hall"),
+            WorkshopSession(title="S1", starts_at=now, ends_at=now + timedelta(hours=1), place="Hall", actor=STAFF),
         )
         await handle.execute_update(PW.record_attendance, Attendance(workshop_id="w1", attendance=5, actor=STAFF))
         await submit(handle, "object_selection", Party.PARTNER)
         await review(handle, "object_selection")
         await wait_for_stage(handle, Stage.DISPLAY)
         past = DisplayPlan(
-            title="Pop-up", location="Foyer", opens_at=now - timedelta(days=9), closes_at=now - timedelta(days=1)
+            title="Pop-up",
+            location="Foyer",
+            opens_at=now - timedelta(days=9),
+            closes_at=now - timedelta(days=1),
+            actor=STAFF,
         )
         await handle.execute_update(ProjectWorkflow.set_display, past)
         state = await wait_for_stage(handle, Stage.EVALUATION)

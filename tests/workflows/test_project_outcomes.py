@@ -70,6 +70,7 @@ async def test_the_workshops_stage_waits_for_every_session_until_staff_cancel_th
                 starts_at=now + timedelta(days=n),
                 ends_at=now + timedelta(days=n, hours=2),
                 place="Learning Centre",
+                actor=STAFF,
             )
             await handle.execute_update(ProjectWorkflow.schedule_workshop, session)
         await env.sleep(timedelta(days=3))

@@ -19,7 +19,7 @@ from domain.submissions import DisplayPlan
 from store.tables import Event, Milestone, OutboxEmail, Partner, Project
 from tests.smtp_fixtures import SmtpServer
 from tests.workflows.driving import complete_stage, review, status, submit, wait_for, wait_for_stage
-from tests.workflows.support import CATALOG, PARTNER_ID, start_project, terminate_started
+from tests.workflows.support import CATALOG, PARTNER_ID, STAFF, start_project, terminate_started
 from worker import build_worker
 from workflows.project import ProjectWorkflow
 
@@ -136,6 +136,7 @@ async def test_a_displays_opening_writes_display_opened_emails_to_partners_and_l
                 location="Gallery 3",
                 opens_at=now + timedelta(days=1),
                 closes_at=now + timedelta(days=30),
+                actor=STAFF,
             )
             await handle.execute_update(ProjectWorkflow.set_display, plan)
             await env.sleep(timedelta(days=2))
