@@ -144,9 +144,12 @@ class _GuardedInstance(WorkflowInstance):
         self._last_time_ns: int | None = None
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
-        if is_stale(act, last_length=self._last_length, last_time_ns=self._last_time_ns) or started_before_refusal(
-            act, refused_at_ns=self._refusals.get(self._workflow_id)
-        ):
+        if is_stale(act, last_length=self._last_length, last_time_ns=self._last_time_ns):
+            # 👉 Only this rule marks the time: a refusal for an older task must not move the mark,
+            # or a worker whose clock runs ahead of the server's could keep refusing real tasks.
+            self._refusals.note(self._workflow_id)
+            return self._refuse(act)
+        if started_before_refusal(act, refused_at_ns=self._refusals.get(self._workflow_id)):
             return self._refuse(act)
         if _moves(act) and act.HasField("timestamp"):
             self._last_length = act.history_length
@@ -158,7 +161,6 @@ class _GuardedInstance(WorkflowInstance):
             "refused a stale activation",
             extra={"workflow_id": self._workflow_id, "run_id": act.run_id, "history_length": act.history_length},
         )
-        self._refusals.note(self._workflow_id)
         if self._on_refused is not None:
             self._on_refused(self._workflow_id)
         refused = WorkflowActivationCompletion(run_id=act.run_id)
