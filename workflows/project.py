@@ -19,26 +19,25 @@ Handlers only check and change state (opening the next stage at once when their 
 a gate, so the caller sees the new stage in the reply); they never await. The main loop records what changed,
 sleeps on a durable timer until the next dated action (reminder, due date, escalation, session
 reminder, display opening or closing), takes it, and opens the next stage when the gate allows.
+
+Who acts is checked here, not only by the API: every Update's input names its actor, and the
+validators refuse a wrong party or no actor at all (issue 13). This module holds the workflow, its
+run loop and its handlers; the loop's steps are in workflows/project_steps.py (timers, gates, the
+timeline) and workflows/project_relations.py (the follow-up child, the programme parent).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import rules, timers, transitions
-    from domain.events import DomainEvent, EventType, ProjectChanges, RecordedEvent
-    from domain.exchange import PlacementFinished, PlacementRescheduled
-    from domain.follow_up import FollowUpEnding, FollowUpInput, Reschedule
+    from domain import rules, transitions
+    from domain.events import EventType
+    from domain.exchange import PlacementRescheduled
+    from domain.follow_up import Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Stage
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
-        Actor,
         Attendance,
         Decision,
         DisplayPlan,
@@ -48,43 +47,46 @@ with workflow.unsafe.imports_passed_through():
         WorkshopCancellation,
         WorkshopSession,
     )
-    from domain.transitions import Change
-    from workflows import activity_calls, kit
-    from workflows.follow_up import FollowUpWorkflow
-    from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, ENGAGE_STAGE, PROJECT_WORKFLOW, follow_up_workflow_id
+    from workflows import kit
+    from workflows.naming import PROJECT_WORKFLOW
 
-#: Issue 3: follow_up runs FollowUpWorkflow instead of waiting for staff to close the project.
-FOLLOW_UP_SURVEYS_PATCH = "3-follow-up-surveys"
-#: Issue 4: a placement project signals its ExchangeProgrammeWorkflow when it ends.
-PLACEMENT_TELLS_PROGRAMME_PATCH = "4-placement-tells-programme"
-#: The workflow sets EngageKind and EngagePartners itself in its first task (the API stopped
-#: sending search attributes with the start, which cost the create request ~0.55 ms; issue 6).
-SEARCH_ATTRIBUTES_PATCH = "6-project-search-attributes"
+    # 👉 The steps live in two base classes, split by what they do (issue 13); every patch name stays
+    # importable from here, where the replay tests and operators look for them.
+    from workflows.project_relations import (
+        ENDING_ENDS_FOLLOW_UP_PATCH,
+        EXCHANGE_PREFIX,
+        FOLLOW_UP_SURVEYS_PATCH,
+        PLACEMENT_TELLS_PROGRAMME_PATCH,
+        ProjectRelations,
+    )
+    from workflows.project_steps import SEARCH_ATTRIBUTES_PATCH, SESSIONS_RECORDED_PATCH, SKIPPED_MILESTONES_PATCH
+
+__all__ = [
+    "DECLINED_MILESTONE_PATCH",
+    "ENDING_ENDS_FOLLOW_UP_PATCH",
+    "EXCHANGE_PREFIX",
+    "FOLLOW_UP_SURVEYS_PATCH",
+    "PLACEMENT_TELLS_PROGRAMME_PATCH",
+    "SEARCH_ATTRIBUTES_PATCH",
+    "SESSIONS_RECORDED_PATCH",
+    "SKIPPED_MILESTONES_PATCH",
+    "ProjectWorkflow",
+]
+
 #: Issue 12: a declined proposal reads `declined` (was `returned`).
 DECLINED_MILESTONE_PATCH = "12-declined-milestone"
-#: Issue 12: an optional milestone left undone when its stage closes reads `skipped` (was `pending`).
-SKIPPED_MILESTONES_PATCH = "12-skipped-milestones"
-#: Issue 12: the workshops stage waits until every scheduled session is recorded or cancelled.
-SESSIONS_RECORDED_PATCH = "12-sessions-recorded"
-#: Issue 12: closing (or withdrawing) a project in follow_up ends its surveys and waits for them to finish.
-ENDING_ENDS_FOLLOW_UP_PATCH = "12-ending-ends-follow-up"
-EXCHANGE_PREFIX = "exchange/"
-
-_STAGE_CHANGING = frozenset(
-    {EventType.STAGE_OPENED, EventType.PROJECT_DECLINED, EventType.PROJECT_WITHDRAWN, EventType.PROJECT_CLOSED}
-)
 
 
 @workflow.defn(name=PROJECT_WORKFLOW)
-class ProjectWorkflow:
+class ProjectWorkflow(ProjectRelations):
     @workflow.init
     def __init__(self, start: ProjectInput) -> None:
         self._start = start
         self._template = start.template
-        self._state: ProjectState = start.carried_state or transitions.new_project(start)
-        self._queue: list[RecordedEvent] = []
+        self._state = start.carried_state or transitions.new_project(start)
+        self._queue = []
         self._deliveries = kit.Deliveries()
-        self._follow_up: asyncio.Task[None] | None = None
+        self._follow_up = None
 
     @workflow.run
     async def run(self, start: ProjectInput) -> ProjectState:
@@ -105,170 +107,6 @@ class ProjectWorkflow:
         await self._deliveries.finish()
         await self._tell_programme_if_a_placement()
         return self._state
-
-    # -- the steps of the story ---------------------------------------------------------------
-
-    def _begin(self) -> None:
-        if workflow.patched(SEARCH_ATTRIBUTES_PATCH):
-            # 👉 For operators' visibility queries; EngageStage follows with the first stage below.
-            workflow.upsert_search_attributes(
-                [
-                    ENGAGE_KIND.value_set(self._template.kind),
-                    ENGAGE_PARTNERS.value_set(list(self._state.partner_ids)),
-                ]
-            )
-        self._emit((EventType.PROJECT_CREATED, None, {"template": self._template.ref}))
-        self._emit(transitions.open_stage(self._template, self._state, self._template.stages[0].stage, workflow.now()))
-
-    def _start_follow_up_when_due(self) -> None:
-        """In follow_up, run the survey waves as a child workflow; when the last closes, close.
-
-        👉 Patched (issue 3): projects that reached follow_up before surveys existed replay
-        without the marker and keep the old behaviour, waiting for staff to close them.
-        """
-        if self._state.stage is not Stage.FOLLOW_UP or self._follow_up is not None:
-            return
-        if workflow.patched(FOLLOW_UP_SURVEYS_PATCH):
-            self._follow_up = asyncio.create_task(self._run_follow_up())
-
-    async def _run_follow_up(self) -> None:
-        start = FollowUpInput(
-            project_id=self._state.project_id,
-            anchor_at=workflow.now(),
-            timezone=self._state.timezone,
-            offsets=tuple(self._state.follow_up_schedule),
-            policy=self._template.follow_up,
-        )
-        self._emit((EventType.FOLLOW_UP_STARTED, None, {"waves": len(start.offsets)}))
-        try:
-            # 👉 REQUEST_CANCEL: withdrawing or closing the project early stops its surveys too.
-            await workflow.execute_child_workflow(
-                FollowUpWorkflow.run,
-                start,
-                id=follow_up_workflow_id(self._state.project_id),
-                parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
-            )
-        except ChildWorkflowError:
-            workflow.logger.warning("follow-up ended without completing; staff can close the project")
-            return
-        if self._state.stage is Stage.FOLLOW_UP:
-            self._emit(
-                transitions.end_project(self._state, Stage.CLOSED, "the last follow-up wave closed", workflow.now())
-            )
-
-    async def _end_follow_up_early(self) -> None:
-        """Closed or withdrawn while surveys still run: tell FollowUpWorkflow to end them (open waves
-        close, later ones are cancelled) and wait until it has, so no invitation or reminder follows.
-
-        👉 Patched (issue 12): before it, the project returned at once and the child was only sent a
-        cancellation request by the parent-close policy, leaving its open waves' links alive.
-        """
-        if self._follow_up is None or self._follow_up.done():
-            return
-        if not workflow.patched(ENDING_ENDS_FOLLOW_UP_PATCH):
-            return
-        ending = FollowUpEnding(reason=self._state.ended_reason)
-        try:
-            child = workflow.get_external_workflow_handle(follow_up_workflow_id(self._state.project_id))
-            await child.signal(FollowUpWorkflow.end_follow_up, ending)
-        except Exception:  # the child finished or was terminated meanwhile: nothing left to end
-            workflow.logger.warning("could not tell follow-up to end; it may have finished already")
-        await self._follow_up
-
-    async def _tell_programme_if_a_placement(self) -> None:
-        """A Knowledge Exchange placement tells its programme it has finished (issue 4)."""
-        parent = workflow.info().parent
-        if parent is None or not parent.workflow_id.startswith(EXCHANGE_PREFIX):
-            return
-        if not workflow.patched(PLACEMENT_TELLS_PROGRAMME_PATCH):
-            return
-        finished = PlacementFinished(project_id=self._state.project_id, stage=self._state.stage.value)
-        try:
-            await workflow.get_external_workflow_handle(parent.workflow_id).signal("note_placement_finished", finished)
-        except Exception:  # the programme may have been terminated by an operator: nothing to tell
-            workflow.logger.warning("could not tell the programme that a placement finished")
-
-    def _ended(self) -> bool:
-        return self._state.stage in TERMINAL_STAGES and not self._queue
-
-    async def _wait_for_input_or_next_date(self, planned_at_seq: int) -> None:
-        """Sleep until input arrives or the next dated action is due (a durable timer).
-
-        `planned_at_seq` is the event count the timers and gates were last evaluated at; input
-        that arrived while events were being recorded has moved it on, so we re-plan at once.
-        """
-        if self._state.stage in TERMINAL_STAGES:
-            return
-        upcoming = timers.pending_actions(self._template, self._state)
-        timeout: timedelta | None = None
-        if upcoming:
-            timeout = upcoming[0].at - workflow.now()
-            if timeout <= timedelta(0):
-                return
-        # 👉 Every handler emits an event, so a changed seq means "state changed: re-plan".
-        # A timeout is the durable timer firing: some dated action is now due.
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(lambda: self._state.event_seq != planned_at_seq, timeout=timeout)
-
-    def _take_due_actions(self) -> None:
-        now = workflow.now()
-        for action in timers.pending_actions(self._template, self._state):
-            if action.at > now:
-                break
-            change, audience = timers.fire(self._state, action)
-            self._emit(change, notify=audience)
-
-    def _open_stages_whose_gate_is_open(self) -> None:
-        now = workflow.now()
-        while transitions.gate_open(self._template, self._state, now, every_session_recorded=self._sessions_hold()):
-            stage_template = self._template.stage(self._state.stage)
-            if stage_template is not None and stage_template.closes_with_display:
-                for lapsed in transitions.lapse_outstanding(self._state):
-                    self._emit(lapsed)
-            self._emit(
-                transitions.close_stage(self._state, now, skip_optional=workflow.patched(SKIPPED_MILESTONES_PATCH))
-            )
-            following = transitions.following_stage(self._template, self._state.stage)
-            self._emit(transitions.open_stage(self._template, self._state, following, now))
-
-    def _sessions_hold(self) -> bool:
-        """Whether an unrecorded session holds the workshops stage open (issue 12: attendance is never lost).
-
-        👉 Patched, and asked only when a session awaits attendance at workshops, so other runs record
-        no marker; a run that replays this point without the marker keeps the old gate.
-        """
-        if self._state.stage is not Stage.WORKSHOPS or not transitions.unrecorded_sessions(self._state):
-            return False
-        return workflow.patched(SESSIONS_RECORDED_PATCH)
-
-    async def _record_changes(self) -> None:
-        """Write every queued event in one activity; start e-mail delivery without waiting on SMTP."""
-        while self._queue:
-            batch, self._queue = tuple(self._queue), []
-            result = await activity_calls.record_project_changes(ProjectChanges(events=batch, snapshot=self._state))
-            if result.deliver:
-                self._deliveries.start(tuple(e.event.event_id for e in batch if e.notify))
-
-    def _emit(self, change: Change, notify: tuple[Audience, ...] | None = None, actor: Actor | None = None) -> None:
-        """Number the event, queue it for recording, and keep the stage search attribute current."""
-        event_type, milestone_key, detail = change
-        now = workflow.now()
-        seq = kit.next_seq(self._state)
-        self._state.updated_at = now
-        event = DomainEvent(
-            project_id=self._state.project_id,
-            seq=seq,
-            type=event_type,
-            occurred_at=now,
-            stage=self._state.stage,
-            actor=kit.actor_label(actor),
-            milestone_key=milestone_key,
-            detail=detail,
-        )
-        audience = notify if notify is not None else self._template.notify.get(event_type.value, ())
-        self._queue.append(RecordedEvent(event=event, notify=audience))
-        if event_type in _STAGE_CHANGING:
-            workflow.upsert_search_attributes([ENGAGE_STAGE.value_set(self._state.stage.value)])
 
     # -- updates --------------------------------------------------------------------------------
 
