@@ -32,6 +32,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_shape import error_body
+from api.local_time import forget_request_zone
 
 BODY_TOO_LARGE = "The request body is larger than this API accepts ({limit} bytes)."
 UNENCODABLE_TEXT = "Text the API cannot store: it holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff)."
@@ -123,7 +124,15 @@ class HttpGuards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = self._with_headers(scope, send)
+        # 👉 Each request starts and ends with no time zone lent (api.local_time): an in-process client
+        # runs every request in one context, so one request's zone must not leak into the next.
+        forget_request_zone()
+        try:
+            await self._guarded(scope, receive, self._with_headers(scope, send))
+        finally:
+            forget_request_zone()
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("method") == "OPTIONS":
             methods = allowed_methods(scope)
             if methods:

@@ -37,6 +37,12 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(MUSEUM_ZONE)
 
 
+def forget_request_zone() -> None:
+    """Start each request with no zone (api.http_guards calls this): where a server runs requests in
+    one context (an in-process test client does), one request's zone must not serve the next."""
+    _request_zone.set(None)
+
+
 def in_request_zone(moment: datetime) -> datetime:
     """`moment` as sent if it has an offset; else read in this request's zone; else refused."""
     if moment.tzinfo is not None and moment.utcoffset() is not None:
