@@ -59,12 +59,12 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/mypy -p scripts.temporal_cluster  # a package inside the scripts/ folder: checked by its import name
+	$(BIN)/mypy -p scripts.temporal_cluster -m scripts.reconcile  # imported as scripts.* (tests, python -m): checked by that name
 
 # Compare every project's read model with its workflow (JSON lines); `make reconcile ARGS=--repair`
-# rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (api/reconcile.py).
+# rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (scripts/reconcile.py).
 reconcile: venv
-	$(BIN)/python -m api.reconcile $(ARGS)
+	$(BIN)/python -m scripts.reconcile $(ARGS)
 
 # Online copies of the embedded default's SQLite files and admin key (scripts/backup.py);
 # `make restore FROM=<backup folder> DATA_DIR=<fresh dir>` puts one back (scripts/restore.py).

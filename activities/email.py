@@ -36,7 +36,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.settings import ActivitySettings
 from domain.events import EmailDelivery
-from store.survey_delivery import mark_bounced, withdrawn_survey_emails
+from store.surveys.reads import withdrawn_survey_emails
+from store.surveys.writes import mark_bounced
 from store.tables import OutboxEmail
 
 _TRUE = {"1", "true", "yes", "on"}

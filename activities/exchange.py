@@ -1,7 +1,7 @@
 """The Knowledge Exchange activities: record the programme's changes, register a placement, acknowledge
 each application, and tell every applicant the outcome (a placement with its host and dates, or not).
 
-Thin on purpose, like activities.records: the idempotent writes live in store.exchange_records; this
+Thin on purpose, like activities.records: the idempotent writes live in store.exchange.writes; this
 class supplies the one transaction per call, the clock, the renderer and the SMTP switch. Each is safe
 to retry at any point: a retry of a committed call writes nothing and queues no e-mail twice.
 
@@ -29,17 +29,23 @@ from activities.settings import ActivitySettings
 from domain.events import EmailDelivery, RecordResult
 from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
 from domain.templates import TemplateCatalog
-from store.exchange_mail import Offer, acknowledge_applications, offer_placements, received_event_id, selected_event_id
-from store.exchange_records import (
+from store.exchange.writes import (
     PLACEMENT_TEMPLATE,
     PlacementProject,
     apply_exchange_changes,
     placement_title,
     register_placement,
+)
+from store.exchange.writes_mail import (
+    Offer,
+    acknowledge_applications,
+    offer_placements,
+    received_event_id,
+    selected_event_id,
     tell_unsuccessful_applicants,
     unsuccessful_event_id,
 )
-from store.records import RenderedEmail
+from store.outbox import RenderedEmail
 from store.tables import ExchangeApplication
 from workflows.naming import project_workflow_id
 
@@ -127,8 +133,7 @@ class ExchangeActivities:
             template_version=self._placement_template_version(),
             title=placement_title(registration.year, placement.direction),
         )
-        # 👉 Not `begin()`: store.surveys.add_respondents commits the whole unit itself.
-        async with self._sessionmaker() as session:
+        async with self._sessionmaker.begin() as session:
             results = await register_placement(session, registration.year, placement, project, self._clock())
         activity.logger.info(
             "registered placement",

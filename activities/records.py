@@ -1,6 +1,6 @@
 """The `record_project_changes` activity: one batch of a project's events into the database.
 
-Thin on purpose: the idempotent write lives in `store.records.apply_project_changes`; this class
+Thin on purpose: the idempotent write lives in `store.projects.writes.apply_project_changes`; this class
 supplies the transaction, the e-mail renderer and the SMTP switch. Safe to retry at any point: a
 retry of a committed batch writes nothing and queues no e-mail twice.
 """
@@ -13,7 +13,7 @@ from temporalio import activity
 from activities.rendering import TemplateRenderer
 from activities.settings import ActivitySettings
 from domain.events import ProjectChanges, RecordResult
-from store.records import apply_project_changes
+from store.projects.writes import apply_project_changes
 
 
 class RecordActivities:

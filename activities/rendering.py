@@ -18,7 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.lifecycle import Stage
 from domain.state import OUTSTANDING, ProjectState
-from store.records import EmailContext, RenderedEmail
+from store.outbox import RenderedEmail
+from store.projects.writes_mail import EmailContext
 
 TEMPLATES = Path(__file__).resolve().parent / "email_templates"
 
@@ -48,7 +49,7 @@ def _parse_moment(value: object) -> datetime | None:
 
 @dataclass(frozen=True)
 class TemplateRenderer:
-    """An `EmailRenderer` (store.records) over the shipped templates; links start at `base_url`."""
+    """An `EmailRenderer` (store.projects.writes_mail) over the shipped templates; links start at `base_url`."""
 
     base_url: str
     environment: Environment

@@ -17,8 +17,8 @@ from jinja2 import Environment
 
 from activities.rendering import TEMPLATES, TemplateRenderer, format_when, project_zone
 from domain.instruments import InstrumentCatalog
-from store.records import RenderedEmail
-from store.waves import SurveyEmailContext
+from store.outbox import RenderedEmail
+from store.surveys.writes_wave_mail import SurveyEmailContext
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 _CY_DAYS = ("Dydd Llun", "Dydd Mawrth", "Dydd Mercher", "Dydd Iau", "Dydd Gwener", "Dydd Sadwrn", "Dydd Sul")
@@ -49,7 +49,7 @@ def format_when_in(moment: datetime, zone: tzinfo, language: str) -> str:
 
 @dataclass(frozen=True)
 class SurveyTemplateRenderer:
-    """A `SurveyRenderer` (store.waves) over the shipped templates and instruments."""
+    """A `SurveyRenderer` (store.surveys.writes_wave_mail) over the shipped templates and instruments."""
 
     environment: Environment
     catalog: InstrumentCatalog

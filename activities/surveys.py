@@ -1,6 +1,6 @@
 """The follow-up survey activities: plan the waves, open (invite), remind and close a wave.
 
-Thin on purpose, like activities.records: the idempotent writes live in store.waves; this module
+Thin on purpose, like activities.records: the idempotent writes live in store.surveys.writes_wave_*; this module
 supplies the one transaction per call, the renderer, the clock, the fatigue cap and heartbeats.
 Every wave activity is safe to retry at any point: a retry after a commit finds the invitation rows
 (or the raised reminder count) and issues no token and queues no e-mail twice.
@@ -30,7 +30,10 @@ from activities.survey_rendering import SurveyTemplateRenderer
 from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask, plan_waves
 from domain.instruments import InstrumentCatalog
 from store.group_commit import GroupCommit, GroupCommitStats
-from store.waves import UnknownProject, WaveMail, WaveOpening, close_wave, open_waves, remind_wave
+from store.surveys.writes_wave_close import close_wave
+from store.surveys.writes_wave_mail import UnknownProject, WaveMail, WaveOpening
+from store.surveys.writes_wave_open import open_waves
+from store.surveys.writes_wave_remind import remind_wave
 
 
 @activity.defn(name="plan_follow_up_waves")

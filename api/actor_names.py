@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import Party
 from domain.submissions import Actor
-from store import actors
+from store.partners import reads as partner_reads
 
 STAFF_NAME = "Museum staff"
 SYSTEM_NAME = "Engage"
@@ -57,13 +57,13 @@ async def resolve(
     wanted = set(labels)
     seen = list(actors_seen)
     wanted.update(a.label for a in seen if a.label)
-    holders = await actors.key_holders(session, wanted - {"system", "partner", *_STAFF_LABELS})
+    holders = await partner_reads.key_holders(session, wanted - {"system", "partner", *_STAFF_LABELS})
     ids = (
         set(partner_ids)
         | {h.partner_id for h in holders if h.partner_id}
         | {a.partner_id for a in seen if a.partner_id}
     )
-    partners = await actors.partner_names(session, ids)
+    partners = await partner_reads.partner_names(session, ids)
     by_label: dict[str, str] = {"system": SYSTEM_NAME, "staff": STAFF_NAME, "admin": STAFF_NAME}
     own = [partners[p] for p in partner_ids if p in partners]
     by_label["partner"] = own[0] if len(own) == 1 else SOME_PARTNER

@@ -24,7 +24,8 @@ from api.errors import unauthenticated
 from api.ttl_map import TtlMap
 from domain.lifecycle import Party
 from domain.submissions import Actor
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
 from store.tables import ApiKey
 
 KEY_PREFIX = "engage_"
@@ -104,7 +105,7 @@ async def authenticate(
     if cached is not None:
         return cached
     async with sessionmaker() as session:
-        row = await queries.find_api_key(session, digest)
+        row = await partner_reads.find_api_key(session, digest)
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise unauthenticated()
     principal = Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
@@ -117,7 +118,7 @@ async def issue_key(
 ) -> tuple[ApiKey, str]:
     """Create a key; return its row and the key itself, which is never stored and shown once."""
     key = new_key()
-    row = await commands.create_api_key(
+    row = await partner_writes.create_api_key(
         session,
         key_hash=hash_key(key),
         prefix=key_display_prefix(key),
@@ -126,4 +127,5 @@ async def issue_key(
         label=label,
         now=now,
     )
+    await session.commit()
     return row, key

@@ -28,7 +28,7 @@ from api.errors import ApiError, not_found
 from api.exchange_errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
 from api.workflow_calls import execute_update_or_explain, query_or_why_not
 from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
-from store import exchange as exchange_store
+from store.exchange import reads as exchange_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, exchange_workflow_id
 
@@ -88,7 +88,7 @@ async def programme_state(
     if live is not None:
         return live, True
     async with sessionmaker() as session:
-        row = await exchange_store.get_programme(session, year)
+        row = await exchange_reads.get_programme(session, year)
     if row is None:
         return None
     return ExchangeState.model_validate(row.state), False

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Depends, Request
 
 from api.app_services import AppServices
-from store import queries
+from store.projects import reads as project_reads
 
 MUSEUM_ZONE = "Europe/London"
 NEEDS_OFFSET = "give the time with its UTC offset, e.g. 2027-03-01T10:00:00+00:00"
@@ -56,7 +56,7 @@ def in_request_zone(moment: datetime) -> datetime:
 async def project_zone(project_id: str, request: Request) -> ZoneInfo:
     """The project's zone (the museum's for a project not in the read model: it is answered 404 later)."""
     async with AppServices(request.app.state).sessionmaker() as session:
-        project = await queries.get_project(session, project_id)
+        project = await project_reads.get_project(session, project_id)
     zone = _zone(project.timezone if project is not None else None)
     _request_zone.set(zone)
     return zone

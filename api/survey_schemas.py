@@ -16,7 +16,7 @@ from api.schemas import FollowUpSchedule, Moment, Request
 from domain.follow_up import WaveStatus
 from domain.surveys import QuestionKind
 
-#: What a respondent is to the project. The same values as store.surveys.RESPONDENT_ROLES
+#: What a respondent is to the project. The same values as domain.respondents.RESPONDENT_ROLES
 #: (a test keeps them equal).
 RespondentRole = Literal["partner_staff", "participant", "museum_staff"]
 #: The store's e-mail rule (stricter than api.schemas.EMAIL_PATTERN: no trailing dot).

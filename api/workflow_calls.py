@@ -36,7 +36,7 @@ from api.errors import (
 )
 from api.workflow_health import is_stuck
 from domain.state import ProjectInput, ProjectState
-from store import queries
+from store.projects import reads as project_reads
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
@@ -139,7 +139,7 @@ async def read_project_state(
     if live is not None:
         return ProjectRead(live)
     async with sessionmaker() as session:
-        row = await queries.get_project(session, project_id)
+        row = await project_reads.get_project(session, project_id)
     if row is None or row.state is None:
         return None
     return ProjectRead(ProjectState.model_validate(row.state), live=False, not_live_reason=reason)

@@ -36,7 +36,8 @@ from domain.state import ProjectInput
 from domain.submissions import Person
 from domain.templates import TemplateCatalog
 from domain.transitions import new_project, open_stage
-from store.records import project_row
+from store.hashing import email_hash
+from store.projects.writes import project_row
 from store.tables import Project
 from workflows.naming import follow_up_workflow_id
 
@@ -132,7 +133,6 @@ async def _seed_follow_up_projects(stack: Stack, n: int) -> list[str]:
     Written directly (not driven through every stage over HTTP: that is benchmark 6); addresses
     are unique so the cross-project fatigue cap defers nobody.
     """
-    from store.surveys import email_hash
     from store.tables import Respondent
 
     catalog = TemplateCatalog.load_shipped()

@@ -27,7 +27,7 @@ from domain.state import MilestoneStatus, ProjectInput, ProjectState
 from domain.submissions import Person
 from domain.templates import TemplateCatalog
 from domain.transitions import close_stage, end_project, new_project, open_stage
-from store.records import project_row
+from store.projects.writes import project_row
 from store.tables import Milestone, Partner, Project, ProjectPartner
 from workflows.naming import project_workflow_id
 

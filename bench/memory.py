@@ -27,7 +27,7 @@ from domain.lifecycle import Party
 from domain.state import ProjectInput
 from domain.submissions import Actor, MilestoneSubmission, Person, StaffAction
 from domain.templates import TemplateCatalog
-from store import commands
+from store.partners import writes as partner_writes
 from workflows.project import ProjectWorkflow
 
 LOAD_CONCURRENCY = 20
@@ -40,8 +40,8 @@ async def run(ctx: BenchContext, db: str) -> dict[str, Any]:
         ctx.root, "memory", db=db, poll_s=ctx.poll_s, api=False, raw_worker=False, max_cached_workflows=cache
     ) as stack:
         worker_pid = stack.engage_worker_pid
-        async with stack.sessionmaker() as session:
-            partner = await commands.create_partner(
+        async with stack.sessionmaker.begin() as session:
+            partner = await partner_writes.create_partner(
                 session, name="Partner", contact_name="Contact", contact_email="c@example.org", now=datetime.now(UTC)
             )
         project = _ProjectMaker(stack, partner.id)

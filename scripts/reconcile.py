@@ -1,6 +1,6 @@
 """Compare each project's read model with its workflow, report drift, and repair it on request.
 
-    python -m api.reconcile [--repair] [--project ID ...] [--include-open]      (or: make reconcile)
+    python -m scripts.reconcile [--repair] [--project ID ...] [--include-open]      (or: make reconcile)
 
 The workflow is the source of truth; the read model (`project`, `milestone`, `submission`,
 `workshop`, `project_partner`) is its projection, written by the `record_project_changes`
@@ -49,7 +49,7 @@ from api.main import connect_temporal
 from api.settings import ApiSettings
 from api.workflow_health import last_task_failure
 from domain.state import ProjectState
-from store import records
+from store.projects import writes as project_writes
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
 from store.tables import Event, Milestone, Partner, Project, ProjectPartner, Submission, Workshop
@@ -146,14 +146,14 @@ def compare(snapshot: ProjectState, rows: _Rows) -> list[dict[str, Any]]:
     """Every difference between the stored rows and the rows the snapshot would write."""
     project_id = snapshot.project_id
     found: list[dict[str, Any]] = []
-    expected = records.project_row(snapshot, project_workflow_id(project_id))
+    expected = project_writes.project_row(snapshot, project_workflow_id(project_id))
     if rows.project is None:
         found.append(_drift(project_id, "project", None, "*", "missing", "present"))
     else:
         for column, live in expected.items():
             if rows.project.get(column) != live:
                 found.append(_drift(project_id, "project", None, column, rows.project.get(column), live))
-    for table, live_rows in records.child_rows(snapshot).items():
+    for table, live_rows in project_writes.child_rows(snapshot).items():
         keys = _CHILD_KEYS[table]
         live_by_key = {tuple(r[k] for k in keys): r for r in live_rows}
         stored_by_key = rows.children.get(table, {})
@@ -291,7 +291,7 @@ async def reconcile_project(
             stored_seq = rows.project["event_seq"] if rows.project else 0
             replacing = stored_seq if stored_seq > snapshot.event_seq else None
             async with sessionmaker.begin() as session:
-                wrote = await records.rewrite_snapshot(
+                wrote = await project_writes.rewrite_snapshot(
                     session, snapshot, project_workflow_id(project_id), replacing_seq=replacing
                 )
             if wrote:
@@ -355,7 +355,7 @@ def _print_line(line: dict[str, Any]) -> None:
 
 async def run_cli(argv: Sequence[str], emit: Emit = _print_line) -> int:
     """The command line, connected as the API connects (TEMPORAL_ADDRESS, DATABASE_URL, ...)."""
-    parser = argparse.ArgumentParser(prog="python -m api.reconcile", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m scripts.reconcile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repair", action="store_true", help="rewrite drifted rows from the workflow's snapshot")
     parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
     parser.add_argument(

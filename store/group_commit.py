@@ -11,7 +11,7 @@ batches form only from work already queued while the previous batch was being wr
 An item that fails must not fail its neighbours: if the batch raises, it is rolled back whole and
 each of its items is written again in a transaction of its own, so each caller gets its own
 result or its own exception. `write` must therefore be safe to run again after a rollback, which
-every wave write is (store.waves claims rows before it sends anything).
+every wave write is (store.surveys.writes_wave_open claims rows before it sends anything).
 """
 
 from __future__ import annotations

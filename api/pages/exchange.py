@@ -39,8 +39,9 @@ from api.services import exchange_case_study as case_studies
 from api.services.exchange_dashboard import dashboard
 from domain import exchange_rules as kx_rules
 from domain.exchange import Direction, ExchangeState
-from store import exchange as exchange_store
-from store import queries
+from store.exchange import reads as exchange_reads
+from store.exchange import writes as exchange_writes
+from store.partners import reads as partner_reads
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +55,7 @@ async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, 
     names: dict[str, str] = {}
     async with request.app.state.sessionmaker() as session:
         for partner_id in partner_ids:
-            partner = await queries.get_partner(session, partner_id)
+            partner = await partner_reads.get_partner(session, partner_id)
             names[partner_id] = partner.name if partner is not None else partner_id
     return names
 
@@ -63,7 +64,7 @@ async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, 
 async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
     """Every programme (staff) or those the partner takes part in."""
     async with request.app.state.sessionmaker() as session:
-        rows, _ = await exchange_store.list_programmes(session, limit=100, offset=0)
+        rows, _ = await exchange_reads.list_programmes(session, limit=100, offset=0)
     states = [ExchangeState.model_validate(r.state) for r in rows]
     if not viewer.is_staff:
         states = [s for s in states if viewer.principal.partner_id in s.active_partner_ids()]
@@ -84,7 +85,7 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
         board = await dashboard(
             session, state, request.app.state.instruments, datetime.now(UTC), request.app.state.catalog
         )
-        applications = await exchange_store.list_applications(session, year)
+        applications = await exchange_reads.list_applications(session, year)
     by_status: dict[str, int] = {}
     for application in applications:
         by_status[application.status] = by_status.get(application.status, 0) + 1
@@ -196,8 +197,8 @@ async def mark_case_study_page(
     await checked_form(request, viewer)
     if not viewer.is_staff:
         return staff_only_page(request, viewer)
-    async with request.app.state.sessionmaker() as session:
-        marked = await exchange_store.mark_case_study(session, year, placement_id)
+    async with request.app.state.sessionmaker.begin() as session:
+        marked = await exchange_writes.mark_case_study(session, year, placement_id)
     if not marked:
         return not_found_page(request, viewer)
     return redirect(request, f"/exchange/{year}", Flash("success", "Marked as a case study."))

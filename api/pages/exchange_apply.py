@@ -34,8 +34,8 @@ from api.pages.web import (
 )
 from api.services import exchange as service
 from domain.exchange import MUSEUM, ExchangeState, PartnerStatus
-from store import exchange as exchange_store
-from store import queries
+from store.exchange import reads as exchange_reads
+from store.partners import reads as partner_reads
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,7 +78,7 @@ async def _organisations(request: Request, state: ExchangeState) -> list[tuple[s
     names: list[tuple[str, str]] = [("", "Choose your organisation"), (MUSEUM, "The museum")]
     async with request.app.state.sessionmaker() as session:
         for partner_id in active:
-            partner = await queries.get_partner(session, partner_id)
+            partner = await partner_reads.get_partner(session, partner_id)
             names.append((partner_id, partner.name if partner is not None else partner_id))
     return names
 
@@ -124,7 +124,7 @@ async def _form(
 
 async def _state(request: Request, year: int) -> ExchangeState | None:
     async with request.app.state.sessionmaker() as session:
-        row = await exchange_store.get_programme(session, year)
+        row = await exchange_reads.get_programme(session, year)
     return ExchangeState.model_validate(row.state) if row is not None else None
 
 

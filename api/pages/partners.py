@@ -28,7 +28,9 @@ from api.pages.web import (
     text,
 )
 from api.schemas import PartnerCreate, PartnerKeyCreate
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
+from store.projects import reads as project_reads
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +58,9 @@ async def _partners(
 ) -> Response:
     page = _page(request)
     async with request.app.state.sessionmaker() as session:
-        rows, total = await queries.list_partners(session, only_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        rows, total = await partner_reads.list_partners(
+            session, only_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,
@@ -101,15 +105,16 @@ async def create_partner_page(request: Request, viewer: ViewerDep) -> Response:
         )
     async with request.app.state.sessionmaker() as session:
         try:
-            if await queries.find_partner_by_name(session, body.name) is not None:
+            if await partner_reads.find_partner_by_name(session, body.name) is not None:
                 raise IntegrityError("partner.name_key", None, ValueError("duplicate"))
-            partner = await commands.create_partner(
+            partner = await partner_writes.create_partner(
                 session,
                 name=body.name,
                 contact_name=body.contact_name,
                 contact_email=body.contact_email,
                 now=datetime.now(UTC),
             )
+            await session.commit()
         except IntegrityError:
             await session.rollback()
             return await _partners(
@@ -136,7 +141,7 @@ async def create_partner_key_page(request: Request, viewer: ViewerDep, partner_i
             request, viewer, error=FormError.invalid_input(exc), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
     async with request.app.state.sessionmaker() as session:
-        partner = await queries.get_partner(session, partner_id)
+        partner = await partner_reads.get_partner(session, partner_id)
         if partner is None:
             return not_found_page(request, viewer)
         partner_name = partner.name
@@ -162,7 +167,7 @@ async def outbox_page(request: Request, viewer: ViewerDep) -> Response:
         return staff_only_page(request, viewer)
     page = _page(request)
     async with request.app.state.sessionmaker() as session:
-        rows, total = await queries.list_outbox(
+        rows, total = await project_reads.list_outbox(
             session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
     pages = max(1, -(-total // PAGE_SIZE))

@@ -23,7 +23,8 @@ from api.views import project_public
 from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES, LifecycleTemplate, Stage
 from domain.state import ProjectState
 from domain.templates import TemplateCatalog
-from store import queries
+from store.partners import reads as partner_reads
+from store.projects import reads as project_reads
 from store.tables import Event
 
 StepState = Literal["done", "current", "upcoming"]
@@ -123,7 +124,7 @@ async def partner_names(request: Request, partner_ids: list[str]) -> dict[str, s
     names: dict[str, str] = {}
     async with request.app.state.sessionmaker() as session:
         for partner_id in partner_ids:
-            partner = await queries.get_partner(session, partner_id)
+            partner = await partner_reads.get_partner(session, partner_id)
             names[partner_id] = partner.name if partner is not None else partner_id
     return names
 
@@ -190,7 +191,7 @@ async def render_project(
     project = project_public(state, template, viewer.principal, datetime.now(UTC), live_reason=live_reason)
     events: list[Event] = []
     async with request.app.state.sessionmaker() as session:
-        events, _ = await queries.list_events(session, state.project_id, limit=500, offset=0)
+        events, _ = await project_reads.list_events(session, state.project_id, limit=500, offset=0)
         seen = [a for m in state.milestones for s in m.submissions for a in (s.actor, s.reviewer) if a is not None]
         names = await actor_names.resolve(
             session, {e.actor for e in events}, partner_ids=state.partner_ids, actors_seen=seen

@@ -1,6 +1,6 @@
 """The dashboard (`/projects`: list, filters, "New project") and the project page.
 
-The list reads the read model (`store.queries.list_projects`, as `GET /api/v1/projects` does); a
+The list reads the read model (`store.projects.reads.list_projects`, as `GET /api/v1/projects` does); a
 partner sees only its own projects whatever the filters say. "New project" takes the same code
 path as `POST /api/v1/projects` (`api.services.projects.start_project`), with a per-form
 Idempotency-Key so a double click starts one project.
@@ -38,8 +38,9 @@ from api.services.projects import start_project
 from api.views import catalog_stage_title, stage_title
 from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES
 from domain.templates import TemplateCatalog
-from store import queries
-from store.queries import ProjectFilter
+from store.partners import reads as partner_reads
+from store.projects import reads as project_reads
+from store.projects.reads import ProjectFilter
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,13 +83,13 @@ async def _dashboard(
         overdue={"yes": True, "no": False}.get(overdue),
     )
     async with request.app.state.sessionmaker() as session:
-        listings, total = await queries.list_projects(
+        listings, total = await project_reads.list_projects(
             session, filters, now=datetime.now(UTC), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
         if viewer.is_staff:
-            partner_rows, _ = await queries.list_partners(session, only_id=None, limit=PARTNER_CHOICES, offset=0)
+            partner_rows, _ = await partner_reads.list_partners(session, only_id=None, limit=PARTNER_CHOICES, offset=0)
         else:
-            partner_rows, _ = await queries.list_partners(
+            partner_rows, _ = await partner_reads.list_partners(
                 session, only_id=viewer.principal.partner_id, limit=1, offset=0
             )
     kept = {

@@ -29,7 +29,7 @@ from api.pages.web import (
     text,
     viewer_name,
 )
-from store import commands
+from store.partners import writes as partner_writes
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,8 +93,8 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
     key_hash = hash_key(key)
     session_id, now = new_session_id(), datetime.now(UTC)
-    async with request.app.state.sessionmaker() as session:
-        await commands.start_web_session(
+    async with request.app.state.sessionmaker.begin() as session:
+        await partner_writes.start_web_session(
             session, session_id, principal.key_id, now, now + timedelta(seconds=SESSION_SECONDS)
         )
     token = pages.signer.session_token(session_id, principal.key_id, key_hash)
@@ -122,8 +122,8 @@ async def sign_out(request: Request, viewer: OptionalViewer) -> Response:
     """End the session on the server, so no copy of its cookie works again (the key stays valid)."""
     if viewer is not None:
         await checked_form(request, viewer)
-        async with request.app.state.sessionmaker() as session:
-            await commands.end_web_session(session, viewer.session_id)
+        async with request.app.state.sessionmaker.begin() as session:
+            await partner_writes.end_web_session(session, viewer.session_id)
     response = redirect(request, "/", Flash("success", "Signed out."))
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
     return response

@@ -27,7 +27,7 @@ from api.pages.survey_words import LANGUAGE_NAMES, WORDS, answer_problem, long_d
 from api.pages.web import SECURITY_HEADERS, pages_of
 from api.services import surveys as service
 from domain.surveys import QuestionKind, SurveyInstrument
-from store.surveys import ResolvedToken, TokenProblem, TokenRefusal
+from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal
 
 router = APIRouter(include_in_schema=False)
 

@@ -30,7 +30,7 @@ from api.pages.form_words import people_reason
 from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Flash, Signer
 from api.settings import ApiSettings
 from domain.submissions import FieldRuleError
-from store import queries
+from store.partners import reads as partner_reads
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -208,7 +208,7 @@ async def _principal(request: Request, pages: Pages, key_id: str, fingerprint: s
         principal = Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
     else:
         async with request.app.state.sessionmaker() as session:
-            row = await queries.get_api_key(session, key_id)
+            row = await partner_reads.get_api_key(session, key_id)
         if row is None or row.revoked_at is not None:
             return None
         key_hash = row.key_hash
@@ -226,7 +226,7 @@ async def current_viewer(request: Request) -> Viewer | None:
     if token is None or claims is None:
         return None
     async with request.app.state.sessionmaker() as session:
-        if not await queries.web_session_active(session, claims.session_id, datetime.now(UTC)):
+        if not await partner_reads.web_session_active(session, claims.session_id, datetime.now(UTC)):
             return None  # signed out (or never started here): the cookie is a dead copy
     principal = await _principal(request, pages, claims.key_id, claims.key_fingerprint)
     if principal is None:
@@ -245,7 +245,7 @@ async def viewer_name(request: Request, principal: Principal) -> str:
     """A partner key reads as its organisation, never the key's label; staff as the key's label."""
     if principal.partner_id is not None:
         async with request.app.state.sessionmaker() as session:
-            partner = await queries.get_partner(session, principal.partner_id)
+            partner = await partner_reads.get_partner(session, principal.partner_id)
         if partner is not None:
             return partner.name
     if principal.key_id == ENV_ADMIN_KEY_ID or not principal.label:

@@ -58,8 +58,9 @@ from domain.exchange import (
     PlacementDates,
     PlacementPlan,
 )
-from store import exchange as exchange_store
-from store import queries
+from store.exchange import reads as exchange_reads
+from store.exchange import writes as exchange_writes
+from store.partners import reads as partner_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
 
 router = APIRouter(prefix="/api/v1/exchange/programmes", tags=["exchange"])
@@ -97,7 +98,7 @@ async def list_programmes(
     principal: PrincipalDep, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
 ) -> Page[ProgrammeSummary]:
     """Programmes from the read model, newest year first; a partner key sees those it takes part in."""
-    rows, total = await exchange_store.list_programmes(session, limit=limit, offset=offset)
+    rows, total = await exchange_reads.list_programmes(session, limit=limit, offset=offset)
     items = []
     for row in rows:
         state = ExchangeState.model_validate(row.state)
@@ -178,7 +179,7 @@ async def replace_partner(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Replace a partner that did not confirm in time with another organisation."""
-    if await queries.get_partner(session, body.replacement_partner_id) is None:
+    if await partner_reads.get_partner(session, body.replacement_partner_id) is None:
         raise invalid("replacement_partner_id", "no partner has that id", UNKNOWN_PARTNER)
     replacement = PartnerReplacement(
         partner_id=partner_id, replacement_partner_id=body.replacement_partner_id, actor=principal.actor()
@@ -290,7 +291,9 @@ async def mark_case_study(
     year: YearPath, placement_id: PlacementPath, principal: StaffDep, session: SessionDep
 ) -> CaseStudyMarked:
     """Mark a placement as a case study (idempotent)."""
-    if not await exchange_store.mark_case_study(session, year, placement_id):
+    marked = await exchange_writes.mark_case_study(session, year, placement_id)
+    await session.commit()
+    if not marked:
         raise not_found(PLACEMENT_NOT_FOUND)
     return CaseStudyMarked(placement_id=placement_id, case_study=True)
 

@@ -26,7 +26,7 @@ from api.survey_schemas import FollowUpPublic, FollowUpScheduleUpdate, OutcomesP
 from api.workflow_calls import update_id
 from domain.durations import IsoDuration
 from domain.follow_up import Reschedule
-from store import surveys as survey_store
+from store.surveys import reads_reports as survey_reports
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["follow-up"])
 
@@ -83,8 +83,8 @@ async def export_responses(
 ) -> Response:
     """Every survey answer of the project as CSV, one line per response, without names or addresses."""
     found = await project_survey(session, project_id, catalog, instruments)
-    rows = await survey_store.responses_for_csv(session, project_id)
-    summaries = await survey_store.wave_report(session, project_id)
+    rows = await survey_reports.responses_for_csv(session, project_id)
+    summaries = await survey_reports.wave_report(session, project_id)
     text = service.responses_csv(rows, summaries, found.instrument, instruments)
     filename = service.attachment_name(project_id, datetime.now(UTC))
     return Response(
@@ -104,6 +104,6 @@ async def read_outcomes(
 ) -> OutcomesPublic:
     """Per outcome of the theory of change, per wave: responses and the mean of its Likert answers."""
     found = await project_survey(session, project_id, catalog, instruments)
-    rows = await survey_store.responses_for_csv(session, project_id)
-    summaries = await survey_store.wave_report(session, project_id)
+    rows = await survey_reports.responses_for_csv(session, project_id)
+    summaries = await survey_reports.wave_report(session, project_id)
     return service.outcomes_over_time(rows, summaries, found.instrument, instruments)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.deps import SessionmakerDep, TemporalDep
 from api.error_shape import error_body
 from api.errors import SERVICE_UNAVAILABLE
-from store import queries
+from store.session import ping
 
 router = APIRouter(tags=["health"])
 log = structlog.get_logger("engage.api")
@@ -38,7 +38,7 @@ async def readyz(client: TemporalDep, sessionmaker: SessionmakerDep) -> JSONResp
 
     async def database() -> bool:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), sessionmaker() as session:
-            await queries.ping(session)
+            await ping(session)
         return True
 
     results = await asyncio.gather(temporal(), database(), return_exceptions=True)

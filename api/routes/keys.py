@@ -10,7 +10,8 @@ from api.auth import Role, issue_key
 from api.deps import AdminDep, KeyCacheDep, SessionDep, StaffDep
 from api.errors import KEY_NOT_FOUND, error_responses, forbidden, not_found
 from api.schemas import KeyCreate, KeyCreated
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -25,12 +26,13 @@ async def create_key(body: KeyCreate, principal: AdminDep, session: SessionDep) 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403, 404))
 async def revoke_key(key_id: str, principal: StaffDep, session: SessionDep, cache: KeyCacheDep) -> Response:
     """Revoke a key at once on this replica (elsewhere within the key cache's TTL)."""
-    row = await queries.get_api_key(session, key_id)
+    row = await partner_reads.get_api_key(session, key_id)
     if row is None:
         raise not_found(KEY_NOT_FOUND)
     # Whoever may issue a key may revoke it: staff for partner keys, admins for any.
     if row.role != Role.PARTNER.value and principal.role is not Role.ADMIN:
         raise forbidden()
-    await commands.revoke_api_key(session, key_id, datetime.now(UTC))
+    await partner_writes.revoke_api_key(session, key_id, datetime.now(UTC))
+    await session.commit()
     cache.forget(key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,7 +22,7 @@ from api.views import milestone_public
 from api.workflow_calls import require_visible, run_update, update_id
 from domain.state import MilestoneState
 from domain.submissions import Actor, MilestoneSubmission, ReviewDecision
-from store import queries
+from store.partners import reads as partner_reads
 from workflows.project import ProjectWorkflow
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/milestones", tags=["milestones"])
@@ -41,7 +41,7 @@ async def _acting_for(sessionmaker: async_sessionmaker[AsyncSession], staff: Act
     """The staff actor, labelled for the timeline as acting for the partner (issue 12), e.g.
     "Curator on behalf of Quayside Archive". The workflow checks the partner belongs to the project."""
     async with sessionmaker() as session:
-        partner = await queries.get_partner(session, partner_id)
+        partner = await partner_reads.get_partner(session, partner_id)
     prefix = f"{staff.label or 'staff'} on behalf of "
     name = partner.name if partner is not None else "a partner"
     return staff.model_copy(update={"label": (prefix + name)[:200]})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import LimitQuery, OffsetQuery, SessionDep, StaffDep
 from api.errors import error_responses
 from api.schemas import OutboxEmailPublic, Page
-from store import queries
+from store.projects import reads as project_reads
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
@@ -23,7 +23,7 @@ async def list_outbox(
     offset: OffsetQuery = 0,
 ) -> Page[OutboxEmailPublic]:
     """E-mails written to the outbox, newest first, optionally for one project."""
-    rows, total = await queries.list_outbox(session, project_id=project_id, limit=limit, offset=offset)
+    rows, total = await project_reads.list_outbox(session, project_id=project_id, limit=limit, offset=offset)
     items = [
         OutboxEmailPublic(
             id=r.id,

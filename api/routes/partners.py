@@ -11,7 +11,8 @@ from api.auth import Role, issue_key
 from api.deps import LimitQuery, OffsetQuery, PrincipalDep, SessionDep, StaffDep
 from api.errors import PARTNER_EXISTS, PARTNER_NOT_FOUND, ApiError, error_responses, not_found
 from api.schemas import KeyCreated, Page, PartnerCreate, PartnerKeyCreate, PartnerPublic
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 
@@ -25,16 +26,17 @@ def _already_registered() -> ApiError:
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 413, 422, 503))
 async def create_partner(body: PartnerCreate, principal: StaffDep, session: SessionDep) -> PartnerPublic:
     """Register a partner organisation and its contact; a name already registered is 409."""
-    if await queries.find_partner_by_name(session, body.name) is not None:
+    if await partner_reads.find_partner_by_name(session, body.name) is not None:
         raise _already_registered()
     try:
-        partner = await commands.create_partner(
+        partner = await partner_writes.create_partner(
             session,
             name=body.name,
             contact_name=body.contact_name,
             contact_email=body.contact_email,
             now=datetime.now(UTC),
         )
+        await session.commit()
     except IntegrityError:
         # 👉 Two requests raced past the check above: the unique partner.name_key decides.
         await session.rollback()
@@ -48,7 +50,7 @@ async def list_partners(
 ) -> Page[PartnerPublic]:
     """Partners, newest first; a partner key sees only its own organisation."""
     only = None if principal.is_staff else principal.partner_id
-    rows, total = await queries.list_partners(session, only_id=only, limit=limit, offset=offset)
+    rows, total = await partner_reads.list_partners(session, only_id=only, limit=limit, offset=offset)
     return Page(items=[PartnerPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
@@ -57,7 +59,7 @@ async def read_partner(partner_id: str, principal: PrincipalDep, session: Sessio
     """One partner organisation."""
     if not principal.is_staff and partner_id != principal.partner_id:
         raise not_found(PARTNER_NOT_FOUND)
-    partner = await queries.get_partner(session, partner_id)
+    partner = await partner_reads.get_partner(session, partner_id)
     if partner is None:
         raise not_found(PARTNER_NOT_FOUND)
     return PartnerPublic.model_validate(partner)
@@ -68,7 +70,7 @@ async def create_partner_key(
     partner_id: str, body: PartnerKeyCreate, principal: StaffDep, session: SessionDep
 ) -> KeyCreated:
     """Issue an API key for a partner; the key is in this response only."""
-    if await queries.get_partner(session, partner_id) is None:
+    if await partner_reads.get_partner(session, partner_id) is None:
         raise not_found(PARTNER_NOT_FOUND)
     row, key = await issue_key(
         session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC)

@@ -24,8 +24,8 @@ from api.schemas import EventPublic, Page, ProjectCreate, ProjectPublic, Project
 from api.services import projects as projects_service
 from api.views import catalog_stage_title, project_public
 from domain.lifecycle import Stage
-from store import actors, queries
-from store.queries import ProjectFilter
+from store.projects import reads as project_reads
+from store.projects.reads import ProjectFilter
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
@@ -78,7 +78,9 @@ async def list_projects(
     filters = ProjectFilter(
         stage=stage.value if stage else None, template=template, partner_id=partner, overdue=overdue
     )
-    listings, total = await queries.list_projects(session, filters, now=datetime.now(UTC), limit=limit, offset=offset)
+    listings, total = await project_reads.list_projects(
+        session, filters, now=datetime.now(UTC), limit=limit, offset=offset
+    )
     items = [
         ProjectSummary(
             id=item.project.id,
@@ -134,13 +136,13 @@ async def list_project_events(
     """The project's timeline from the event log, oldest first."""
     if not principal.is_staff:
         assert principal.partner_id is not None
-        if not await queries.partner_in_project(session, project_id, principal.partner_id):
+        if not await project_reads.partner_in_project(session, project_id, principal.partner_id):
             raise not_found(PROJECT_NOT_FOUND)
-    events, total = await queries.list_events(session, project_id, limit=limit, offset=offset)
-    if total == 0 and await queries.get_project(session, project_id) is None:
+    events, total = await project_reads.list_events(session, project_id, limit=limit, offset=offset)
+    if total == 0 and await project_reads.get_project(session, project_id) is None:
         raise not_found(PROJECT_NOT_FOUND)
     names = await actor_names.resolve(
-        session, {e.actor for e in events}, partner_ids=await actors.project_partner_ids(session, project_id)
+        session, {e.actor for e in events}, partner_ids=await project_reads.project_partner_ids(session, project_id)
     )
     items = [EventPublic.model_validate(e).model_copy(update={"actor_name": names.of_label(e.actor)}) for e in events]
     return Page(items=items, total=total, limit=limit, offset=offset)

@@ -13,7 +13,7 @@ from api.errors import UPLOAD_TOO_LARGE, ApiError, error_responses, invalid
 from api.schemas import Page
 from api.services import respondents as service
 from api.survey_schemas import RespondentCreate, RespondentImport, RespondentPublic
-from store import surveys as survey_store
+from store.surveys import reads as survey_reads
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/respondents", tags=["respondents"])
 
@@ -85,7 +85,7 @@ async def list_respondents(
 ) -> Page[RespondentPublic]:
     """The project's respondents, oldest first (never their survey links)."""
     await service.project_survey(session, project_id, catalog, instruments)
-    everyone = await survey_store.list_respondents(session, project_id)
+    everyone = await survey_reads.list_respondents(session, project_id)
     items = [RespondentPublic.model_validate(r) for r in everyone[offset : offset + limit]]
     return Page(items=items, total=len(everyone), limit=limit, offset=offset)
 

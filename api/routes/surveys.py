@@ -15,7 +15,7 @@ from api.deps import InstrumentsDep, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.services import surveys as service
 from api.survey_schemas import AnswerAccepted, AnswersCreate, OptOutCreate, OptOutPublic, SurveyPublic
-from store.surveys import TokenRefusal
+from store.surveys.reads import TokenRefusal
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 

@@ -56,8 +56,9 @@ from domain.exchange import (
     Shortlisting,
 )
 from domain.templates import TemplateCatalog
-from store import exchange as exchange_store
-from store import queries
+from store.exchange import reads as exchange_reads
+from store.exchange import writes as exchange_writes
+from store.partners import reads as partner_reads
 from store.tables import ExchangeApplication
 from workflows.exchange import ExchangeProgrammeWorkflow
 
@@ -92,7 +93,7 @@ async def open_programme(
     template = catalog.latest(PLACEMENT_TEMPLATE)
     if template is None:  # a broken deployment, not the caller's fault
         raise RuntimeError(f"the {PLACEMENT_TEMPLATE} template is not shipped")
-    missing = await queries.missing_partner_ids(session, body.partner_ids)
+    missing = await partner_reads.missing_partner_ids(session, body.partner_ids)
     if missing:
         raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
     now = datetime.now(UTC)
@@ -113,7 +114,8 @@ async def open_programme(
     await exchange_calls.start_programme(client, start, task_queue=task_queue)
     state = rules.new_programme(start)
     try:
-        await exchange_store.insert_programme(session, state, now)
+        await exchange_writes.insert_programme(session, state, now)
+        await session.commit()
     except (SQLAlchemyError, OSError) as exc:
         log.warning("programme_row_deferred", year=body.year, error=type(exc).__name__)
     return state
@@ -145,7 +147,7 @@ def check_application(state: ExchangeState, body: ApplicationCreate, now: dateti
 
 
 async def programme_row_state(session: AsyncSession, year: int) -> ExchangeState:
-    row = await exchange_store.get_programme(session, year)
+    row = await exchange_reads.get_programme(session, year)
     if row is None:
         raise not_found(PROGRAMME_NOT_FOUND)
     return ExchangeState.model_validate(row.state)
@@ -162,10 +164,10 @@ async def submit_application(year: int, body: ApplicationCreate, *, client: Clie
     now = datetime.now(UTC)
     state = await programme_row_state(session, year)
     check_application(state, body, now)
-    stored = await exchange_store.add_application(
+    stored = await exchange_writes.add_application(
         session,
         year,
-        exchange_store.NewApplication(
+        exchange_writes.NewApplication(
             organisation=body.organisation,
             name=body.name,
             email=body.email,
@@ -180,6 +182,7 @@ async def submit_application(year: int, body: ApplicationCreate, *, client: Clie
         ),
         now,
     )
+    await session.commit()
     if stored is None:
         raise ApiError(status.HTTP_409_CONFLICT, ALREADY_APPLIED, field="email", reason=ALREADY_APPLIED)
     received = ApplicationReceived(application_id=stored.id, organisation=stored.organisation)
@@ -215,17 +218,17 @@ async def visible_applications(session: AsyncSession, year: int, principal: Prin
     """Staff: all. A partner: its own organisation's in full, and the museum colleagues shortlisted (or
     selected) for it to choose whom to host, without their e-mail or access needs."""
     if principal.is_staff:
-        return [application_public(a, full=True) for a in await exchange_store.list_applications(session, year)]
+        return [application_public(a, full=True) for a in await exchange_reads.list_applications(session, year)]
     assert principal.partner_id is not None
-    own = await exchange_store.list_applications(session, year, organisations=[principal.partner_id])
-    hostable = await exchange_store.list_applications(
+    own = await exchange_reads.list_applications(session, year, organisations=[principal.partner_id])
+    hostable = await exchange_reads.list_applications(
         session, year, organisations=[MUSEUM], statuses=["shortlisted", "selected"]
     )
     return [application_public(a, full=True) for a in own] + [application_public(a, full=False) for a in hostable]
 
 
 async def _known_application(session: AsyncSession, year: int, application_id: str, field: str) -> ExchangeApplication:
-    found = await exchange_store.get_application(session, year, application_id)
+    found = await exchange_reads.get_application(session, year, application_id)
     if found is None:
         raise ApiError(status.HTTP_404_NOT_FOUND, APPLICATION_NOT_FOUND, field=field, reason=APPLICATION_NOT_FOUND)
     return found

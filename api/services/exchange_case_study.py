@@ -34,10 +34,10 @@ from domain.lifecycle import LifecycleTemplate, Party
 from domain.state import ProjectState, SubmissionRecord
 from domain.surveys import Question, QuestionKind, SurveyInstrument
 from domain.templates import TemplateCatalog
-from store import exchange as exchange_store
-from store import queries
-from store import surveys as survey_store
-from store.surveys import ResponseRow, WaveSummary
+from store.exchange import reads as exchange_reads
+from store.partners import reads as partner_reads
+from store.surveys import reads_reports as survey_reports
+from store.surveys.reads_reports import ResponseRow, WaveSummary
 from store.tables import ExchangeApplication, ExchangePlacement
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "case_study_templates"
@@ -260,7 +260,7 @@ async def load(
     instruments: InstrumentCatalog,
 ) -> CaseStudy:
     """The case study of a placement staff marked; ApiError 404 (unknown) or 409 (not marked, not started)."""
-    placement = await exchange_store.get_placement(session, year, placement_id)
+    placement = await exchange_reads.get_placement(session, year, placement_id)
     if placement is None:
         raise not_found(PLACEMENT_NOT_FOUND)
     if not placement.case_study:
@@ -270,14 +270,14 @@ async def load(
         raise ApiError(
             status.HTTP_409_CONFLICT, PLACEMENT_NOT_STARTED, field="placement_id", reason=PLACEMENT_NOT_STARTED
         )
-    partner = await queries.get_partner(session, placement.partner_id)
+    partner = await partner_reads.get_partner(session, placement.partner_id)
     return assemble(
         placement=placement,
-        application=await exchange_store.get_application(session, year, placement.application_id),
+        application=await exchange_reads.get_application(session, year, placement.application_id),
         partner_name=partner.name if partner is not None else placement.partner_id,
         state=state,
-        summaries=await survey_store.wave_report(session, placement.id),
-        rows=await survey_store.responses_for_csv(session, placement.id),
+        summaries=await survey_reports.wave_report(session, placement.id),
+        rows=await survey_reports.responses_for_csv(session, placement.id),
         instrument=instrument_for(state, catalog, instruments),
         instruments=instruments,
         now=datetime.now(UTC),

@@ -6,7 +6,7 @@ Everything comes from the read model, never from one query per placement to Temp
 - money spent from the projects' state snapshots (`project.state`): the `submission` table has no
   cost column, the snapshot's `SubmissionRecord.cost` does. Per milestone the latest submission's
   cost counts (a resubmission replaces the earlier figure), unless staff declined it;
-- response rates from store.surveys.wave_report per placement project, and summed per offset;
+- response rates from store.surveys.reads_reports.wave_report per placement project, and summed per offset;
 - outcomes: survey answers mapped through the outcome framework (each question names its outcome),
   grouped by the programme's aims and by wave offset (P7D, P6M, ...), Likert means per group.
 """
@@ -40,9 +40,9 @@ from domain.state import ProjectState
 from domain.submissions import Decision
 from domain.surveys import QuestionKind
 from domain.templates import TemplateCatalog
-from store import exchange as exchange_store
-from store import surveys as survey_store
-from store.surveys import ResponseRow, WaveSummary
+from store.exchange import reads as exchange_reads
+from store.surveys import reads_reports as survey_reports
+from store.surveys.reads_reports import ResponseRow, WaveSummary
 
 
 def costs_of(state: ProjectState) -> list[tuple[str, float]]:
@@ -144,10 +144,10 @@ async def dashboard(
 ) -> DashboardPublic:
     placements = state.placements
     project_ids = [p.project_id for p in placements]
-    projects = await exchange_store.placement_projects(session, project_ids)
-    marked = {p.id: p.case_study for p in await exchange_store.list_placements(session, state.year)}
+    projects = await exchange_reads.placement_projects(session, project_ids)
+    marked = {p.id: p.case_study for p in await exchange_reads.list_placements(session, state.year)}
     overdue: dict[str, list[OverduePublic]] = defaultdict(list)
-    for m in await exchange_store.overdue_milestones(session, project_ids, now):
+    for m in await exchange_reads.overdue_milestones(session, project_ids, now):
         overdue[m.project_id].append(OverduePublic(key=m.key, title=m.title, due_at=m.due_at))
     rows: list[PlacementDashboard] = []
     rates: list[PlacementResponses] = []
@@ -176,12 +176,12 @@ async def dashboard(
                 spent=round(sum(cost for _, cost in costs_of(snapshot)), 2) if snapshot else 0.0,
             )
         )
-        summaries = await survey_store.wave_report(session, placement.project_id)
+        summaries = await survey_reports.wave_report(session, placement.project_id)
         rates.append(_rates(placement.id, summaries))
         offsets = {s.wave_index: s.offset for s in summaries}
         answers.extend(
             Answered(offsets.get(r.wave_index, ""), r)
-            for r in await survey_store.responses_for_csv(session, placement.project_id)
+            for r in await survey_reports.responses_for_csv(session, placement.project_id)
         )
     spent = round(sum(r.spent for r in rows), 2)
     budget = BudgetPublic(

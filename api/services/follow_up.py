@@ -4,7 +4,7 @@ Where each fact comes from, and why:
 - wave dates and status: FollowUpWorkflow's `status` query while Temporal holds the run (it owns
   the plan: a reschedule changes it there first); the database's `survey_wave` rows otherwise
   (after retention, or with Temporal down for a wave already recorded);
-- counts (invited, answered, ...): always the database (store.surveys.wave_report), which the
+- counts (invited, answered, ...): always the database (store.surveys.reads_reports.wave_report), which the
   answers are written to in the request; the workflow's own counts lag by a signal;
 - before follow-up starts there is no FollowUpWorkflow: the project's schedule, and no waves.
 A schedule change goes to FollowUpWorkflow.reschedule (an Update: waves already sent stay as they
@@ -36,8 +36,8 @@ from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
 from domain.instruments import InstrumentCatalog
 from domain.rules import RefusalKind
 from domain.surveys import QuestionKind, SurveyInstrument
-from store import surveys as survey_store
-from store.surveys import ResponseRow, WaveSummary
+from store.surveys import reads_reports as survey_reports
+from store.surveys.reads_reports import ResponseRow, WaveSummary
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import follow_up_workflow_id
 from workflows.project import ProjectWorkflow
@@ -110,7 +110,7 @@ async def read_follow_up(
     client: Client, session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
 ) -> FollowUpPublic:
     state, live_reason = await follow_up_state(client, project_id)
-    summaries = await survey_store.wave_report(session, project_id)
+    summaries = await survey_reports.wave_report(session, project_id)
     if state is not None or summaries or live_reason:
         public = follow_up_public(state, summaries)
         return public.model_copy(update={"live": live_reason is None, "live_reason": live_reason})
@@ -181,7 +181,7 @@ async def change_schedule(
                 started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[]
             )
     state = await _reschedule(client, project_id, change, update_id)
-    return follow_up_public(state, await survey_store.wave_report(session, project_id))
+    return follow_up_public(state, await survey_reports.wave_report(session, project_id))
 
 
 # -- answers as CSV and as outcomes --------------------------------------------------------------

@@ -40,7 +40,8 @@ from api.schemas import ProjectCreate, ProjectPublic
 from api.views import project_public, state_at_start
 from domain.lifecycle import LifecycleTemplate
 from domain.state import ProjectInput, ProjectState
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.projects import writes as project_writes
 from workflows.naming import project_workflow_id
 
 log = structlog.get_logger("engage.api")
@@ -93,7 +94,7 @@ async def start_project(
         # 👉 A session of its own, ended before calling Temporal: a pooled connection held across the
         # start would leave concurrent requests (and the row written after the answer) waiting.
         async with services.sessionmaker() as session:
-            missing = await queries.missing_partner_ids(session, unknown)
+            missing = await partner_reads.missing_partner_ids(session, unknown)
         if missing:
             raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
         services.known_partners.remember(unknown)
@@ -148,7 +149,8 @@ async def _start_and_derive(
 async def record_project_row(session: AsyncSession, state: ProjectState) -> None:
     """Insert a started project's first read-model row; never raises for a database problem."""
     try:
-        await commands.insert_project(session, state, workflow_id=project_workflow_id(state.project_id))
+        await project_writes.insert_project(session, state, workflow_id=project_workflow_id(state.project_id))
+        await session.commit()
     except (SQLAlchemyError, OSError) as exc:
         # Best effort: the workflow's first activity writes the same row, so the list catches up.
         log.warning("project_row_deferred", project_id=state.project_id, error=type(exc).__name__)

@@ -26,8 +26,9 @@ from domain.instruments import InstrumentCatalog
 from domain.lifecycle import TERMINAL_STAGES
 from domain.surveys import SurveyInstrument
 from domain.templates import TemplateCatalog
-from store import queries
-from store import surveys as survey_store
+from store.hashing import email_hash
+from store.projects import reads as project_reads
+from store.surveys import writes as survey_writes
 from store.tables import Project, Respondent
 
 #: Upload limits: a museum's respondent list is hundreds of people; these leave a wide margin.
@@ -55,7 +56,7 @@ async def project_survey(
     instruments: InstrumentCatalog,
 ) -> ProjectSurvey:
     """The project (404 if unknown) and the instrument its pinned template's follow-up policy names."""
-    project = await queries.get_project(session, project_id) if len(project_id) <= 64 else None
+    project = await project_reads.get_project(session, project_id) if len(project_id) <= 64 else None
     if project is None:
         raise not_found(PROJECT_NOT_FOUND)
     template = templates.get(project.template_name, project.template_version)
@@ -87,8 +88,9 @@ async def add_one(
     problem = language_problem(language, found.instrument)
     if problem is not None:
         raise invalid("language", problem)
-    row = survey_store.NewRespondent(name=name, email=email, role=role, language=language)
-    result = await survey_store.add_respondent(session, found.project.id, row, datetime.now(UTC))
+    row = survey_writes.NewRespondent(name=name, email=email, role=role, language=language)
+    result = await survey_writes.add_respondent(session, found.project.id, row, datetime.now(UTC))
+    await session.commit()
     if result.status == "duplicate":
         raise ApiError(
             status.HTTP_409_CONFLICT,
@@ -173,12 +175,12 @@ async def import_csv(session: AsyncSession, found: ProjectSurvey, data: bytes) -
     _refuse_if_ended(found.project)
     records = read_csv(data)
     report: dict[int, ImportedRow] = {}
-    accepted: list[tuple[int, survey_store.NewRespondent]] = []
+    accepted: list[tuple[int, survey_writes.NewRespondent]] = []
     first_row_of: dict[str, int] = {}
     for row_number, record in records:
         problem = _row_problem(record, found.instrument)
         if problem is None:
-            digest = survey_store.email_hash(record["email"])
+            digest = email_hash(record["email"])
             if digest in first_row_of:
                 problem = ("email", f"duplicate within the file: the same address is on row {first_row_of[digest]}")
             else:
@@ -186,16 +188,17 @@ async def import_csv(session: AsyncSession, found: ProjectSurvey, data: bytes) -
         if problem is not None:
             report[row_number] = ImportedRow(row=row_number, status="refused", field=problem[0], reason=problem[1])
             continue
-        new = survey_store.NewRespondent(
+        new = survey_writes.NewRespondent(
             name=record["name"],
             email=record["email"],
             role=record["role"],
             language=(record.get("language") or "en").lower(),
         )
         accepted.append((row_number, new))
-    results = await survey_store.add_respondents(
+    results = await survey_writes.add_respondents(
         session, found.project.id, [new for _, new in accepted], datetime.now(UTC)
     )
+    await session.commit()
     for (row_number, _), result in zip(accepted, results, strict=True):
         if result.status == "added":
             report[row_number] = ImportedRow(row=row_number, status="added", respondent_id=result.respondent_id)

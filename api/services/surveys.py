@@ -34,9 +34,10 @@ from api.survey_schemas import AnswerAccepted, ChoicePublic, QuestionPublic, Sca
 from domain.follow_up import RespondentOptedOut, SurveyAnswered
 from domain.instruments import InstrumentCatalog
 from domain.surveys import Answer, AnswerError, QuestionKind, SurveyInstrument, validate_answers
-from store import queries
-from store import surveys as survey_store
-from store.surveys import ResolvedToken, TokenProblem, TokenRefusal
+from store.projects import reads as project_reads
+from store.surveys import reads as survey_reads
+from store.surveys import writes as survey_writes
+from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import follow_up_workflow_id
 
@@ -72,7 +73,7 @@ async def resolve(session: AsyncSession, token: str, now: datetime) -> ResolvedT
     """The link's respondent and open wave, or why it cannot be answered (never raises)."""
     if not TOKEN_SHAPE.match(token):
         return TokenRefusal(TokenProblem.UNKNOWN)
-    return await survey_store.resolve_token(session, token, now)
+    return await survey_reads.resolve_token(session, token, now)
 
 
 async def known_token(session: AsyncSession, token: str) -> ResolvedToken | TokenRefusal:
@@ -162,7 +163,7 @@ async def survey_view(
     session: AsyncSession, resolved: ResolvedToken, instrument: SurveyInstrument, lang: str | None
 ) -> OpenSurvey:
     """What the form shows for a resolved link: the project's title and time zone, the language."""
-    project = await queries.get_project(session, resolved.wave.project_id)
+    project = await project_reads.get_project(session, resolved.wave.project_id)
     return OpenSurvey(
         resolved=resolved,
         instrument=instrument,
@@ -241,7 +242,8 @@ async def save_answers(
     chosen = choose_language(instrument, language, resolved.respondent.language)
     # save_response resolves the token again in this same transaction, so a wave that closed or an
     # answer that arrived meanwhile is refused, and the unique key refuses a concurrent duplicate.
-    saved = await survey_store.save_response(session, token, dict(cleaned), chosen, now)
+    saved = await survey_writes.save_response(session, token, dict(cleaned), chosen, now)
+    await session.commit()
     if isinstance(saved, TokenRefusal):
         raise refusal_error(saved)
     await _signal_answer(client, saved)
@@ -250,12 +252,13 @@ async def save_answers(
 
 async def opt_out(
     session: AsyncSession, client: Client, token: str, *, everywhere: bool
-) -> survey_store.OptedOut | TokenRefusal:
+) -> survey_writes.OptedOut | TokenRefusal:
     """Stop this person's surveys (any known link works, even an old one), then signal (best effort)."""
     if not TOKEN_SHAPE.match(token):
         return TokenRefusal(TokenProblem.UNKNOWN)
-    done = await survey_store.opt_out(session, raw_token=token, everywhere=everywhere, now=datetime.now(UTC))
-    if isinstance(done, survey_store.OptedOut):
+    done = await survey_writes.opt_out(session, raw_token=token, everywhere=everywhere, now=datetime.now(UTC))
+    await session.commit()
+    if isinstance(done, survey_writes.OptedOut):
         handle = client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(done.project_id))
         try:
             await handle.signal(
@@ -268,7 +271,7 @@ async def opt_out(
     return done
 
 
-async def _signal_answer(client: Client, saved: survey_store.SavedResponse) -> None:
+async def _signal_answer(client: Client, saved: survey_writes.SavedResponse) -> None:
     handle = client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(saved.project_id))
     try:
         await handle.signal(

@@ -1,41 +1,104 @@
-"""The Knowledge Exchange read model, the worker's side: what the programme's three activities write.
+"""Knowledge Exchange, written: by the API in a request (the programme's first row, applications,
+staff's case-study mark) and by the programme's activities (its changes, a placement's registration).
 
-Each function runs in the caller's one transaction (the activity in activities.exchange commits), and
-each is idempotent by construction, because Temporal may run an activity more than once:
+Every function runs in the caller's one transaction and never commits (store/__init__). Each is
+idempotent by construction, because Temporal may run an activity more than once:
 - events are inserted ON CONFLICT DO NOTHING on `(year, seq)`;
 - the programme row is upserted only when the snapshot's `event_seq` is newer than the stored one
   (the API inserts it with 0 at start), so a late retry never moves it backwards; the mirrored
   application statuses and placement rows are rewritten only together with it;
 - a placement row is upserted by its id and its respondents are unique per project and address;
-- an applicant's e-mail is keyed by programme and application (`dedupe_key`), so one each, ever.
+- an application: the unique key `(year, email_hash)` makes a second application by the same person
+  (even a concurrent one) a no-op that the caller answers 409, without touching the first.
 
-`exchange_placement.case_study` is staff's mark (the API writes it): nothing here overwrites it.
+`exchange_placement.case_study` is staff's mark (the API writes it): nothing else overwrites it.
 No addresses or names in logs; callers log years, ids and counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.exchange import MUSEUM, ApplicantsToTell, Direction, ExchangeChanges, ExchangeState, Placement
-from store.records import RenderedEmail
-from store.surveys import NewRespondent, RowResult, add_respondents
+from domain.exchange import MUSEUM, Direction, ExchangeChanges, ExchangeState, Placement
+from store.hashing import email_hash
+from store.surveys.writes import NewRespondent, RowResult, add_respondents
 from store.tables import (
     ExchangeApplication,
     ExchangeEventRow,
     ExchangePlacement,
     ExchangeProgramme,
-    OutboxEmail,
     Partner,
     Project,
 )
 from store.upserts import insert_ignore, upsert
+
+
+async def insert_programme(session: AsyncSession, state: ExchangeState, now: datetime) -> None:
+    """The programme's first row (event_seq 0), unless the worker already wrote a newer one."""
+    await insert_ignore(session, ExchangeProgramme, [programme_row(state, created_at=now, updated_at=now)])
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """An application the API has validated (window, eligibility, organisation)."""
+
+    organisation: str
+    name: str
+    email: str
+    role: str
+    employment: str
+    statement_of_benefit: str
+    hoped_gains: str
+    offer: str
+    preferred_areas: list[str] = field(default_factory=list)
+    access_needs: str = ""
+    availability: str = ""
+
+
+async def add_application(
+    session: AsyncSession, year: int, application: NewApplication, now: datetime
+) -> ExchangeApplication | None:
+    """Store the application in the caller's transaction; None (nothing written) if this person already applied
+    this year."""
+    row = {
+        "id": uuid.uuid4().hex,
+        "year": year,
+        "organisation": application.organisation,
+        "name": application.name,
+        "email": application.email,
+        "email_hash": email_hash(application.email),
+        "role": application.role,
+        "employment": application.employment,
+        "statement_of_benefit": application.statement_of_benefit,
+        "hoped_gains": application.hoped_gains,
+        "offer": application.offer,
+        "preferred_areas": list(application.preferred_areas),
+        "access_needs": application.access_needs,
+        "availability": application.availability,
+        "submitted_at": now,
+        "status": "received",
+    }
+    if not await insert_ignore(session, ExchangeApplication, [row]):
+        return None
+    return await session.get(ExchangeApplication, row["id"])
+
+
+async def mark_case_study(session: AsyncSession, year: int, placement_id: str) -> bool:
+    """Mark the placement a case study (idempotent); False if the year has no such placement."""
+    result = await session.execute(
+        update(ExchangePlacement)
+        .where(ExchangePlacement.year == year, ExchangePlacement.id == placement_id)
+        .values(case_study=True)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
 
 #: The template a placement project follows (domain/templates); the placeholder row names it.
 PLACEMENT_TEMPLATE = "knowledge-exchange-placement"
@@ -148,9 +211,6 @@ async def _upsert_placements(session: AsyncSession, year: int, placements: Seque
         await upsert(session, ExchangePlacement, rows, ["id"], _PLACEMENT_UPDATES)
 
 
-# -- register_placement -------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class PlacementProject:
     """What the placeholder project row needs that the placement does not say."""
@@ -163,7 +223,7 @@ class PlacementProject:
 async def register_placement(
     session: AsyncSession, year: int, placement: Placement, project: PlacementProject, now: datetime
 ) -> list[RowResult]:
-    """The placement's row, its project's first row, and its follow-up respondents. COMMITS.
+    """The placement's row, its project's first row, and its follow-up respondents.
 
     The programme registers a placement just before it starts the placement's ProjectWorkflow, so
     the project has no row yet; respondents need one (foreign key). We insert the same kind of
@@ -210,74 +270,3 @@ def placement_title(year: int, direction: Direction) -> str:
     """The title ExchangeProgrammeWorkflow gives a placement project (the placeholder shows the same)."""
     towards = "to the museum" if direction is Direction.TO_MUSEUM else "to the partner"
     return f"Knowledge Exchange {year}: placement {towards}"
-
-
-# -- notify_unsuccessful_applicants ------------------------------------------------------------
-
-
-def unsuccessful_event_id(year: int) -> str:
-    """The outbox `event_id` of one programme's 'not selected' e-mails (deliver_emails sends by it)."""
-    return f"exchange/{year}:unsuccessful"
-
-
-def unsuccessful_dedupe_key(year: int, application_id: str) -> str:
-    return f"{unsuccessful_event_id(year)}:{application_id}"
-
-
-@dataclass(frozen=True)
-class Told:
-    emails_queued: int
-    awaiting_delivery: int
-
-
-async def tell_unsuccessful_applicants(
-    session: AsyncSession,
-    told: ApplicantsToTell,
-    render: Callable[[ExchangeApplication], RenderedEmail],
-    *,
-    smtp_configured: bool,
-    now: datetime,
-) -> Told:
-    """Mark the placed applications selected and every other one of the year unsuccessful, and queue one
-    kind e-mail per unsuccessful application. Running it again queues nothing new."""
-    year = ExchangeApplication.year == told.year
-    placed = set(told.selected_application_ids)
-    if placed:
-        await session.execute(
-            update(ExchangeApplication).where(year, ExchangeApplication.id.in_(placed)).values(status="selected")
-        )
-    others = list(await session.scalars(select(ExchangeApplication).where(year).order_by(ExchangeApplication.id)))
-    others = [a for a in others if a.id not in placed]
-    if others:
-        await session.execute(
-            update(ExchangeApplication)
-            .where(year, ExchangeApplication.id.in_([a.id for a in others]))
-            .values(status="unsuccessful")
-        )
-    event_id = unsuccessful_event_id(told.year)
-    rows: list[dict[str, Any]] = []
-    for application in others:
-        email = render(application)
-        rows.append(
-            {
-                "dedupe_key": unsuccessful_dedupe_key(told.year, application.id),
-                "event_id": event_id,
-                "project_id": None,
-                "kind": "exchange",
-                "audience": "applicant",
-                "to_name": application.name,
-                "to_address": application.email,
-                "subject": email.subject,
-                "body": email.body,
-                "created_at": now,
-                "status": "queued" if smtp_configured else "held",
-                "attempts": 0,
-            }
-        )
-    queued = await insert_ignore(session, OutboxEmail, rows)
-    waiting = await session.scalar(
-        select(func.count())
-        .select_from(OutboxEmail)
-        .where(OutboxEmail.event_id == event_id, OutboxEmail.status == "queued")
-    )
-    return Told(emails_queued=queued, awaiting_delivery=int(waiting or 0))

@@ -1,10 +1,11 @@
-"""The Knowledge Exchange applicants' e-mails beyond "not this time" (store.exchange_records): the
-acknowledgement when an application is noted, and the offer of a placement (issue 12).
+"""Knowledge Exchange, written: the applicants' e-mails. The acknowledgement when an application is
+noted, the offer of a placement, and "not this time" (issue 12).
 
-Each runs in the caller's one transaction and is idempotent by its outbox key, because Temporal may
-run an activity more than once: `exchange/{year}:received:{application}` and
-`exchange/{year}:selected:{application}`, so each applicant gets each e-mail once, ever. Addresses
-and names go only into the outbox rows, never into logs or return values.
+Each runs in the caller's one transaction (never commits) and is idempotent by its outbox key, because
+Temporal may run an activity more than once: `exchange/{year}:received:{application}`,
+`exchange/{year}:selected:{application}` and `exchange/{year}:unsuccessful:{application}`, so each
+applicant gets each e-mail once, ever. Addresses and names go only into the outbox rows, never into
+logs or return values.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.exchange import Direction
-from store.records import RenderedEmail
+from domain.exchange import ApplicantsToTell, Direction
+from store.outbox import RenderedEmail
 from store.tables import ExchangeApplication, ExchangePlacement, OutboxEmail, Partner
 from store.upserts import insert_ignore
 
@@ -124,3 +125,71 @@ async def offer_placements(
         offer = Offer(host=host or "your host organisation", starts_on=placement.starts_on, ends_on=placement.ends_on)
         rows.append(_row(event_id, application, render(application, offer), smtp_configured=smtp_configured, now=now))
     return await _queue(session, event_id, rows)
+
+
+def unsuccessful_event_id(year: int) -> str:
+    """The outbox `event_id` of one programme's 'not selected' e-mails (deliver_emails sends by it)."""
+    return f"exchange/{year}:unsuccessful"
+
+
+def unsuccessful_dedupe_key(year: int, application_id: str) -> str:
+    return f"{unsuccessful_event_id(year)}:{application_id}"
+
+
+@dataclass(frozen=True)
+class Told:
+    emails_queued: int
+    awaiting_delivery: int
+
+
+async def tell_unsuccessful_applicants(
+    session: AsyncSession,
+    told: ApplicantsToTell,
+    render: Callable[[ExchangeApplication], RenderedEmail],
+    *,
+    smtp_configured: bool,
+    now: datetime,
+) -> Told:
+    """Mark the placed applications selected and every other one of the year unsuccessful, and queue one
+    kind e-mail per unsuccessful application. Running it again queues nothing new."""
+    year = ExchangeApplication.year == told.year
+    placed = set(told.selected_application_ids)
+    if placed:
+        await session.execute(
+            update(ExchangeApplication).where(year, ExchangeApplication.id.in_(placed)).values(status="selected")
+        )
+    others = list(await session.scalars(select(ExchangeApplication).where(year).order_by(ExchangeApplication.id)))
+    others = [a for a in others if a.id not in placed]
+    if others:
+        await session.execute(
+            update(ExchangeApplication)
+            .where(year, ExchangeApplication.id.in_([a.id for a in others]))
+            .values(status="unsuccessful")
+        )
+    event_id = unsuccessful_event_id(told.year)
+    rows: list[dict[str, Any]] = []
+    for application in others:
+        email = render(application)
+        rows.append(
+            {
+                "dedupe_key": unsuccessful_dedupe_key(told.year, application.id),
+                "event_id": event_id,
+                "project_id": None,
+                "kind": "exchange",
+                "audience": "applicant",
+                "to_name": application.name,
+                "to_address": application.email,
+                "subject": email.subject,
+                "body": email.body,
+                "created_at": now,
+                "status": "queued" if smtp_configured else "held",
+                "attempts": 0,
+            }
+        )
+    queued = await insert_ignore(session, OutboxEmail, rows)
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(OutboxEmail)
+        .where(OutboxEmail.event_id == event_id, OutboxEmail.status == "queued")
+    )
+    return Told(emails_queued=queued, awaiting_delivery=int(waiting or 0))

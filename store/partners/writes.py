@@ -1,9 +1,7 @@
-"""The few writes the API makes itself: partners, API keys, and the project's first read-model row.
+"""Partners, API keys and page sessions, written by the API in a request.
 
-Everything else in the read model is written by the `record_project_changes` activity. The
-project row is inserted with ON CONFLICT DO NOTHING because that activity may already have
-written a newer one (it creates the row too): the API's insert never overwrites it. Each
-function commits its own unit of work.
+Functions add or change rows in the caller's session and never commit: the API service or route owns
+the transaction (see store/__init__). A key is stored by its hash only.
 """
 
 from __future__ import annotations
@@ -14,9 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.state import ProjectState
-from store.tables import ApiKey, Partner, Project, ProjectPartner, WebSession
-from store.upserts import insert_ignore
+from store.tables import ApiKey, Partner, WebSession
 
 
 async def create_partner(
@@ -26,7 +22,7 @@ async def create_partner(
         id=uuid.uuid4().hex, name=name, contact_name=contact_name, contact_email=contact_email, created_at=now
     )
     session.add(partner)
-    await session.commit()
+    await session.flush()  # a name already registered fails here, at the call, not at the caller's commit
     return partner
 
 
@@ -52,7 +48,7 @@ async def create_api_key(
         revoked_at=None,
     )
     session.add(key)
-    await session.commit()
+    await session.flush()
     return key
 
 
@@ -62,44 +58,14 @@ async def start_web_session(
     """Record a page sign-in; expired rows of any key are swept on the way (they accept nothing)."""
     await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     session.add(WebSession(id=session_id, key_id=key_id, created_at=now, expires_at=expires_at))
-    await session.commit()
+    await session.flush()
 
 
 async def end_web_session(session: AsyncSession, session_id: str) -> None:
     """Sign out: the session's cookie is refused from now on, by every replica."""
     await session.execute(delete(WebSession).where(WebSession.id == session_id))
-    await session.commit()
 
 
 async def revoke_api_key(session: AsyncSession, key_id: str, now: datetime) -> None:
     """Mark the key revoked; revoking twice keeps the first time."""
     await session.execute(update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
-    await session.commit()
-
-
-async def insert_project(session: AsyncSession, state: ProjectState, *, workflow_id: str) -> None:
-    """The project's first read-model row (event_seq 0, no snapshot) and its partner links."""
-    row = {
-        "id": state.project_id,
-        "workflow_id": workflow_id,
-        "template_name": state.template_name,
-        "template_version": state.template_version,
-        "kind": state.kind,
-        "title": state.title,
-        "summary": state.summary,
-        "lead_name": state.lead.name,
-        "lead_email": state.lead.email,
-        "stage": state.stage.value,
-        "paused": False,
-        "timezone": state.timezone,
-        "next_due_at": state.next_due_at(),
-        "created_at": state.created_at,
-        "updated_at": state.updated_at,
-        "event_seq": 0,
-        "state": None,
-    }
-    await insert_ignore(session, Project, [row])
-    links = [{"project_id": state.project_id, "partner_id": pid} for pid in state.partner_ids]
-    if links:
-        await insert_ignore(session, ProjectPartner, links)
-    await session.commit()

@@ -1,4 +1,4 @@
-"""Read-side queries for the API: lists, filters and lookups over the read model.
+"""Projects, read: lists, filters and lookups over the read model for the API.
 
 Lists come from here rather than Temporal visibility, which is eventually consistent (the
 orders-go rationale). Every list is paginated with a total and a stable order (newest first,
@@ -7,19 +7,15 @@ ties broken by id), so pages never overlap. Functions only read; they never comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from domain.state import OUTSTANDING
-from store.tables import ApiKey, Event, OutboxEmail, Partner, Project, ProjectPartner, WebSession, partner_name_key
-
-_OUTSTANDING = tuple(sorted(status.value for status in OUTSTANDING))
+from store.paging import count_rows
+from store.tables import Event, OutboxEmail, Project, ProjectPartner
 
 
 @dataclass(frozen=True)
@@ -37,54 +33,6 @@ class ProjectListing:
     project: Project
     overdue: bool
     partner_ids: list[str] = field(default_factory=list)
-
-
-async def ping(session: AsyncSession) -> None:
-    """One trivial round trip; raises when the database cannot be reached."""
-    await session.execute(text("SELECT 1"))
-
-
-async def find_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:
-    return (await session.execute(select(ApiKey).where(ApiKey.key_hash == key_hash))).scalar_one_or_none()
-
-
-async def get_api_key(session: AsyncSession, key_id: str) -> ApiKey | None:
-    return await session.get(ApiKey, key_id)
-
-
-async def get_partner(session: AsyncSession, partner_id: str) -> Partner | None:
-    return await session.get(Partner, partner_id)
-
-
-async def web_session_active(session: AsyncSession, session_id: str, now: datetime) -> bool:
-    """A page session that was started and is neither signed out nor expired."""
-    found = await session.scalar(select(WebSession.id).where(WebSession.id == session_id, WebSession.expires_at > now))
-    return found is not None
-
-
-async def find_partner_by_name(session: AsyncSession, name: str) -> Partner | None:
-    """The partner whose name equals `name` ignoring case and spacing (store.tables.partner_name_key)."""
-    return await session.scalar(select(Partner).where(Partner.name_key == partner_name_key(name)))
-
-
-async def list_partners(
-    session: AsyncSession, *, only_id: str | None, limit: int, offset: int
-) -> tuple[list[Partner], int]:
-    """Partners, newest first; `only_id` restricts the list to one (a partner key sees itself)."""
-    conditions = [Partner.id == only_id] if only_id is not None else []
-    total = await _count(session, select(Partner).where(*conditions))
-    rows = await session.execute(
-        select(Partner).where(*conditions).order_by(Partner.created_at.desc(), Partner.id).limit(limit).offset(offset)
-    )
-    return list(rows.scalars()), total
-
-
-async def missing_partner_ids(session: AsyncSession, partner_ids: Sequence[str]) -> list[str]:
-    """Those of `partner_ids` that name no partner, in the order given."""
-    if not partner_ids:
-        return []
-    found = set((await session.execute(select(Partner.id).where(Partner.id.in_(partner_ids)))).scalars())
-    return [pid for pid in partner_ids if pid not in found]
 
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
@@ -154,7 +102,7 @@ async def partner_in_project(session: AsyncSession, project_id: str, partner_id:
 async def list_events(session: AsyncSession, project_id: str, *, limit: int, offset: int) -> tuple[list[Event], int]:
     """A project's timeline, oldest first (by `seq`, which the workflow numbers without gaps)."""
     condition = Event.project_id == project_id
-    total = await _count(session, select(Event).where(condition))
+    total = await count_rows(session, select(Event).where(condition))
     rows = await session.execute(select(Event).where(condition).order_by(Event.seq).limit(limit).offset(offset))
     return list(rows.scalars()), total
 
@@ -164,7 +112,7 @@ async def list_outbox(
 ) -> tuple[list[OutboxEmail], int]:
     """E-mails written to the outbox, newest first, optionally for one project."""
     conditions = [OutboxEmail.project_id == project_id] if project_id is not None else []
-    total = await _count(session, select(OutboxEmail).where(*conditions))
+    total = await count_rows(session, select(OutboxEmail).where(*conditions))
     rows = await session.execute(
         select(OutboxEmail)
         .where(*conditions)
@@ -175,6 +123,7 @@ async def list_outbox(
     return list(rows.scalars()), total
 
 
-async def _count(session: AsyncSession, statement: Select[Any]) -> int:
-    counted = await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))
-    return int(counted.scalar_one())
+async def project_partner_ids(session: AsyncSession, project_id: str) -> list[str]:
+    """The partners taking part in a project, as the read model has them."""
+    rows = await session.scalars(select(ProjectPartner.partner_id).where(ProjectPartner.project_id == project_id))
+    return list(rows)

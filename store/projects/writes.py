@@ -1,64 +1,30 @@
-"""The write side of the read model: apply one batch of a project's changes, idempotently.
+"""Projects, written: the project's first row (the API), one batch of a project's changes (the
+`record_project_changes` activity), and a snapshot rewritten by `make reconcile`.
 
-`apply_project_changes` is what the `record_project_changes` activity does, in the caller's single
-transaction. Temporal may run it more than once for the same batch (a retry after a lost result, or a
-timed-out attempt that still finishes late), so every write is keyed:
+Each runs in the caller's transaction and never commits. Temporal may run the activity more than once
+for the same batch (a retry after a lost result, or a timed-out attempt that still finishes late), so
+every write is keyed:
 - events: `(project_id, seq)`, inserted ON CONFLICT DO NOTHING;
 - the project row and its child rows: rewritten only when the stored `event_seq` is lower than the
   snapshot's, so an older batch arriving late never moves the read model backwards;
-- e-mails: `dedupe_key` = event id + a hash of the address, inserted ON CONFLICT DO NOTHING.
-
-Rendering is injected (`EmailRenderer`): templates are the activities' business, storage is ours.
-Who gets an e-mail is domain.notifications' rule (`recipients`, `nobody_needs_telling`): we fetch the
-partners' contacts and write what it answers.
-Addresses and names never reach a log line here.
+- e-mails (store.projects.writes_mail): `dedupe_key` = event id + a hash of the address.
+The API's first row is inserted ON CONFLICT DO NOTHING because the activity may already have written a
+newer one. Addresses and names never reach a log line here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, delete, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events import DomainEvent, ProjectChanges, RecordResult
-from domain.lifecycle import Audience
-from domain.notifications import nobody_needs_telling, recipients
 from domain.state import ProjectState
-from store.tables import Event, Milestone, OutboxEmail, Partner, Project, ProjectPartner, Submission, Workshop
+from store.projects.writes_mail import EmailRenderer, awaiting_delivery, queue_emails
+from store.tables import Event, Milestone, Partner, Project, ProjectPartner, Submission, Workshop
 from store.upserts import Excluded, insert_ignore, upsert
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EmailContext:
-    """Everything a template may use. `snapshot` is the state after the whole batch."""
-
-    event: DomainEvent
-    snapshot: ProjectState
-    audience: Audience
-    recipient_name: str
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    body: str
-
-
-EmailRenderer = Callable[[EmailContext], RenderedEmail]
-
-
-def dedupe_key(event_id: str, address: str) -> str:
-    """The outbox key of one e-mail: at most one per event and address, without storing the address in it."""
-    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
-    return f"{event_id}:{digest}"
 
 
 async def apply_project_changes(
@@ -82,8 +48,8 @@ async def apply_project_changes(
     if await _upsert_project(session, snapshot, workflow_id):
         await _replace_children(session, snapshot)
     events_written = await insert_ignore(session, Event, [_event_row(r.event, recorded_at) for r in changes.events])
-    emails_queued = await _queue_emails(session, changes, render, smtp_configured, recorded_at)
-    deliver = smtp_configured and await _awaiting_delivery(session, changes)
+    emails_queued = await queue_emails(session, changes, render, smtp_configured, recorded_at)
+    deliver = smtp_configured and await awaiting_delivery(session, changes)
     return RecordResult(events_written=events_written, emails_queued=emails_queued, deliver=deliver)
 
 
@@ -228,59 +194,28 @@ def _event_row(event: DomainEvent, recorded_at: datetime) -> dict[str, Any]:
     }
 
 
-async def _queue_emails(
-    session: AsyncSession,
-    changes: ProjectChanges,
-    render: EmailRenderer,
-    smtp_configured: bool,
-    created_at: datetime,
-) -> int:
-    snapshot = changes.snapshot
-    notified = [r for r in changes.events if r.notify and not nobody_needs_telling(r.event, snapshot)]
-    if not notified:
-        return 0
-    partners = await _partner_contacts(session, snapshot)
-    rows: list[dict[str, Any]] = []
-    for recorded in notified:
-        event = recorded.event
-        for recipient in recipients(recorded.notify, snapshot, partners):
-            email = render(EmailContext(event, snapshot, recipient.audience, recipient.name))
-            rows.append(
-                {
-                    "dedupe_key": dedupe_key(event.event_id, recipient.address),
-                    "event_id": event.event_id,
-                    "project_id": snapshot.project_id,
-                    "audience": recipient.audience.value,
-                    "to_name": recipient.name,
-                    "to_address": recipient.address,
-                    "subject": email.subject,
-                    "body": email.body,
-                    "created_at": created_at,
-                    "status": "queued" if smtp_configured else "held",
-                    "attempts": 0,
-                }
-            )
-    return await insert_ignore(session, OutboxEmail, rows)
-
-
-async def _partner_contacts(session: AsyncSession, snapshot: ProjectState) -> list[tuple[str, str]]:
-    """(name, address) of each partner's contact, in the project's partner order."""
-    if not snapshot.partner_ids:
-        return []
-    found = {p.id: p for p in await session.scalars(select(Partner).where(Partner.id.in_(snapshot.partner_ids)))}
-    missing = [pid for pid in snapshot.partner_ids if pid not in found]
-    if missing:
-        logger.warning("partners not found; no e-mail for them", extra={"partner_ids": missing})
-    return [(found[pid].contact_name, found[pid].contact_email) for pid in snapshot.partner_ids if pid in found]
-
-
-async def _awaiting_delivery(session: AsyncSession, changes: ProjectChanges) -> bool:
-    event_ids = [r.event.event_id for r in changes.events if r.notify]
-    if not event_ids:
-        return False
-    waiting = await session.scalar(
-        select(func.count())
-        .select_from(OutboxEmail)
-        .where(OutboxEmail.event_id.in_(event_ids), OutboxEmail.status == "queued")
-    )
-    return bool(waiting)
+async def insert_project(session: AsyncSession, state: ProjectState, *, workflow_id: str) -> None:
+    """The project's first read-model row (event_seq 0, no snapshot) and its partner links."""
+    row = {
+        "id": state.project_id,
+        "workflow_id": workflow_id,
+        "template_name": state.template_name,
+        "template_version": state.template_version,
+        "kind": state.kind,
+        "title": state.title,
+        "summary": state.summary,
+        "lead_name": state.lead.name,
+        "lead_email": state.lead.email,
+        "stage": state.stage.value,
+        "paused": False,
+        "timezone": state.timezone,
+        "next_due_at": state.next_due_at(),
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+        "event_seq": 0,
+        "state": None,
+    }
+    await insert_ignore(session, Project, [row])
+    links = [{"project_id": state.project_id, "partner_id": pid} for pid in state.partner_ids]
+    if links:
+        await insert_ignore(session, ProjectPartner, links)

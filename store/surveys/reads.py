@@ -1,25 +1,115 @@
-"""Survey e-mails at delivery time: which queued ones to withdraw, and what a permanent refusal means.
+"""Follow-up surveys, read: respondents, what a personal link is for (or why it cannot be answered),
+and which queued survey e-mails must be withdrawn at delivery time.
 
-Used by the `deliver_emails` activity. Between queueing and sending (seconds, or hours while SMTP
-defers) a respondent may answer, opt out or bounce elsewhere; the issue wants reminders to stop the
-moment that happens, so such e-mails are withdrawn ('cancelled') instead of sent. A 5xx refusal
-marks the address bounced on every project and suppresses it globally. Ids only in logs.
+Refusals are values (`TokenRefusal`), never exceptions. Functions only read; they never commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.tables import OutboxEmail, Respondent, SurveyResponse, SurveySuppression
-from store.upserts import insert_ignore
+from domain.respondents import withdrawal_reason
+from store.hashing import hash_token
+from store.tables import (
+    OutboxEmail,
+    Respondent,
+    SurveyResponse,
+    SurveySuppression,
+    SurveyToken,
+    SurveyWave,
+)
+
+
+async def list_respondents(session: AsyncSession, project_id: str) -> list[Respondent]:
+    """A project's respondents, oldest first."""
+    rows = await session.scalars(
+        select(Respondent).where(Respondent.project_id == project_id).order_by(Respondent.created_at, Respondent.id)
+    )
+    return list(rows)
+
+
+class TokenProblem(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+    ANSWERED = "answered"
+    OPTED_OUT = "opted_out"
+
+
+@dataclass(frozen=True)
+class ResolvedToken:
+    """A link that may be answered now: its token row, the respondent and the (open) wave."""
+
+    token: SurveyToken
+    respondent: Respondent
+    wave: SurveyWave
+
+
+@dataclass(frozen=True)
+class TokenRefusal:
+    """Why a link cannot be answered; `wave`/`respondent` are set unless the token is unknown
+    (so a polite page can still name the project)."""
+
+    problem: TokenProblem
+    wave: SurveyWave | None = None
+    respondent: Respondent | None = None
+
+
+async def _suppressed(session: AsyncSession, digest: str, reason: str | None = None) -> bool:
+    condition = SurveySuppression.email_hash == digest
+    if reason is not None:
+        condition = and_(condition, SurveySuppression.reason == reason)
+    return (await session.scalar(select(SurveySuppression.email_hash).where(condition))) is not None
+
+
+async def resolve_token(session: AsyncSession, raw_token: str, now: datetime) -> ResolvedToken | TokenRefusal:
+    """Who and which wave a raw token is for, or why it cannot be answered.
+
+    Checked in this order: unknown, answered, opted out (here or everywhere), wave closed, expired.
+    A closed wave's tokens are also expired (close_survey_wave expires them); `closed` wins so the
+    page can say the survey has closed rather than that the link is old.
+    """
+    found = (
+        await session.execute(
+            select(SurveyToken, Respondent, SurveyWave)
+            .join(Respondent, Respondent.id == SurveyToken.respondent_id)
+            .join(
+                SurveyWave,
+                and_(SurveyWave.project_id == SurveyToken.project_id, SurveyWave.wave_index == SurveyToken.wave_index),
+            )
+            .where(SurveyToken.token_hash == hash_token(raw_token))
+        )
+    ).first()
+    if found is None:
+        return TokenRefusal(TokenProblem.UNKNOWN)
+    token, respondent, wave = found
+    answered = await session.scalar(
+        select(SurveyResponse.id).where(
+            SurveyResponse.project_id == wave.project_id,
+            SurveyResponse.wave_index == wave.wave_index,
+            SurveyResponse.respondent_id == respondent.id,
+        )
+    )
+    if answered is not None:
+        return TokenRefusal(TokenProblem.ANSWERED, wave, respondent)
+    if respondent.opted_out_at is not None or await _suppressed(session, respondent.email_hash, "opted_out_everywhere"):
+        return TokenRefusal(TokenProblem.OPTED_OUT, wave, respondent)
+    if wave.status == "closed":
+        return TokenRefusal(TokenProblem.CLOSED, wave, respondent)
+    if token.expires_at <= now:
+        return TokenRefusal(TokenProblem.EXPIRED, wave, respondent)
+    return ResolvedToken(token, respondent, wave)
 
 
 def parse_delivery_key(key: str) -> tuple[str, int] | None:
-    """(project_id, wave_index) of a wave e-mail's event id: the inverse of store.waves.invite_key/remind_key."""
+    """(project_id, wave_index) of a wave e-mail's event id: the inverse of `invite_key`/`remind_key`
+    (store.surveys.writes_wave_mail)."""
     if not key.startswith("followup/"):
         return None
     project_id, _, rest = key.removeprefix("followup/").rpartition(":w")
@@ -30,8 +120,8 @@ def parse_delivery_key(key: str) -> tuple[str, int] | None:
 async def withdrawn_survey_emails(session: AsyncSession, rows: Sequence[OutboxEmail]) -> dict[int, str]:
     """Queued survey e-mails that must no longer go out, by outbox id, with the reason.
 
-    Between queueing and sending (seconds, or hours while SMTP defers) a respondent may answer,
-    opt out or bounce elsewhere; the issue wants reminders to stop the moment that happens.
+    We fetch what became of each addressee; whether that stops the e-mail is domain.respondents'
+    rule (`withdrawal_reason`).
     """
     survey = {r.id: r for r in rows if r.respondent_id is not None}
     if not survey:
@@ -60,26 +150,13 @@ async def withdrawn_survey_emails(session: AsyncSession, rows: Sequence[OutboxEm
     for outbox_id, row in survey.items():
         respondent, suppressed = people.get(row.respondent_id or "", (None, None))
         wave = parse_delivery_key(row.event_id)
-        if respondent is None:
-            withdrawn[outbox_id] = "not sent: respondent removed"
-        elif respondent.opted_out_at is not None or suppressed == "opted_out_everywhere":
-            withdrawn[outbox_id] = "not sent: respondent opted out"
-        elif respondent.bounced_at is not None or suppressed == "bounced":
-            withdrawn[outbox_id] = "not sent: address bounced"
-        elif wave is not None and (*wave, respondent.id) in answered:
-            withdrawn[outbox_id] = "not sent: respondent already answered"
+        reason = withdrawal_reason(
+            exists=respondent is not None,
+            opted_out=respondent is not None
+            and (respondent.opted_out_at is not None or suppressed == "opted_out_everywhere"),
+            bounced=respondent is not None and (respondent.bounced_at is not None or suppressed == "bounced"),
+            answered=respondent is not None and wave is not None and (*wave, respondent.id) in answered,
+        )
+        if reason is not None:
+            withdrawn[outbox_id] = reason
     return withdrawn
-
-
-async def mark_bounced(session: AsyncSession, respondent_id: str, now: datetime) -> None:
-    """A permanent SMTP refusal: the address is marked bounced on every project and suppressed
-    globally, so no project mails it again (keeping the first time and an earlier opt-out reason)."""
-    digest = await session.scalar(select(Respondent.email_hash).where(Respondent.id == respondent_id))
-    if digest is None:
-        return
-    await session.execute(
-        update(Respondent)
-        .where(Respondent.email_hash == digest, Respondent.bounced_at.is_(None))
-        .values(bounced_at=now)
-    )
-    await insert_ignore(session, SurveySuppression, [{"email_hash": digest, "reason": "bounced", "created_at": now}])

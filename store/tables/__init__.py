@@ -6,7 +6,7 @@ Constraints:
 - Every datetime is a `UtcDateTime`: stored as UTC, always read back timezone-aware UTC. SQLite keeps no
   offset, so without it a value would come back naive and compare wrongly with aware ones.
 - `project`, `milestone`, `submission`, `workshop` and `project_partner` are a projection of the
-  workflow's `ProjectState`, written only by the `record_project_changes` activity (store.records),
+  workflow's `ProjectState`, written only by the `record_project_changes` activity (store.projects.writes_mail),
   except that the API inserts the `project` row (event_seq 0, state NULL) when it starts a project.
 - `event` is append-only; `(project_id, seq)` is the idempotency key of a domain event.
 - `outbox_email.dedupe_key` is the idempotency key of an e-mail: event id plus a hash of the address
@@ -16,7 +16,7 @@ Constraints:
   (`survey_token.token_hash`); a person is known across projects only by `email_hash` (sha256 of the
   trimmed, lower-cased address), which is what global suppression and the fatigue cap key on.
 - Knowledge Exchange (`exchange_*`): `exchange_programme`, `exchange_event` and `exchange_placement` are a
-  projection of ExchangeProgrammeWorkflow's state, written by its activities (store.exchange_records), except
+  projection of ExchangeProgrammeWorkflow's state, written by its activities (store.exchange.writes), except
   the programme row the API inserts at start (event_seq 0). `exchange_application` is written by the API in
   the request (the call for applications is a burst: never Updates on one workflow); one per person per year
   by `(year, email_hash)`.

@@ -16,8 +16,8 @@ from domain.events import DomainEvent, EventType
 from domain.instruments import InstrumentCatalog
 from domain.lifecycle import Audience
 from domain.submissions import DisplayPlan, WorkshopSession
-from store.records import EmailContext
-from store.waves import SurveyEmailContext
+from store.projects.writes_mail import EmailContext
+from store.surveys.writes_wave_mail import SurveyEmailContext
 from tests.activities.builders import ProjectStory
 
 NAMED = [

@@ -29,7 +29,7 @@ from domain.exchange import (
     Selection,
 )
 from domain.submissions import Person
-from store import exchange as exchange_store
+from store.exchange import writes as exchange_writes
 from store.tables import (
     ExchangeApplication,
     ExchangeEventRow,
@@ -86,11 +86,11 @@ async def count(sessionmaker: Sessions, table: Any, *conditions: Any) -> int:
 
 
 async def apply(sessionmaker: Sessions, organisation: str, name: str, email: str) -> str:
-    async with sessionmaker() as session:
-        stored = await exchange_store.add_application(
+    async with sessionmaker.begin() as session:
+        stored = await exchange_writes.add_application(
             session,
             YEAR,
-            exchange_store.NewApplication(
+            exchange_writes.NewApplication(
                 organisation=organisation,
                 name=name,
                 email=email,

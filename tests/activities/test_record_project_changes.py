@@ -18,7 +18,7 @@ from domain.events import DomainEvent, EventType, ProjectChanges, RecordResult
 from domain.lifecycle import Audience
 from domain.state import MilestoneStatus
 from domain.submissions import Decision, MilestoneSubmission
-from store.records import EmailContext
+from store.projects.writes_mail import EmailContext
 from store.tables import Event, Milestone, OutboxEmail, Project, ProjectPartner, Submission
 from tests.activities.builders import LEAD, STAFF, T0, ProjectStory, add_partner
 

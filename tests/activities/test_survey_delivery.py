@@ -15,7 +15,8 @@ from activities.settings import ActivitySettings
 from activities.surveys import SurveyActivities
 from domain.events import EmailDelivery
 from domain.follow_up import WaveReport
-from store.surveys import NewRespondent, ResolvedToken, opt_out, resolve_token
+from store.surveys.reads import ResolvedToken, resolve_token
+from store.surveys.writes import NewRespondent, opt_out
 from store.tables import OutboxEmail, Respondent, SurveySuppression
 from tests.smtp_fixtures import REFUSED, SmtpServer
 from tests.store.survey_builders import NOW, Sessions, add_people, add_project, person, token_in, wave_task
@@ -77,7 +78,7 @@ async def test_a_survey_email_whose_respondent_opted_out_before_sending_is_cance
     report = await ActivityEnvironment().run(
         SurveyActivities(sessionmaker, settings, clock=lambda: NOW).open_survey_wave, wave_task(project_id)
     )
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await opt_out(session, respondent_id=leaves, everywhere=False, now=datetime.now(UTC))
 
     await ActivityEnvironment().run(

@@ -19,7 +19,8 @@ from activities.settings import ActivitySettings
 from activities.surveys import SurveyActivities, plan_follow_up_waves
 from domain.durations import IsoDuration
 from domain.follow_up import FollowUpPolicy, PlanRequest, WaveReport, WaveTask
-from store.surveys import ResolvedToken, TokenProblem, TokenRefusal, opt_out, resolve_token, save_response
+from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal, resolve_token
+from store.surveys.writes import opt_out, save_response
 from store.tables import OutboxEmail, Respondent, SurveyInvitation, SurveySuppression, SurveyToken
 from tests.store.survey_builders import (
     NOW,
@@ -168,9 +169,9 @@ async def test_reminders_reach_only_the_silent_once_per_round_with_links_that_wo
     surveys = activities(sessionmaker, clock)
     opened = await run(surveys.open_survey_wave, wave_task(project_id))
     invites = await tokens_by_respondent(sessionmaker, opened.delivery_key)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await save_response(session, invites[answers], {"skills": 5}, "en", NOW + timedelta(days=1))
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await opt_out(session, raw_token=invites[leaves], everywhere=False, now=NOW + timedelta(days=1))
 
     clock.now = NOW + timedelta(days=7)
@@ -205,7 +206,7 @@ async def test_closing_a_wave_expires_every_link_and_returns_the_final_counts(se
     surveys, task = activities(sessionmaker, clock), wave_task(project_id)
     opened = await run(surveys.open_survey_wave, task)
     tokens = await tokens_by_respondent(sessionmaker, opened.delivery_key)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await save_response(session, tokens[ids[0]], {"skills": 3}, "en", NOW + timedelta(days=3))
 
     clock.now = NOW + timedelta(days=20)  # closed early, before the links' own expiry

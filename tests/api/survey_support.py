@@ -1,6 +1,6 @@
 """Helpers for the survey API tests: a project with respondents, and a wave opened as the worker would.
 
-`open_wave_now` runs store.waves.open_wave (the body of the open_survey_wave activity) directly, so
+`open_wave_now` runs store.surveys.writes_wave_open.open_wave (the body of the open_survey_wave activity) directly, so
 the respondent-side tests need no FollowUpWorkflow: the personal links come out of the outbox
 bodies, the only place raw tokens exist. The end-to-end test (test_surveys_end_to_end.py) runs the
 real workflow, worker and SMTP instead.
@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from store.waves import invite_key
+from store.surveys.writes_wave_mail import invite_key
 from tests.api.conftest import Api
 from tests.api.support import create_partner, create_project, ok
 from tests.store.survey_builders import close_at, open_at, tokens_by_respondent, wave_task

@@ -19,7 +19,7 @@ from domain.state import ProjectInput, ProjectState, SubmissionRecord
 from domain.submissions import Actor, Decision, Person
 from domain.templates import TemplateCatalog
 from domain.transitions import new_project
-from store.surveys import ResponseRow
+from store.surveys.reads_reports import ResponseRow
 
 OPENS = datetime(2031, 2, 1, 9, tzinfo=UTC)
 CLOSES = datetime(2031, 3, 1, 17, tzinfo=UTC)

@@ -14,7 +14,7 @@ from domain.state import ProjectInput
 from domain.submissions import Person
 from domain.templates import TemplateCatalog
 from domain.transitions import end_project, new_project, open_stage
-from store import commands
+from store.projects import writes as project_writes
 from store.tables import Project
 from tests.api.support import (
     create_partner,
@@ -180,14 +180,13 @@ async def test_a_project_temporal_no_longer_holds_is_read_from_the_read_model_sn
     snapshot = new_project(start)
     open_stage(template, snapshot, Stage.PROPOSAL, now)
     end_project(snapshot, Stage.WITHDRAWN, "Funding ended", now + timedelta(days=3))
-    async with api.sessionmaker() as session:
-        await commands.insert_project(session, snapshot, workflow_id=project_workflow_id(start.project_id))
+    async with api.sessionmaker.begin() as session:
+        await project_writes.insert_project(session, snapshot, workflow_id=project_workflow_id(start.project_id))
         await session.execute(
             update(Project)
             .where(Project.id == start.project_id)
             .values(stage="withdrawn", event_seq=3, state=snapshot.model_dump(mode="json"))
         )
-        await session.commit()
 
     state = await read_project(api.http, start.project_id)
 
@@ -206,7 +205,7 @@ async def test_a_project_is_created_even_when_its_first_read_model_row_cannot_be
     async def database_down(*args, **kwargs):
         raise OperationalError("INSERT INTO project ...", {}, ConnectionRefusedError("down"))
 
-    monkeypatch.setattr(commands, "insert_project", database_down)
+    monkeypatch.setattr(project_writes, "insert_project", database_down)
     project = await create_project(api, [partner["id"]], title="Accepted anyway")
 
     assert project["stage"] == "proposal"

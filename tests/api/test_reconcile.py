@@ -1,4 +1,4 @@
-"""`python -m api.reconcile`: drift between the read model and the workflows is found and repaired.
+"""`python -m scripts.reconcile`: drift between the read model and the workflows is found and repaired.
 
 Runs end to end against the dev server, a real worker and the real database (SQLite and PostgreSQL):
 two projects move through the API, one has its project row and a milestone row corrupted by hand,
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from api.reconcile import open_project_ids, reconcile, run_cli
+from scripts.reconcile import open_project_ids, reconcile, run_cli
 from store.settings import StoreSettings
 from store.tables import Event, Milestone, Project
 from tests.api.conftest import Api

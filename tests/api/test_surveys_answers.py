@@ -1,6 +1,6 @@
 """The respondent's side as JSON, authenticated by the link alone: read the survey, answer once, opt out.
 
-The wave is opened as the worker's open_survey_wave activity would (store.waves), so these tests
+The wave is opened as the worker's open_survey_wave activity would (store.surveys.writes_wave_open), so these tests
 need no FollowUpWorkflow; the signals they send find none, which must never fail a request.
 """
 

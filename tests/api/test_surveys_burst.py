@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from domain.durations import IsoDuration
 from domain.follow_up import FollowUpInput
-from store.surveys import NewRespondent, add_respondents
+from store.surveys.writes import NewRespondent, add_respondents
 from store.tables import SurveyResponse
 from tests.api.conftest import Api, http_client
 from tests.api.support import create_partner, create_project
@@ -47,7 +47,7 @@ async def test_two_hundred_answers_at_once_are_each_stored_once_and_signalled(
     partner = await create_partner(api)
     project_id = (await create_project(api, [partner["id"]]))["id"]
     people = [NewRespondent(name=f"Person {n}", email=f"p{n}@burst.example", role="participant") for n in range(BURST)]
-    async with api.sessionmaker() as session:
+    async with api.sessionmaker.begin() as session:
         await add_respondents(session, project_id, people, datetime.now(UTC))
     tokens = list((await open_wave_now(api, project_id)).values())
     assert len(tokens) == BURST

@@ -1,6 +1,6 @@
 """Staff's follow-up views over HTTP: the waves before and after follow-up starts, the schedule, CSV, outcomes.
 
-Waves are opened as the worker would (store.waves); the full story with FollowUpWorkflow, the
+Waves are opened as the worker would (store.surveys.writes_wave_open); the full story with FollowUpWorkflow, the
 worker and SMTP is tests/api/test_surveys_end_to_end.py.
 """
 

@@ -6,7 +6,7 @@ import uuid
 
 from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS
 from api.survey_schemas import RespondentRole
-from store.surveys import RESPONDENT_ROLES
+from domain.respondents import RESPONDENT_ROLES
 from tests.api.conftest import Api
 from tests.api.support import create_partner, create_project, ok, partner_client
 from tests.api.survey_support import PEOPLE, open_wave_now, survey_project

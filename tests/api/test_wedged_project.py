@@ -32,10 +32,10 @@ from api import workflow_calls
 from api.errors import STUCK, STUCK_REASON, WORKFLOW_STUCK
 from api.exchange_calls import NOT_LIVE as NOT_LIVE_PROGRAMME
 from api.main import create_app
-from api.reconcile import reconcile
 from api.settings import ApiSettings
 from api.workflow_calls import NOT_LIVE_STUCK
-from store import exchange as exchange_store
+from scripts.reconcile import reconcile
+from store.exchange import reads as exchange_reads
 from store.tables import Project
 from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.exchange_support import fresh_year, programme, programme_body
@@ -194,7 +194,7 @@ async def test_a_wedged_programme_reads_from_the_read_model_and_refuses_input_wi
 
             async def stored() -> Any:
                 async with sessionmaker() as session:
-                    return await exchange_store.get_programme(session, year)
+                    return await exchange_reads.get_programme(session, year)
 
             await eventually(stored, lambda row: row is not None)
             assert (await programme(http, year))["live"] is True

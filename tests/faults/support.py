@@ -21,7 +21,7 @@ from temporalio.client import WorkflowHandle
 
 from api.auth import Role, issue_key
 from domain.lifecycle import LifecycleTemplate
-from store import commands
+from store.partners import writes as partner_writes
 from store.tables import Event, OutboxEmail, Project
 from tests.workflows.support import CATALOG
 
@@ -81,7 +81,7 @@ async def settled(handle: WorkflowHandle[Any, Any], *, within: float = 20.0) -> 
 async def partner_with_key(sessionmaker: Sessions, n: int, *, email: str | None = None) -> tuple[str, str]:
     """A partner organisation and a partner API key for it, written as the API's routes write them."""
     async with sessionmaker() as session:
-        partner = await commands.create_partner(
+        partner = await partner_writes.create_partner(
             session,
             name=f"Community group {n}",
             contact_name=f"Contact {n}",

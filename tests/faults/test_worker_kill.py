@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import Audience, Stage
 from domain.submissions import Decision, MilestoneSubmission, ReviewDecision
-from store.records import dedupe_key
+from store.projects.writes_mail import dedupe_key
 from store.settings import StoreSettings
 from store.tables import Event, Partner, Project
 from tests.faults.processes import WorkerProcess

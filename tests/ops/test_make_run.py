@@ -22,7 +22,7 @@ import httpx
 
 from store.session import create_engine, create_sessionmaker
 from store.settings import StoreSettings
-from store.waves import invite_key
+from store.surveys.writes_wave_mail import invite_key
 from tests.api.survey_support import GOOD_ANSWERS
 from tests.faults.processes import free_port
 from tests.store.survey_builders import open_at, tokens_by_respondent, wave_task

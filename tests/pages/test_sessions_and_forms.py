@@ -24,7 +24,8 @@ from api.auth import Role, issue_key
 from api.main import create_app
 from api.pages.session import SESSION_COOKIE, SESSION_SECONDS, Signer
 from api.settings import ApiSettings
-from store import commands, queries
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
 from tests.pages.conftest import ADMIN_KEY
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -86,8 +87,8 @@ async def test_the_session_cookie_names_the_key_id_only_and_ends_when_the_key_is
     assert claims is not None and claims.key_id == key_id
     assert (await browser_like.get("/projects")).status_code == 200
 
-    async with app.state.sessionmaker() as session:
-        await commands.revoke_api_key(session, key_id, datetime.now(UTC))
+    async with app.state.sessionmaker.begin() as session:
+        await partner_writes.revoke_api_key(session, key_id, datetime.now(UTC))
     assert (await browser_like.get("/projects")).status_code == 303
 
 
@@ -99,7 +100,7 @@ async def test_a_post_without_this_sessions_form_token_does_nothing(app, browser
     assert "Form expired" in forged.text
     assert (await browser_like.post("/partners", data=body)).status_code == 403
     async with app.state.sessionmaker() as session:
-        assert (await queries.list_partners(session, only_id=None, limit=10, offset=0))[1] == 0
+        assert (await partner_reads.list_partners(session, only_id=None, limit=10, offset=0))[1] == 0
     # The sign-in form is bound to its pre-session cookie the same way.
     assert (await browser_like.post("/sign-in", data={"key": ADMIN_KEY})).status_code == 403
 
@@ -140,8 +141,8 @@ async def test_bad_input_comes_back_on_the_page_naming_the_field(browser_like):
 
 
 async def test_staff_pages_are_refused_to_partners_and_the_json_api_still_answers_json(app, browser_like):
-    async with app.state.sessionmaker() as session:
-        partner = await commands.create_partner(
+    async with app.state.sessionmaker.begin() as session:
+        partner = await partner_writes.create_partner(
             session, name="P", contact_name="C", contact_email="c@example.org", now=datetime.now(UTC)
         )
         partner_id = partner.id

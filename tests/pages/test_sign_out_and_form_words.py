@@ -19,7 +19,7 @@ from api.pages.session import SESSION_COOKIE
 from api.pages.web import FormError
 from api.schemas import WorkshopCreate
 from api.settings import ApiSettings
-from store.waves import invite_key
+from store.surveys.writes_wave_mail import invite_key
 from tests.pages.conftest import ADMIN_KEY
 from tests.pages.test_sessions_and_forms import csrf_of, sign_in
 from tests.store.survey_builders import add_people, add_project, open_at, person, tokens_by_respondent, wave_task

@@ -27,8 +27,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.settings import ApiSettings
+from store.surveys.writes_wave_mail import invite_key
 from store.tables import Respondent, SurveyResponse, SurveySuppression
-from store.waves import invite_key
 from tests.pages.conftest import ADMIN_KEY, Site
 from tests.store.survey_builders import close_at, open_at, tokens_by_respondent, wave_task
 

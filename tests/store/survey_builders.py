@@ -12,10 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.durations import IsoDuration
 from domain.follow_up import WavePlan, WaveReport, WaveTask
-from store.records import RenderedEmail, project_row
-from store.surveys import NewRespondent, add_respondents
+from store.outbox import RenderedEmail
+from store.projects.writes import project_row
+from store.surveys.writes import NewRespondent, add_respondents
+from store.surveys.writes_wave_close import close_wave
+from store.surveys.writes_wave_mail import SurveyEmailContext, WaveMail
+from store.surveys.writes_wave_open import open_wave
+from store.surveys.writes_wave_remind import remind_wave
 from store.tables import OutboxEmail, Project
-from store.waves import SurveyEmailContext, WaveMail, close_wave, open_wave, remind_wave
 from tests.activities.builders import ProjectStory
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -36,7 +40,7 @@ def person(n: int, *, language: str = "en", role: str = "participant", tag: str 
 
 
 async def add_people(sessionmaker: Sessions, project_id: str, people: Sequence[NewRespondent]) -> list[str]:
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         results = await add_respondents(session, project_id, people, NOW)
     ids = [r.respondent_id for r in results if r.status == "added"]
     assert len(ids) == len(people)

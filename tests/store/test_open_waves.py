@@ -1,4 +1,4 @@
-"""store.waves.open_waves on both databases: many projects' waves opened in one call, each with the
+"""store.surveys.writes_wave_open.open_waves on both databases: many projects' waves opened in one call, each with the
 outcome it would get opened alone — a closed wave stays closed, a wave named twice invites once,
 and the cross-project fatigue cap sees what an earlier wave of the same batch queued."""
 
@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from store.surveys.writes_wave_mail import UnknownProject, WaveOpening
+from store.surveys.writes_wave_open import open_waves
 from store.tables import OutboxEmail, SurveyInvitation, SurveyWave
-from store.waves import UnknownProject, WaveOpening, open_waves
 from tests.store.survey_builders import (
     NOW,
     Sessions,

@@ -7,27 +7,28 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from store.survey_delivery import parse_delivery_key
-from store.surveys import (
-    NewRespondent,
-    OptedOut,
+from store.hashing import email_hash
+from store.surveys.reads import (
     ResolvedToken,
-    SavedResponse,
     TokenProblem,
     TokenRefusal,
+    list_respondents,
+    parse_delivery_key,
+    resolve_token,
+)
+from store.surveys.reads_reports import responses_for_csv, wave_report
+from store.surveys.writes import (
+    NewRespondent,
+    OptedOut,
+    SavedResponse,
     add_respondent,
     add_respondents,
-    email_hash,
-    list_respondents,
     opt_out,
-    resolve_token,
-    responses_for_csv,
     save_response,
-    wave_report,
 )
+from store.surveys.writes_wave_mail import invite_key, remind_key
 from store.tables import SurveyInvitation, SurveyResponse, SurveySuppression, SurveyToken
 from store.upserts import insert_ignore_returning
-from store.waves import invite_key, remind_key
 from tests.store.survey_builders import (
     NOW,
     Sessions,
@@ -54,9 +55,9 @@ async def test_adding_respondents_reports_each_row_and_refuses_duplicates_and_ba
         NewRespondent(name="", email="n@respondents.example", role="participant"),
         person(2, language="CY", role="partner_staff"),
     ]
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         results = await add_respondents(session, project_id, rows, NOW)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         again = await add_respondent(session, project_id, person(2), NOW)
         listed = await list_respondents(session, project_id)
 
@@ -103,9 +104,9 @@ async def test_refusals_name_the_reason_unknown_expired_answered_opted_out_and_c
     answerer, leaver, other = (tokens[i] for i in ids)
     later = NOW + timedelta(days=2)
 
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         assert isinstance(await save_response(session, answerer, ANSWERS, "en", later), SavedResponse)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         assert isinstance(await opt_out(session, raw_token=leaver, everywhere=False, now=later), OptedOut)
 
     async def problem(raw: str, at: datetime) -> TokenProblem | None:
@@ -128,9 +129,9 @@ async def test_a_second_answer_is_refused_and_the_first_is_kept(sessionmaker: Se
     await open_at(sessionmaker, wave_task(project_id))
     raw = (await tokens_by_respondent(sessionmaker, f"followup/{project_id}:w0:invite"))[alice]
 
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         first = await save_response(session, raw, ANSWERS, "cy", NOW + timedelta(hours=1))
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         second = await save_response(session, raw, {"skills": 1}, "en", NOW + timedelta(hours=2))
     async with sessionmaker() as session:
         stored = list(await session.scalars(select(SurveyResponse)))
@@ -147,9 +148,9 @@ async def test_opting_out_everywhere_suppresses_the_person_on_every_project(sess
     await open_at(sessionmaker, wave_task(first_project))
     raw = (await tokens_by_respondent(sessionmaker, f"followup/{first_project}:w0:invite"))[here]
 
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         done = await opt_out(session, raw_token=raw, everywhere=True, now=NOW)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         repeated = await opt_out(session, respondent_id=here, everywhere=True, now=NOW + timedelta(days=1))
     report = await open_at(sessionmaker, wave_task(second_project))
     async with sessionmaker() as session:
@@ -164,7 +165,7 @@ async def test_opting_out_everywhere_suppresses_the_person_on_every_project(sess
 
 
 async def test_opting_out_with_an_unknown_token_is_refused(sessionmaker: Sessions) -> None:
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         refused = await opt_out(session, raw_token="made-up", everywhere=True, now=NOW)
 
     assert isinstance(refused, TokenRefusal) and refused.problem is TokenProblem.UNKNOWN
@@ -176,11 +177,11 @@ async def test_the_wave_report_counts_each_wave_and_the_csv_has_every_answer(ses
     first, second = wave_task(project_id, 0), wave_task(project_id, 1, due=NOW + timedelta(days=90))
     await open_at(sessionmaker, first)
     tokens = await tokens_by_respondent(sessionmaker, f"followup/{project_id}:w0:invite")
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await save_response(session, tokens[ids[0]], ANSWERS, "en", NOW + timedelta(days=1))
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await save_response(session, tokens[ids[1]], {"skills": 2}, "en", NOW + timedelta(days=2))
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:
         await opt_out(session, raw_token=tokens[ids[2]], everywhere=False, now=NOW + timedelta(days=3))
     await remind_at(sessionmaker, wave_task(project_id, 0, round=1), NOW + timedelta(days=7))
     await close_at(sessionmaker, first, NOW + timedelta(days=30))

@@ -21,8 +21,9 @@ from activities.settings import ActivitySettings
 from domain.durations import IsoDuration
 from domain.follow_up import FollowUpInput, RespondentOptedOut, SurveyAnswered, WaveStatus
 from domain.transitions import new_project
-from store import surveys
-from store.commands import insert_project
+from store.projects.writes import insert_project
+from store.surveys import reads as survey_reads
+from store.surveys import writes as survey_writes
 from store.tables import OutboxEmail, Partner, SurveyWave
 from tests.smtp_fixtures import SmtpServer
 from tests.workflows.support import _STARTED, CATALOG, PARTNER_ID, project_input
@@ -56,12 +57,16 @@ async def test_three_respondents_four_waves_over_two_years_reminders_stop_for_an
         await session.flush()
         await insert_project(session, project, workflow_id=project_workflow_id(project.project_id))
         await session.commit()
-        added = await surveys.add_respondents(
+        added = await survey_writes.add_respondents(
             session,
             project.project_id,
-            [surveys.NewRespondent(name=f"Person {n}", email=e, role="participant") for n, e in enumerate(PEOPLE)],
+            [
+                survey_writes.NewRespondent(name=f"Person {n}", email=e, role="participant")
+                for n, e in enumerate(PEOPLE)
+            ],
             now,
         )
+        await session.commit()
     ids = dict(zip(PEOPLE, [r.respondent_id for r in added], strict=True))
     settings = ActivitySettings(SMTP_URL=smtp_server.url, ENGAGE_BASE_URL="http://engage.test")
     worker = build_worker(
@@ -84,7 +89,7 @@ async def test_three_respondents_four_waves_over_two_years_reminders_stop_for_an
         invitations = list(smtp_server.collector.messages)
         ada_token = _token_for(smtp_server, "ada@community.example")
         async with sessionmaker() as session:
-            saved = await surveys.save_response(
+            saved = await survey_writes.save_response(
                 session,
                 ada_token,
                 {
@@ -97,11 +102,12 @@ async def test_three_respondents_four_waves_over_two_years_reminders_stop_for_an
                 "en",
                 await env.get_current_time(),
             )
-            assert not isinstance(saved, surveys.TokenRefusal)
-            opted = await surveys.opt_out(
+            assert not isinstance(saved, survey_reads.TokenRefusal)
+            opted = await survey_writes.opt_out(
                 session, respondent_id=ids["bo@community.example"], everywhere=False, now=await env.get_current_time()
             )
-            assert not isinstance(opted, surveys.TokenRefusal)
+            assert not isinstance(opted, survey_reads.TokenRefusal)
+            await session.commit()
         await handle.signal(
             FollowUpWorkflow.note_answer, SurveyAnswered(respondent_id=ids["ada@community.example"], wave_index=0)
         )
