@@ -1,13 +1,16 @@
-"""Who may be a follow-up survey respondent, and when a queued survey e-mail may no longer go to one.
+"""Who may be a follow-up survey respondent, whether their personal link may be answered now, and when
+a queued survey e-mail may no longer go to them.
 
 The API refuses a bad row with the field and reason given here (one per CSV row, or a 422 for one
-person); store/ writes only rows that pass. At delivery time store/ fetches what became of each
-addressee and withdraws the e-mails `withdrawal_reason` names. Pure: no database.
+person); store/ writes only rows that pass. For a link, store/ fetches the facts and `token_problem`
+says why it cannot be answered. At delivery time store/ fetches what became of each addressee and
+withdraws the e-mails `withdrawal_reason` names. Pure: no database.
 """
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 #: Roles a respondent may have; the API refuses others.
 RESPONDENT_ROLES: tuple[str, ...] = ("partner_staff", "participant", "museum_staff")
@@ -47,4 +50,32 @@ def withdrawal_reason(*, exists: bool, opted_out: bool, bounced: bool, answered:
         return "not sent: address bounced"
     if answered:
         return "not sent: respondent already answered"
+    return None
+
+
+class TokenProblem(StrEnum):
+    """Why a personal survey link cannot be answered."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+    ANSWERED = "answered"
+    OPTED_OUT = "opted_out"
+
+
+def token_problem(*, answered: bool, opted_out: bool, wave_closed: bool, expired: bool) -> TokenProblem | None:
+    """Why a known link cannot be answered now, or None when it can.
+
+    Checked in this order: answered, opted out (here or everywhere), wave closed, expired. A closed
+    wave's links are also expired (closing a wave expires them); `closed` wins so the page can say the
+    survey has closed rather than that the link is old. (An unknown link is UNKNOWN before any of this.)
+    """
+    if answered:
+        return TokenProblem.ANSWERED
+    if opted_out:
+        return TokenProblem.OPTED_OUT
+    if wave_closed:
+        return TokenProblem.CLOSED
+    if expired:
+        return TokenProblem.EXPIRED
     return None

@@ -26,8 +26,9 @@ from api.errors import ApiError
 from api.pages.survey_words import LANGUAGE_NAMES, WORDS, answer_problem, long_date, words
 from api.pages.web import SECURITY_HEADERS, pages_of
 from api.services import surveys as service
+from domain.respondents import TokenProblem
 from domain.surveys import QuestionKind, SurveyInstrument
-from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal
+from store.surveys.reads import ResolvedToken, TokenRefusal
 
 router = APIRouter(include_in_schema=False)
 

@@ -33,11 +33,12 @@ from api.errors import (
 from api.survey_schemas import AnswerAccepted, ChoicePublic, QuestionPublic, ScalePoint, SurveyPublic, SurveyWavePublic
 from domain.follow_up import RespondentOptedOut, SurveyAnswered
 from domain.instruments import InstrumentCatalog
+from domain.respondents import TokenProblem
 from domain.surveys import Answer, AnswerError, QuestionKind, SurveyInstrument, validate_answers
 from store.projects import reads as project_reads
 from store.surveys import reads as survey_reads
 from store.surveys import writes as survey_writes
-from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal
+from store.surveys.reads import ResolvedToken, TokenRefusal
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import follow_up_workflow_id
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.respondents import withdrawal_reason
+from domain.respondents import TokenProblem, token_problem, withdrawal_reason
 from store.hashing import hash_token
 from store.tables import (
     OutboxEmail,
@@ -32,14 +31,6 @@ async def list_respondents(session: AsyncSession, project_id: str) -> list[Respo
         select(Respondent).where(Respondent.project_id == project_id).order_by(Respondent.created_at, Respondent.id)
     )
     return list(rows)
-
-
-class TokenProblem(StrEnum):
-    UNKNOWN = "unknown"
-    EXPIRED = "expired"
-    CLOSED = "closed"
-    ANSWERED = "answered"
-    OPTED_OUT = "opted_out"
 
 
 @dataclass(frozen=True)
@@ -71,9 +62,8 @@ async def _suppressed(session: AsyncSession, digest: str, reason: str | None = N
 async def resolve_token(session: AsyncSession, raw_token: str, now: datetime) -> ResolvedToken | TokenRefusal:
     """Who and which wave a raw token is for, or why it cannot be answered.
 
-    Checked in this order: unknown, answered, opted out (here or everywhere), wave closed, expired.
-    A closed wave's tokens are also expired (close_survey_wave expires them); `closed` wins so the
-    page can say the survey has closed rather than that the link is old.
+    An unknown token is UNKNOWN; otherwise we fetch the facts and domain.respondents' `token_problem`
+    decides (answered, opted out here or everywhere, wave closed, expired: in that order).
     """
     found = (
         await session.execute(
@@ -96,14 +86,17 @@ async def resolve_token(session: AsyncSession, raw_token: str, now: datetime) ->
             SurveyResponse.respondent_id == respondent.id,
         )
     )
-    if answered is not None:
-        return TokenRefusal(TokenProblem.ANSWERED, wave, respondent)
-    if respondent.opted_out_at is not None or await _suppressed(session, respondent.email_hash, "opted_out_everywhere"):
-        return TokenRefusal(TokenProblem.OPTED_OUT, wave, respondent)
-    if wave.status == "closed":
-        return TokenRefusal(TokenProblem.CLOSED, wave, respondent)
-    if token.expires_at <= now:
-        return TokenRefusal(TokenProblem.EXPIRED, wave, respondent)
+    opted_out = respondent.opted_out_at is not None or await _suppressed(
+        session, respondent.email_hash, "opted_out_everywhere"
+    )
+    problem = token_problem(
+        answered=answered is not None,
+        opted_out=opted_out,
+        wave_closed=wave.status == "closed",
+        expired=token.expires_at <= now,
+    )
+    if problem is not None:
+        return TokenRefusal(problem, wave, respondent)
     return ResolvedToken(token, respondent, wave)
 
 

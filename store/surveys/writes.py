@@ -18,9 +18,9 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.respondents import respondent_problem
+from domain.respondents import TokenProblem, respondent_problem
 from store.hashing import email_hash, hash_token
-from store.surveys.reads import TokenProblem, TokenRefusal, resolve_token
+from store.surveys.reads import TokenRefusal, resolve_token
 from store.tables import (
     Respondent,
     SurveyResponse,

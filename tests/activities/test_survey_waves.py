@@ -19,7 +19,8 @@ from activities.settings import ActivitySettings
 from activities.surveys import SurveyActivities, plan_follow_up_waves
 from domain.durations import IsoDuration
 from domain.follow_up import FollowUpPolicy, PlanRequest, WaveReport, WaveTask
-from store.surveys.reads import ResolvedToken, TokenProblem, TokenRefusal, resolve_token
+from domain.respondents import TokenProblem
+from store.surveys.reads import ResolvedToken, TokenRefusal, resolve_token
 from store.surveys.writes import opt_out, save_response
 from store.tables import OutboxEmail, Respondent, SurveyInvitation, SurveySuppression, SurveyToken
 from tests.store.survey_builders import (

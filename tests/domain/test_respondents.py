@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.respondents import RESPONDENT_ROLES, respondent_problem, withdrawal_reason
+from domain.respondents import RESPONDENT_ROLES, TokenProblem, respondent_problem, token_problem, withdrawal_reason
 
 GOOD = {"name": "Ada", "email": "ada@community.example", "role": "participant", "language": "en"}
 
@@ -50,3 +50,15 @@ def test_a_queued_survey_email_goes_only_to_someone_still_reachable_who_has_not_
     assert reason(bounced=True) == "not sent: address bounced"
     assert reason(answered=True) == "not sent: respondent already answered"
     assert reason(opted_out=True, bounced=True, answered=True) == "not sent: respondent opted out"
+
+
+def test_a_link_answered_opted_out_closed_or_expired_is_refused_in_that_order() -> None:
+    def problem(**change: bool) -> TokenProblem | None:
+        facts = {"answered": False, "opted_out": False, "wave_closed": False, "expired": False}
+        return token_problem(**{**facts, **change})
+
+    assert problem() is None
+    assert problem(expired=True) is TokenProblem.EXPIRED
+    assert problem(wave_closed=True, expired=True) is TokenProblem.CLOSED  # closing expires links: say closed
+    assert problem(opted_out=True, wave_closed=True) is TokenProblem.OPTED_OUT
+    assert problem(answered=True, opted_out=True, wave_closed=True, expired=True) is TokenProblem.ANSWERED

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from domain.respondents import TokenProblem
 from store.hashing import email_hash
 from store.surveys.reads import (
     ResolvedToken,
-    TokenProblem,
     TokenRefusal,
     list_respondents,
     parse_delivery_key,
