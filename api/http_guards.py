@@ -42,7 +42,7 @@ UNENCODABLE_REASON = "contains a character that is not valid Unicode text (a lon
 CACHEABLE_PREFIXES = ("/static/", "/docs-assets/")
 #: Methods whose JSON or form body is limited and checked here.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CANDIDATE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CANDIDATE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _JSON_CSP = b"default-src 'none'; frame-ancestors 'none'"
 
@@ -107,7 +107,7 @@ def allowed_methods(scope: Scope) -> set[str]:
                 allowed |= {"GET", "HEAD"} if isinstance(route, Mount) else {method}
                 break
     if allowed:
-        allowed |= {"OPTIONS"} | ({"HEAD"} if "GET" in allowed else set())
+        allowed.add("OPTIONS")  # HEAD only where a route really answers it (static files do; API routes do not)
     return allowed
 
 
