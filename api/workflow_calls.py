@@ -112,6 +112,9 @@ class ProjectRead:
     not_live_reason: str | None = None
 
 
+_BUSY = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED})
+
+
 async def query_or_why_not(handle: WorkflowHandle[Any, Any], query: Callable[[Any], Q]) -> tuple[Q | None, str | None]:
     """Ask the workflow; (answer, None), or (None, why a read should fall back to the read model):
     Temporal no longer keeps the run (NOT_FOUND), it cannot answer (stuck), or no worker answered
@@ -121,7 +124,11 @@ async def query_or_why_not(handle: WorkflowHandle[Any, Any], query: Callable[[An
         async with bound:
             return await handle.query(query), None
     except (RPCError, WorkflowQueryFailedError, RPCTimeoutOrCancelledError, TimeoutError) as err:
-        if bound.expired():
+        # 👉 Temporal is up but cannot get an answer now: no worker took the query in time
+        # (DEADLINE_EXCEEDED), or a workflow task is pending, say on a worker that died, and the one
+        # query Temporal holds for it is taken (RESOURCE_EXHAUSTED, "consistent query buffer is
+        # full"). The read model answers, flagged, as for our own bound.
+        if bound.expired() or (isinstance(err, RPCError) and err.status in _BUSY):
             return None, NOT_LIVE_SLOW
         if workflow_cannot_answer(err):
             return None, NOT_LIVE_STUCK

@@ -301,6 +301,7 @@ async def test_killed_workers_while_clients_poll_leave_every_history_replayable(
     )
     assert failures == [], "every history replays on a fresh worker:\n" + "\n".join(failures)
     assert traffic.server_errors == 0, f"no 500s: {traffic.statuses}"
+    assert traffic.statuses["read", 503] == 0, "with Temporal up, a read always answers (live, or the read model)"
     assert audit.clean
     assert sum(traffic.accepted.values()) > 0, "the clients got work done between the faults"
 
