@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.actors import Actor
 from domain.durations import IsoDuration
 
 DEFAULT_INSTRUMENT = "community-project@1"
@@ -185,6 +186,9 @@ class Reschedule(Frozen):
 
     offsets: tuple[IsoDuration, ...] | None = Field(default=None, max_length=24)
     anchor_at: AwareDatetime | None = None
+    #: Who asks (issue 13): staff only. Optional on the wire only so that histories recorded
+    #: before it decode; a new request without it is refused (domain.rules).
+    actor: Actor | None = None
 
 
 class SurveyAnswered(Frozen):

@@ -13,6 +13,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.actors import Party as Party
 from domain.durations import IsoDuration
 from domain.follow_up import FollowUpPolicy
 
@@ -44,13 +45,6 @@ TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.CLOSED, Stage.WITHDRAWN, St
 def stage_label(stage: Stage) -> str:
     """A stage's name for people when no template names it (the terminal ones): "Follow up", "Closed"."""
     return stage.value.replace("_", " ").capitalize()
-
-
-class Party(StrEnum):
-    """Who submits a milestone."""
-
-    PARTNER = "partner"
-    STAFF = "staff"
 
 
 class Audience(StrEnum):

@@ -211,6 +211,7 @@ def check_close(state: ProjectState, actor: Actor) -> None:
 
 def check_follow_up_schedule(state: ProjectState, change: Reschedule) -> None:
     check_not_ended(state)
+    _check_staff(change.actor)
     if state.stage is Stage.FOLLOW_UP:
         raise Refusal(RefusalKind.OUT_OF_TURN, "offsets", "follow-up has started: reschedule its pending waves instead")
     if change.anchor_at is not None:
@@ -221,6 +222,7 @@ def check_follow_up_schedule(state: ProjectState, change: Reschedule) -> None:
 
 def check_reschedule(state: FollowUpState, change: Reschedule) -> None:
     """FollowUpWorkflow.reschedule: only waves not yet sent move, so something must be left to move."""
+    _check_staff(change.actor)
     every_wave_closed = all(w.status in WAVE_DONE for w in state.waves)
     if state.finished or state.ended_early or (every_wave_closed and state.waves):
         raise Refusal(RefusalKind.OUT_OF_TURN, "offsets", "every wave has closed")

@@ -12,7 +12,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from domain.lifecycle import Party
+from domain.actors import Actor as Actor
 
 
 class Contract(BaseModel):
@@ -39,14 +39,6 @@ class Person(Contract):
     email: str = Field(
         min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Their e-mail address."
     )
-
-
-class Actor(Contract):
-    """Who did something: the party, and for partners which organisation. `label` is for timelines."""
-
-    party: Party
-    partner_id: str | None = None
-    label: str = Field(default="", max_length=200)
 
 
 class MilestoneSubmission(Contract):

@@ -63,6 +63,7 @@ async def set_follow_up_schedule(
     change = Reschedule(
         offsets=tuple(IsoDuration(o) for o in body.offsets) if body.offsets is not None else None,
         anchor_at=body.anchor_at,
+        actor=principal.actor(),
     )
     return await service.change_schedule(
         client, session, project_id, change, update_id=update_id("follow_up_schedule", principal, idempotency_key)

@@ -12,7 +12,7 @@ from domain.durations import IsoDuration
 from domain.follow_up import FollowUpPolicy, PlanRequest, Reschedule, WaveCounts, WavePlan, local_after, plan_waves
 from domain.lifecycle import Stage
 from domain.rules import RefusalKind
-from tests.domain.builders import T0, at_stage, refused, started, template
+from tests.domain.builders import STAFF, T0, at_stage, refused, started, template
 
 LONDON = "Europe/London"
 D = IsoDuration
@@ -129,23 +129,26 @@ def test_the_response_rate_is_answers_over_invitations_to_four_places(counts: Wa
 
 
 def test_a_schedule_with_offsets_may_be_changed_before_follow_up_starts() -> None:
-    rules.check_follow_up_schedule(started(), Reschedule(offsets=(D("P3M"), D("P6M"))))
-    rules.check_follow_up_schedule(at_stage(template(), Stage.EVALUATION), Reschedule(offsets=(D("P1Y"),)))
+    rules.check_follow_up_schedule(started(), Reschedule(actor=STAFF, offsets=(D("P3M"), D("P6M"))))
+    rules.check_follow_up_schedule(at_stage(template(), Stage.EVALUATION), Reschedule(actor=STAFF, offsets=(D("P1Y"),)))
 
 
 def test_a_schedule_change_needs_offsets_and_may_not_move_the_end_date() -> None:
     state = started()
-    assert refused(lambda: rules.check_follow_up_schedule(state, Reschedule())) == (RefusalKind.INVALID, "offsets")
-    assert refused(lambda: rules.check_follow_up_schedule(state, Reschedule(offsets=()))) == (
+    assert refused(lambda: rules.check_follow_up_schedule(state, Reschedule(actor=STAFF))) == (
         RefusalKind.INVALID,
         "offsets",
     )
-    moved = Reschedule(offsets=(D("P3M"),), anchor_at=utc(2026, 9, 1, 0, 0))
+    assert refused(lambda: rules.check_follow_up_schedule(state, Reschedule(actor=STAFF, offsets=()))) == (
+        RefusalKind.INVALID,
+        "offsets",
+    )
+    moved = Reschedule(actor=STAFF, offsets=(D("P3M"),), anchor_at=utc(2026, 9, 1, 0, 0))
     assert refused(lambda: rules.check_follow_up_schedule(state, moved)) == (RefusalKind.INVALID, "anchor_at")
 
 
 def test_a_schedule_change_is_refused_once_follow_up_started_or_the_project_ended() -> None:
-    change = Reschedule(offsets=(D("P3M"),))
+    change = Reschedule(actor=STAFF, offsets=(D("P3M"),))
     in_follow_up = at_stage(template(), Stage.FOLLOW_UP)
     assert refused(lambda: rules.check_follow_up_schedule(in_follow_up, change)) == (RefusalKind.OUT_OF_TURN, "offsets")
     withdrawn = started()

@@ -54,14 +54,14 @@ def _follow_up(*statuses: WaveStatus) -> FollowUpState:
 
 def test_a_reschedule_needs_something_left_to_move_and_something_to_change() -> None:
     pending = _follow_up(WaveStatus.CLOSED, WaveStatus.SCHEDULED)
-    rules.check_reschedule(pending, Reschedule(offsets=(IsoDuration("P6M"),)))
-    rules.check_reschedule(pending, Reschedule(anchor_at=T0 + timedelta(days=1)))
-    assert refused(lambda: rules.check_reschedule(pending, Reschedule())) == (RefusalKind.INVALID, "offsets")
+    rules.check_reschedule(pending, Reschedule(actor=STAFF, offsets=(IsoDuration("P6M"),)))
+    rules.check_reschedule(pending, Reschedule(actor=STAFF, anchor_at=T0 + timedelta(days=1)))
+    assert refused(lambda: rules.check_reschedule(pending, Reschedule(actor=STAFF))) == (RefusalKind.INVALID, "offsets")
     every_wave_closed = _follow_up(WaveStatus.CLOSED, WaveStatus.CANCELLED)
-    change = Reschedule(offsets=(IsoDuration("P6M"),))
+    change = Reschedule(actor=STAFF, offsets=(IsoDuration("P6M"),))
     assert refused(lambda: rules.check_reschedule(every_wave_closed, change)) == (RefusalKind.OUT_OF_TURN, "offsets")
     nothing_pending = _follow_up(WaveStatus.OPEN)
-    assert refused(lambda: rules.check_reschedule(nothing_pending, Reschedule(offsets=()))) == (
+    assert refused(lambda: rules.check_reschedule(nothing_pending, Reschedule(actor=STAFF, offsets=()))) == (
         RefusalKind.INVALID,
         "offsets",
     )

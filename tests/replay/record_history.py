@@ -88,7 +88,7 @@ async def through_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:
     await env.sleep(timedelta(days=40))  # the first wave: invited, reminded twice, closed
     follow_up = env.client.get_workflow_handle(follow_up_workflow_id(handle.id.removeprefix("project/")))
     await follow_up.signal(FollowUpWorkflow.note_answer, SurveyAnswered(respondent_id="r1", wave_index=1))
-    await follow_up.execute_update(FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P2M"),)))
+    await follow_up.execute_update(FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P2M"),), actor=STAFF))
 
 
 async def ended_in_follow_up(env: WorkflowEnvironment, handle: Handle) -> None:

@@ -16,7 +16,7 @@ from domain.durations import IsoDuration
 from domain.follow_up import FollowUpInput, FollowUpPolicy, FollowUpState, Reschedule, SurveyAnswered, WaveStatus
 from domain.lifecycle import Stage
 from tests.workflows.driving import complete_stage
-from tests.workflows.support import _STARTED, CATALOG, RecordedActivities, stand_in_worker, start_project
+from tests.workflows.support import _STARTED, CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import follow_up_workflow_id
 
@@ -104,7 +104,7 @@ async def test_rescheduling_moves_only_the_waves_not_yet_sent(
         before = await handle.query(FollowUpWorkflow.status)
         assert before.waves[0].status is WaveStatus.OPEN
         after = await handle.execute_update(
-            FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P5D"), IsoDuration("P40D")))
+            FollowUpWorkflow.reschedule, Reschedule(offsets=(IsoDuration("P5D"), IsoDuration("P40D")), actor=STAFF)
         )
         await env.sleep(timedelta(days=4))
         later = await handle.query(FollowUpWorkflow.status)

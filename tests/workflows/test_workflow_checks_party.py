@@ -1,6 +1,6 @@
 """The workflow checks who acts itself (issue 13): the API is not the only guard.
 
-A partner's key cannot reach the workshop and display routes, but anyone who can talk to Temporal
+A partner's key cannot reach the workshop, display and follow-up schedule routes, but anyone who can talk to Temporal
 could send those Updates straight to the workflow. These tests do exactly that, with raw JSON the
 way any client could, bypassing the API and our typed models: a partner actor, and no actor at all,
 are refused with WrongParty by the workflow's own validators, and nothing changes. A staff actor is
@@ -35,7 +35,7 @@ async def _refused(handle: Any, update: str, payload: dict[str, Any]) -> tuple[s
     return refusal(err)
 
 
-async def test_a_partner_cannot_schedule_a_workshop_or_set_the_display_even_by_calling_temporal_directly(
+async def test_a_partner_cannot_schedule_a_workshop_set_the_display_or_move_follow_up_even_via_temporal(
     temporal_dev_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     env = temporal_dev_env
@@ -67,14 +67,25 @@ async def test_a_partner_cannot_schedule_a_workshop_or_set_the_display_even_by_c
             ("schedule_workshop", "nobody"): await _refused(handle, "schedule_workshop", session),
             ("set_display", "partner"): await _refused(handle, "set_display", {**display, "actor": PARTNER_ACTOR}),
             ("set_display", "nobody"): await _refused(handle, "set_display", display),
+            ("set_follow_up_schedule", "partner"): await _refused(
+                handle, "set_follow_up_schedule", {"offsets": ["P3M"], "actor": PARTNER_ACTOR}
+            ),
+            ("set_follow_up_schedule", "nobody"): await _refused(
+                handle, "set_follow_up_schedule", {"offsets": ["P3M"]}
+            ),
         }
         unchanged = await handle.query("status", result_type=ProjectState)
         workshop = await handle.execute_update("schedule_workshop", {**session, "actor": STAFF_ACTOR}, result_type=dict)
         shown = await handle.execute_update("set_display", {**display, "actor": STAFF_ACTOR}, result_type=dict)
+        moved = await handle.execute_update(
+            "set_follow_up_schedule", {"offsets": ["P3M"], "actor": STAFF_ACTOR}, result_type=dict
+        )
 
     for (update, who), (kind, detail) in refusals.items():
         assert kind == RefusalKind.WRONG_PARTY, (update, who, kind, detail)
         assert detail["field"] == "actor", (update, who, detail)
     assert unchanged.workshops == [] and unchanged.display is None
     assert unchanged.event_seq == state.event_seq
+    assert unchanged.follow_up_schedule == state.follow_up_schedule != ["P3M"]
     assert workshop["title"] == "Object handling" and shown["title"] == "Voices of the Docks"
+    assert moved["follow_up_schedule"] == ["P3M"]
