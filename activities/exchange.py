@@ -28,12 +28,12 @@ from activities.email import EmailActivities
 from activities.settings import ActivitySettings
 from domain.events import EmailDelivery, RecordResult
 from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
+from domain.placements import placement_title
 from domain.templates import TemplateCatalog
 from store.exchange.writes import (
     PLACEMENT_TEMPLATE,
     PlacementProject,
     apply_exchange_changes,
-    placement_title,
     register_placement,
 )
 from store.exchange.writes_mail import (

@@ -12,6 +12,11 @@ An item that fails must not fail its neighbours: if the batch raises, it is roll
 each of its items is written again in a transaction of its own, so each caller gets its own
 result or its own exception. `write` must therefore be safe to run again after a rollback, which
 every wave write is (store.surveys.writes_wave_open claims rows before it sends anything).
+
+This is the one module in store/ that commits, on purpose: store/__init__'s rule is that the caller
+owns the transaction, and for a batch the caller is this class, acting for all the activities whose
+items it holds (no single activity can own a transaction shared with its neighbours). `write` itself
+follows the rule and never commits.
 """
 
 from __future__ import annotations

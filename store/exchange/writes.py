@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.exchange import MUSEUM, Direction, ExchangeChanges, ExchangeState, Placement
+from domain.exchange import ExchangeChanges, ExchangeState, Placement
+from domain.placements import HOST_CONTACT_ROLE, visitor_role
 from store.hashing import email_hash
 from store.surveys.writes import NewRespondent, RowResult, add_respondents
 from store.tables import (
@@ -236,11 +237,11 @@ async def register_placement(
     people: list[NewRespondent] = []
     applicant = await session.get(ExchangeApplication, placement.application_id)
     if applicant is not None:
-        role = "museum_staff" if applicant.organisation == MUSEUM else "partner_staff"
+        role = visitor_role(applicant.organisation)
         people.append(NewRespondent(name=applicant.name, email=applicant.email, role=role))
     partner = await session.get(Partner, placement.partner_id)
     if partner is not None:
-        people.append(NewRespondent(name=partner.contact_name, email=partner.contact_email, role="partner_staff"))
+        people.append(NewRespondent(name=partner.contact_name, email=partner.contact_email, role=HOST_CONTACT_ROLE))
     return await add_respondents(session, placement.project_id, people, now)
 
 
@@ -264,9 +265,3 @@ def _placeholder_project(placement: Placement, project: PlacementProject, now: d
         "event_seq": 0,
         "state": None,
     }
-
-
-def placement_title(year: int, direction: Direction) -> str:
-    """The title ExchangeProgrammeWorkflow gives a placement project (the placeholder shows the same)."""
-    towards = "to the museum" if direction is Direction.TO_MUSEUM else "to the partner"
-    return f"Knowledge Exchange {year}: placement {towards}"

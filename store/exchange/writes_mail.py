@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.exchange import ApplicantsToTell, Direction
+from domain.placements import host_name
 from store.outbox import RenderedEmail
 from store.tables import ExchangeApplication, ExchangePlacement, OutboxEmail, Partner
 from store.upserts import insert_ignore
@@ -121,8 +122,10 @@ async def offer_placements(
         application = await session.get(ExchangeApplication, placement.application_id)
         if application is None:
             continue
-        host = museum_name if placement.direction == Direction.TO_MUSEUM.value else partners.get(placement.partner_id)
-        offer = Offer(host=host or "your host organisation", starts_on=placement.starts_on, ends_on=placement.ends_on)
+        host = host_name(
+            Direction(placement.direction), museum_name=museum_name, partner_name=partners.get(placement.partner_id)
+        )
+        offer = Offer(host=host, starts_on=placement.starts_on, ends_on=placement.ends_on)
         rows.append(_row(event_id, application, render(application, offer), smtp_configured=smtp_configured, now=now))
     return await _queue(session, event_id, rows)
 
