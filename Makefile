@@ -59,7 +59,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/mypy -p scripts.temporal_cluster -m scripts.reconcile  # imported as scripts.* (tests, python -m): checked by that name
+	$(BIN)/mypy -p scripts.temporal_cluster -m scripts.reconcile -m scripts.reconcile_compare  # imported as scripts.* (tests, python -m): checked by that name
 
 # Compare every project's read model with its workflow (JSON lines); `make reconcile ARGS=--repair`
 # rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (scripts/reconcile.py).

@@ -34,12 +34,11 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -49,27 +48,15 @@ from api.main import connect_temporal
 from api.settings import ApiSettings
 from api.workflow_health import last_task_failure
 from domain.state import ProjectState
+from scripts.reconcile_compare import Rows, compare, log_findings, read_rows
 from store.projects import writes as project_writes
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
-from store.tables import Event, Milestone, Partner, Project, ProjectPartner, Submission, Workshop
+from store.tables import Partner, Project
 from workflows.naming import PROJECT_WORKFLOW, TASK_QUEUE, parse_project_workflow_id, project_workflow_id
 from workflows.project import ProjectWorkflow
 
 QUERY_TIMEOUT_SECONDS = 10.0
-#: Columns whose values may be personal data: a drift report says they differ, never what they hold.
-PERSONAL = frozenset({"lead_name", "lead_email", "state", "summary", "note", "feedback", "links", "actor_label"})
-#: How each child table's rows are keyed.
-_CHILD_KEYS: Mapping[str, tuple[str, ...]] = {
-    Milestone.__tablename__: ("key",),
-    Submission.__tablename__: ("milestone_key", "number"),
-    Workshop.__tablename__: ("id",),
-}
-_CHILD_TABLES: Mapping[str, Table] = {
-    name: table
-    for name, table in ((m.__tablename__, m.__table__) for m in (Milestone, Submission, Workshop))
-    if isinstance(table, Table)
-}
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -94,122 +81,6 @@ class Summary:
         return {"kind": "summary", **vars(self)}
 
 
-@dataclass
-class _Rows:
-    """A project's read model as stored: the project row (None if missing), children, partners, log."""
-
-    project: dict[str, Any] | None
-    children: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
-    partner_ids: set[str] = field(default_factory=set)
-    known_partners: set[str] = field(default_factory=set)
-    event_seqs: list[int] = field(default_factory=list)
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
-
-
-async def _read(session: AsyncSession, project_id: str) -> _Rows:
-    project_table = Project.__table__
-    assert isinstance(project_table, Table)
-    found = (await session.execute(select(project_table).where(project_table.c.id == project_id))).mappings().first()
-    rows = _Rows(project=dict(found) if found is not None else None)
-    for name, table in _CHILD_TABLES.items():
-        stored = (await session.execute(select(table).where(table.c.project_id == project_id))).mappings().all()
-        rows.children[name] = {tuple(r[k] for k in _CHILD_KEYS[name]): dict(r) for r in stored}
-    rows.partner_ids = set(
-        await session.scalars(select(ProjectPartner.partner_id).where(ProjectPartner.project_id == project_id))
-    )
-    rows.event_seqs = sorted(
-        await session.scalars(select(Event.seq).where(Event.project_id == project_id).order_by(Event.seq))
-    )
-    return rows
-
-
-def _drift(project_id: str, table: str, key: Sequence[Any] | None, name: str, stored: Any, live: Any) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "kind": "drift",
-        "project_id": project_id,
-        "table": table,
-        "key": list(key) if key else None,
-        "field": name,
-    }
-    if name in PERSONAL:
-        line["values"] = "withheld: may be personal data"
-    else:
-        line["read_model"] = _plain(stored)
-        line["workflow"] = _plain(live)
-    return line
-
-
-def compare(snapshot: ProjectState, rows: _Rows) -> list[dict[str, Any]]:
-    """Every difference between the stored rows and the rows the snapshot would write."""
-    project_id = snapshot.project_id
-    found: list[dict[str, Any]] = []
-    expected = project_writes.project_row(snapshot, project_workflow_id(project_id))
-    if rows.project is None:
-        found.append(_drift(project_id, "project", None, "*", "missing", "present"))
-    else:
-        for column, live in expected.items():
-            if rows.project.get(column) != live:
-                found.append(_drift(project_id, "project", None, column, rows.project.get(column), live))
-    for table, live_rows in project_writes.child_rows(snapshot).items():
-        keys = _CHILD_KEYS[table]
-        live_by_key = {tuple(r[k] for k in keys): r for r in live_rows}
-        stored_by_key = rows.children.get(table, {})
-        for key in sorted(live_by_key.keys() | stored_by_key.keys(), key=str):
-            live_row, stored_row = live_by_key.get(key), stored_by_key.get(key)
-            if live_row is None or stored_row is None:
-                found.append(
-                    _drift(
-                        project_id,
-                        table,
-                        key,
-                        "*",
-                        "present" if stored_row else "missing",
-                        "present" if live_row else "missing",
-                    )
-                )
-                continue
-            for column, live in live_row.items():
-                if stored_row.get(column) != live:
-                    found.append(_drift(project_id, table, key, column, stored_row.get(column), live))
-    wanted_partners = {p for p in snapshot.partner_ids if p in rows.known_partners}
-    if rows.partner_ids != wanted_partners:
-        found.append(
-            _drift(
-                project_id,
-                ProjectPartner.__tablename__,
-                None,
-                "partner_id",
-                sorted(rows.partner_ids),
-                sorted(wanted_partners),
-            )
-        )
-    return found
-
-
-def log_findings(project_id: str, seqs: Sequence[int], workflow_seq: int | None) -> list[dict[str, Any]]:
-    """Gaps inside the event log, and whether it ends before the workflow's own count."""
-    found: list[dict[str, Any]] = []
-    recorded_through = seqs[-1] if seqs else 0
-    present = set(seqs)
-    missing = [s for s in range(1, recorded_through + 1) if s not in present]
-    if missing:
-        found.append({"kind": "event_log_gap", "project_id": project_id, "missing_seqs": missing})
-    if workflow_seq is not None and recorded_through < workflow_seq:
-        found.append(
-            {
-                "kind": "event_log_behind",
-                "project_id": project_id,
-                "recorded_through": recorded_through,
-                "workflow_seq": workflow_seq,
-                "note": "events still being recorded, or lost: run again to tell",
-            }
-        )
-    return found
-
-
 async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
     handle = client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
     try:
@@ -224,7 +95,7 @@ async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
 STUCK_REASON = "the workflow cannot answer: its tasks keep failing (a nondeterminism error after a deploy?)"
 
 
-async def stuck_line(client: Client, project_id: str, rows: _Rows) -> dict[str, Any]:
+async def stuck_line(client: Client, project_id: str, rows: Rows) -> dict[str, Any]:
     """A project whose workflow cannot make progress, with what the read model last recorded."""
     try:
         cause = await last_task_failure(client, project_workflow_id(project_id))
@@ -252,7 +123,7 @@ async def reconcile_project(
     """Check one project (rows first, then the workflow), report, and repair if asked."""
     summary.projects += 1
     async with sessionmaker() as session:
-        rows = await _read(session, project_id)
+        rows = await read_rows(session, project_id)
     try:
         snapshot = await _snapshot(client, project_id)
     except (RPCError, WorkflowQueryFailedError) as err:
