@@ -135,7 +135,7 @@ class ProjectWorkflow(ProjectRelations):
 
     @workflow.update
     def schedule_workshop(self, session: WorkshopSession) -> WorkshopState:
-        self._emit(transitions.add_workshop(self._state, session))
+        self._emit(transitions.add_workshop(self._state, session), actor=session.actor)
         return self._state.workshops[-1]
 
     @schedule_workshop.validator
@@ -169,7 +169,7 @@ class ProjectWorkflow(ProjectRelations):
 
     @workflow.update
     def set_display(self, plan: DisplayPlan) -> DisplayState:
-        self._emit(transitions.set_display(self._state, plan))
+        self._emit(transitions.set_display(self._state, plan), actor=plan.actor)
         assert self._state.display is not None
         return self._state.display
 
@@ -221,7 +221,7 @@ class ProjectWorkflow(ProjectRelations):
         sends the same change to FollowUpWorkflow.reschedule)."""
         assert change.offsets is not None
         self._state.follow_up_schedule = list(change.offsets)
-        self._emit((EventType.FOLLOW_UP_SCHEDULED, None, {"offsets": ",".join(change.offsets)}))
+        self._emit((EventType.FOLLOW_UP_SCHEDULED, None, {"offsets": ",".join(change.offsets)}), actor=change.actor)
         return self._state
 
     @set_follow_up_schedule.validator

@@ -11,6 +11,7 @@ They run on the real dev server: the time-skipping test server stops skipping af
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.events import EventType
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
 from domain.state import ProjectState
@@ -39,7 +41,8 @@ async def test_a_partner_cannot_schedule_a_workshop_set_the_display_or_move_foll
     temporal_dev_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     env = temporal_dev_env
-    async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+    recorded = RecordedActivities()
+    async with stand_in_worker(env.client, task_queue, recorded):
         started = await start_project(env.client, task_queue, "co-curation", await env.get_current_time())
         await submit(started, "proposal", Party.PARTNER)
         await review(started, "proposal")
@@ -80,6 +83,10 @@ async def test_a_partner_cannot_schedule_a_workshop_set_the_display_or_move_foll
         moved = await handle.execute_update(
             "set_follow_up_schedule", {"offsets": ["P3M"], "actor": STAFF_ACTOR}, result_type=dict
         )
+        for _ in range(200):  # the events are recorded by an activity just after the update returns
+            if EventType.FOLLOW_UP_SCHEDULED in recorded.types(state.project_id):
+                break
+            await asyncio.sleep(0.05)
 
     for (update, who), (kind, detail) in refusals.items():
         assert kind == RefusalKind.WRONG_PARTY, (update, who, kind, detail)
@@ -89,3 +96,10 @@ async def test_a_partner_cannot_schedule_a_workshop_set_the_display_or_move_foll
     assert unchanged.follow_up_schedule == state.follow_up_schedule != ["P3M"]
     assert workshop["title"] == "Object handling" and shown["title"] == "Voices of the Docks"
     assert moved["follow_up_schedule"] == ["P3M"]
+    # The timeline names who did it (it read "system", i.e. Engage itself, before the actor travelled).
+    acted = {EventType.WORKSHOP_SCHEDULED, EventType.DISPLAY_SET, EventType.FOLLOW_UP_SCHEDULED}
+    assert [(e.type, e.actor) for e in recorded.events(state.project_id) if e.type in acted] == [
+        (EventType.WORKSHOP_SCHEDULED, "Curator"),
+        (EventType.DISPLAY_SET, "Curator"),
+        (EventType.FOLLOW_UP_SCHEDULED, "Curator"),
+    ]
