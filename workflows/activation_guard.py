@@ -29,6 +29,13 @@ the dropped one later sends the commands of both. So once we refuse for a workfl
 later activation of it whose time is EARLIER than that refusal: only a task started before we dropped
 the run can carry such a time, and that task can no longer be completed by anyone.
 
+A third form needs no refusal to start it: a worker is killed in the middle of a workflow task, and
+its replacement gets a late query whose history ends with that task's WorkflowTaskStarted. Core
+applies the task's events with that task's time; the retried task then sends them again with an
+update that came with it. The time gives it away here too: the task was started before this worker
+existed. So the guard also refuses any activation whose time is earlier than the runner's creation:
+no workflow task started before the worker was built can be this worker's to complete.
+
 The guard wraps any runner (the sandbox in production and tests) and costs a few integer compares
 per activation.
 """
@@ -85,6 +92,14 @@ def started_before_refusal(activation: WorkflowActivation, *, refused_at_ns: int
     return _moves(activation) and activation.timestamp.ToNanoseconds() < refused_at_ns
 
 
+def started_before_worker(activation: WorkflowActivation, *, worker_born_ns: int) -> bool:
+    """True when `activation` moves the workflow with a time earlier than this worker's creation:
+    its task was started by another worker (one that died), so only a late query can be applying it."""
+    if activation.is_replaying or not activation.HasField("timestamp"):
+        return False
+    return _moves(activation) and activation.timestamp.ToNanoseconds() < worker_born_ns
+
+
 def _moves(activation: WorkflowActivation) -> bool:
     return any(job.WhichOneof("variant") not in _PASSIVE_JOBS for job in activation.jobs)
 
@@ -96,13 +111,14 @@ class GuardedWorkflowRunner(WorkflowRunner):
         self._inner = inner
         self._on_refused = on_refused
         self._refusals = _Refusals()
+        self._born_ns = time.time_ns()
 
     def prepare_workflow(self, defn: temporalio.workflow._Definition) -> None:
         self._inner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
         return _GuardedInstance(
-            self._inner.create_instance(det), det.info.workflow_id, self._refusals, self._on_refused
+            self._inner.create_instance(det), det.info.workflow_id, self._refusals, self._born_ns, self._on_refused
         )
 
     def set_worker_level_failure_exception_types(self, types: Sequence[type[BaseException]]) -> None:
@@ -134,11 +150,17 @@ class _Refusals:
 
 class _GuardedInstance(WorkflowInstance):
     def __init__(
-        self, inner: WorkflowInstance, workflow_id: str, refusals: _Refusals, on_refused: OnRefused | None
+        self,
+        inner: WorkflowInstance,
+        workflow_id: str,
+        refusals: _Refusals,
+        worker_born_ns: int,
+        on_refused: OnRefused | None,
     ) -> None:
         self._inner = inner
         self._workflow_id = workflow_id
         self._refusals = refusals
+        self._worker_born_ns = worker_born_ns
         self._on_refused = on_refused
         self._last_length = 0
         self._last_time_ns: int | None = None
@@ -149,7 +171,9 @@ class _GuardedInstance(WorkflowInstance):
             # or a worker whose clock runs ahead of the server's could keep refusing real tasks.
             self._refusals.note(self._workflow_id)
             return self._refuse(act)
-        if started_before_refusal(act, refused_at_ns=self._refusals.get(self._workflow_id)):
+        if started_before_refusal(act, refused_at_ns=self._refusals.get(self._workflow_id)) or started_before_worker(
+            act, worker_born_ns=self._worker_born_ns
+        ):
             return self._refuse(act)
         if _moves(act) and act.HasField("timestamp"):
             self._last_length = act.history_length

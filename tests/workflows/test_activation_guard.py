@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 
-from workflows.activation_guard import is_stale, started_before_refusal
+from workflows.activation_guard import is_stale, started_before_refusal, started_before_worker
 
 LAST_TASK_NS = 1_796_587_572_104_458_625
 
@@ -77,4 +77,21 @@ def test_replays_and_queries_are_never_refused_for_an_earlier_refusal() -> None:
     )
     assert not started_before_refusal(
         activation("query_workflow", history_length=69, time_ns=LAST_TASK_NS), refused_at_ns=refused_at
+    )
+
+
+def test_a_task_started_before_this_worker_existed_is_refused() -> None:
+    # The worker that started the task was killed; a late query hands its events to the new worker.
+    born = LAST_TASK_NS + 2_000_000_000
+    act = activation("resolve_activity", history_length=13, time_ns=LAST_TASK_NS)
+    assert started_before_worker(act, worker_born_ns=born)
+
+
+def test_a_task_started_after_the_worker_came_up_runs_and_replays_are_untouched() -> None:
+    born = LAST_TASK_NS
+    assert not started_before_worker(
+        activation("resolve_activity", "do_update", history_length=16, time_ns=born + 1), worker_born_ns=born
+    )
+    assert not started_before_worker(
+        activation("resolve_activity", history_length=13, time_ns=born - 1, replaying=True), worker_born_ns=born
     )
