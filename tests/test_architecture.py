@@ -66,7 +66,7 @@ def test_api_never_imports_activities() -> None:
 
 def test_the_activity_names_workflows_call_are_exactly_those_the_worker_registers() -> None:
     registered = {
-        activity._Definition.must_from_callable(fn).name  # type: ignore[attr-defined]
+        activity._Definition.must_from_callable(fn).name
         for fn in build_activities(sessionmaker=None, settings=ActivitySettings())  # type: ignore[arg-type]
     }
     assert registered == set(ACTIVITY_NAMES)

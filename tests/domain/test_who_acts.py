@@ -8,6 +8,7 @@ FollowUpWorkflow through domain.rules since issue 13, keep their kinds and field
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from domain import rules
 from domain.durations import IsoDuration
@@ -26,8 +27,8 @@ def test_a_workshop_or_display_is_refused_to_anyone_but_staff_and_to_a_request_n
     rules.check_display(tpl, state, dates, STAFF)
     actors: tuple[Actor | None, ...] = (PARTNER, STRANGER, None)
     for actor in actors:
-        assert refused(lambda a=actor: rules.check_workshop(tpl, state, later, a)) == (RefusalKind.WRONG_PARTY, "actor")
-        assert refused(lambda a=actor: rules.check_display(tpl, state, dates, a)) == (RefusalKind.WRONG_PARTY, "actor")
+        assert refused(partial(rules.check_workshop, tpl, state, later, actor)) == (RefusalKind.WRONG_PARTY, "actor")
+        assert refused(partial(rules.check_display, tpl, state, dates, actor)) == (RefusalKind.WRONG_PARTY, "actor")
 
 
 def test_the_actor_travels_in_the_payload_and_old_payloads_without_one_still_decode() -> None:

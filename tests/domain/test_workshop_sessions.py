@@ -26,7 +26,7 @@ def attend(workshop_id: str) -> Attendance:
 
 
 def cancel(workshop_id: str, actor: object = STAFF) -> WorkshopCancellation:
-    return WorkshopCancellation(workshop_id=workshop_id, reason="The room flooded", actor=actor)  # type: ignore[arg-type]
+    return WorkshopCancellation(workshop_id=workshop_id, reason="The room flooded", actor=actor)
 
 
 def test_the_workshops_stage_waits_for_every_scheduled_session_to_be_recorded() -> None:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints; types-PyYAML is not a dependency
 from temporalio.common import SearchAttributeIndexedValueType as Kind
 
 from scripts.temporal_cluster.database import DATABASES
@@ -38,7 +38,7 @@ SERVER_FLAGS = {"TEMPORAL_SERVER_CONFIG_FILE_PATH", "TEMPORAL_ALLOW_NO_AUTH", "T
 
 
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def temporal_services() -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from domain.follow_up import WaveReport
 from store.surveys.writes_wave_mail import UnknownProject, WaveOpening
 from store.surveys.writes_wave_open import open_waves
 from store.tables import OutboxEmail, SurveyInvitation, SurveyWave
@@ -25,7 +26,7 @@ from tests.store.survey_builders import (
 )
 
 
-async def _open(sessionmaker: Sessions, openings: list[WaveOpening]):  # type: ignore[no-untyped-def]
+async def _open(sessionmaker: Sessions, openings: list[WaveOpening]) -> list[WaveReport]:
     async with sessionmaker.begin() as session:
         return await open_waves(session, openings)
 
