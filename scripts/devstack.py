@@ -16,7 +16,8 @@ The admin API key is generated once into ``<data>/admin_key`` (mode 0600) and pr
 when stdout is a terminal, never to a log. Temporal's own output goes to
 ``<data>/temporal.log``. Settings (all optional): ENGAGE_DATA_DIR, ENGAGE_ADMIN_KEY,
 DATABASE_URL, ENGAGE_API_HOST, ENGAGE_API_PORT, ENGAGE_TEMPORAL_PORT, ENGAGE_TEMPORAL_UI_PORT,
-ENGAGE_SKIP_MIGRATE=1.
+ENGAGE_SKIP_MIGRATE=1. ENGAGE_BASE_URL, when unset, is set to the address the API serves, so links in
+e-mails reach it; uvicorn runs with --no-access-log (a survey link's path is its token).
 """
 
 from __future__ import annotations
