@@ -50,7 +50,7 @@ def old_deployment(env: WorkflowEnvironment, task_queue: str, activities: Record
         env.client,
         task_queue=task_queue,
         workflows=[PreIssue12ProjectWorkflow, FollowUpWorkflow],
-        activities=activities.all(),  # type: ignore[arg-type]
+        activities=activities.all(),
         workflow_runner=UnsandboxedWorkflowRunner(),  # the test-only subclass lives in a test module
         max_cached_workflows=0,
     )
@@ -141,7 +141,7 @@ async def test_a_project_waiting_at_workshops_before_the_sessions_patch_keeps_th
         env.client,
         task_queue=task_queue,
         workflows=[PreSessionsPatchProjectWorkflow],
-        activities=RecordedActivities().all(),  # type: ignore[arg-type]
+        activities=RecordedActivities().all(),
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_cached_workflows=0,
     )

@@ -69,7 +69,7 @@ def deployed_before(
         env.client,
         task_queue=task_queue,
         workflows=[workflow_class],
-        activities=activities.all(),  # type: ignore[arg-type]
+        activities=activities.all(),
         # The test-only subclass lives in a test module, which the sandbox would re-import.
         workflow_runner=UnsandboxedWorkflowRunner(),
         # No sticky queue: once this worker is gone, nothing waits for it to come back.
@@ -83,7 +83,7 @@ def redeployed(env: WorkflowEnvironment, task_queue: str, activities: RecordedAc
         env.client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities.all(),  # type: ignore[arg-type]
+        activities=activities.all(),
         workflow_runner=sandbox_runner(strict=True),
     )
 

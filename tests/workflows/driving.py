@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import LifecycleTemplate, Party, Stage
-from domain.state import ProjectState
+from domain.state import MilestoneState, ProjectState
 from domain.submissions import (
     Attendance,
     Decision,
@@ -22,6 +22,13 @@ from tests.workflows.support import PARTNER, STAFF
 from workflows.project import ProjectWorkflow
 
 Handle = WorkflowHandle[ProjectWorkflow, ProjectState]
+
+
+def milestone(state: ProjectState, key: str) -> MilestoneState:
+    """`state.milestone(key)`, failing the test when the project has no such milestone (typed: never None)."""
+    found = state.milestone(key)
+    assert found is not None, f"no milestone {key!r}"
+    return found
 
 
 async def status(handle: Handle) -> ProjectState:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,7 +120,7 @@ class RecordedActivities:
         seen = {e.seq: e.type for b in self.exchange_batches for e in b.events}
         return [seen[k] for k in sorted(seen)]
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         return [
             self.record_exchange_changes,
             self.register_placement,

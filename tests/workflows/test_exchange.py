@@ -19,6 +19,7 @@ from domain.exchange import (
     MatchPlan,
     PartnerConfirmation,
     PartnerReplacement,
+    PartnerSlot,
     PartnerStatus,
     Phase,
     PlacementDates,
@@ -30,6 +31,7 @@ from domain.exchange import (
 )
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
+from domain.state import ProjectState
 from domain.submissions import Actor, Person
 from tests.faults.support import eventually, settled
 from tests.workflows.driving import complete_stage, status
@@ -44,6 +46,13 @@ PARTNERS = ("p1", "p2", "p3", "p4", "p5")
 
 def partner(partner_id: str) -> Actor:
     return Actor(party=Party.PARTNER, partner_id=partner_id, label=partner_id)
+
+
+def slot(state: ExchangeState, partner_id: str) -> PartnerSlot:
+    """`state.slot(partner_id)`, failing the test when the programme has no such partner (typed: never None)."""
+    found = state.slot(partner_id)
+    assert found is not None, f"no partner {partner_id!r}"
+    return found
 
 
 def first_monday_after(moment: datetime, days: int) -> date:
@@ -91,7 +100,7 @@ async def test_a_whole_year_five_partners_ten_placements_from_call_to_the_last_f
             )
         await env.sleep(timedelta(days=8))
         lapsed = await programme.query(Programme.status)
-        assert lapsed.slot("p5").status is PartnerStatus.LAPSED
+        assert slot(lapsed, "p5").status is PartnerStatus.LAPSED
         with pytest.raises(WorkflowUpdateFailedError) as late:
             await programme.execute_update(
                 Programme.confirm_partner, PartnerConfirmation(partner_id="p5", actor=partner("p5"))
@@ -195,7 +204,7 @@ async def test_a_whole_year_five_partners_ten_placements_from_call_to_the_last_f
 
 async def run_small_year(
     env: WorkflowEnvironment, task_queue: str
-) -> tuple[WorkflowHandle[Programme, ExchangeState], WorkflowHandle[ProjectWorkflow, object]]:
+) -> tuple[WorkflowHandle[Programme, ExchangeState], WorkflowHandle[ProjectWorkflow, ProjectState]]:
     """One confirmed partner (four lapse), its two placements, run to the end. Used for histories."""
     template = CATALOG.latest("knowledge-exchange-placement")
     assert template is not None
@@ -239,7 +248,7 @@ async def run_small_year(
         while stage is not Stage.FOLLOW_UP:
             stage = await complete_stage(env, child, template)
     await programme.result()
-    return programme, children[0]  # type: ignore[return-value]
+    return programme, children[0]
 
 
 async def test_a_year_where_only_one_partner_confirms_still_runs_and_closes(
@@ -310,4 +319,4 @@ async def test_a_burst_of_applications_continues_the_programme_as_new_and_keeps_
         description = await programme.describe()
     assert description.run_id != programme.first_execution_run_id, "the run continued as new"
     assert len(state.applications) == 150, "no application lost across the run boundary"
-    assert state.slot("p1").status is PartnerStatus.CONFIRMED and state.phase is Phase.APPLICATIONS
+    assert slot(state, "p1").status is PartnerStatus.CONFIRMED and state.phase is Phase.APPLICATIONS

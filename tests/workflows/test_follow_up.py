@@ -30,7 +30,7 @@ async def start_follow_up(
         project_id=uuid.uuid4().hex,
         anchor_at=anchor,
         offsets=tuple(IsoDuration(o) for o in offsets),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     handle = await client.start_workflow(
         FollowUpWorkflow.run, start, id=follow_up_workflow_id(start.project_id), task_queue=task_queue

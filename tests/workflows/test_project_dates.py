@@ -11,7 +11,7 @@ from domain.events import EventType
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
 from domain.submissions import Attendance, DisplayPlan, WorkshopSession
-from tests.workflows.driving import review, status, submit, wait_for, wait_for_stage
+from tests.workflows.driving import Handle, review, status, submit, wait_for, wait_for_stage
 from tests.workflows.support import STAFF, RecordedActivities, stand_in_worker, start_project
 from workflows.project import ProjectWorkflow
 
@@ -24,7 +24,7 @@ PROPOSAL_AND_PARTNERSHIP = [
 ]
 
 
-async def reach_workshops(handle) -> None:  # type: ignore[no-untyped-def]
+async def reach_workshops(handle: Handle) -> None:
     """Accepting the last milestone of a stage opens the next one within the same update."""
     for key, party, needs_review in PROPOSAL_AND_PARTNERSHIP:
         await submit(handle, key, party)

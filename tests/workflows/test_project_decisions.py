@@ -12,7 +12,7 @@ from domain.events import EventType
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus
 from domain.submissions import Decision, StaffAction
-from tests.workflows.driving import review, status, submit, wait_for, wait_for_stage
+from tests.workflows.driving import milestone, review, status, submit, wait_for, wait_for_stage
 from tests.workflows.support import STAFF, RecordedActivities, stand_in_worker, start_project
 from workflows.project import ProjectWorkflow
 
@@ -96,16 +96,18 @@ async def test_a_pause_holds_reminders_and_resume_shifts_due_dates_by_the_paused
         await handle.execute_update(ProjectWorkflow.pause, StaffAction(actor=STAFF, reason="Partner on leave"))
         await env.sleep(timedelta(days=40))  # well past every reminder and the due date
         paused = await status(handle)
-        assert paused.milestone("proposal").reminders_sent == []
-        assert not paused.milestone("proposal").overdue_notified
+        assert milestone(paused, "proposal").reminders_sent == []
+        assert not milestone(paused, "proposal").overdue_notified
         await handle.execute_update(ProjectWorkflow.resume, StaffAction(actor=STAFF))
         resumed = await status(handle)
         await env.sleep(timedelta(days=13))  # 2 + 13 = 15 active days: the P7D reminder (day 14) only
         later = await wait_for(handle, lambda s: s.milestone("proposal").reminders_sent == ["P7D"])
 
-    shifted = resumed.milestone("proposal").due_at - before.due_at
+    resumed_due = milestone(resumed, "proposal").due_at
+    assert resumed_due is not None
+    shifted = resumed_due - before.due_at
     assert timedelta(days=40) <= shifted < timedelta(days=40, minutes=1)
-    assert not later.milestone("proposal").overdue_notified
+    assert not milestone(later, "proposal").overdue_notified
     assert resumed.paused_seconds >= timedelta(days=40).total_seconds()
     types = recorded.types(later.project_id)
     assert types.index(EventType.PROJECT_PAUSED) < types.index(EventType.PROJECT_RESUMED)

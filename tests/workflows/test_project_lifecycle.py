@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.events import EventType
 from domain.lifecycle import Stage
 from domain.submissions import StaffAction
-from tests.workflows.driving import complete_stage, status, wait_for
+from tests.workflows.driving import complete_stage, milestone, status, wait_for
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, stand_in_worker, start_project
 from workflows.project import ProjectWorkflow
 
@@ -58,11 +58,11 @@ async def test_reminders_an_overdue_notice_and_an_escalation_fire_on_their_dates
         # an overdue notice on the day, escalation to the lead 7 days after.
         await env.sleep(timedelta(days=14, hours=12))
         state = await wait_for(handle, lambda s: s.milestone("proposal").reminders_sent == ["P7D"])
-        assert not state.milestone("proposal").overdue_notified
+        assert not milestone(state, "proposal").overdue_notified
         await env.sleep(timedelta(days=8))
         state = await wait_for(handle, lambda s: s.milestone("proposal").overdue_notified)
-        assert state.milestone("proposal").reminders_sent == ["P7D", "P1D"]
-        assert not state.milestone("proposal").escalated
+        assert milestone(state, "proposal").reminders_sent == ["P7D", "P1D"]
+        assert not milestone(state, "proposal").escalated
         await env.sleep(timedelta(days=7, hours=1))
         state = await wait_for(handle, lambda s: s.milestone("proposal").escalated)
         await env.sleep(timedelta(days=60))

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
 from domain.submissions import Decision, MilestoneSubmission, StaffAction
-from tests.workflows.driving import review, status, submit, wait_for_stage
+from tests.workflows.driving import milestone, review, status, submit, wait_for_stage
 from tests.workflows.support import PARTNER, STAFF, RecordedActivities, refusal, stand_in_worker, start_project
 from workflows.project import ProjectWorkflow
 
@@ -30,6 +31,7 @@ async def test_a_project_can_only_be_declined_at_the_proposal_stage(
         await submit(handle, "partnership_agreement", Party.PARTNER)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await review(handle, "partnership_agreement", Decision.DECLINE, note="No")
+    assert isinstance(err.value.cause, ApplicationError)
     assert refusal(err) == (RefusalKind.OUT_OF_TURN, {"field": "decision", "reason": err.value.cause.message})
 
 
@@ -54,19 +56,19 @@ async def test_out_of_turn_unknown_wrong_party_and_duplicate_input_is_refused_wi
             ("no_such_thing", PARTNER, RefusalKind.UNKNOWN),
             ("proposal", STAFF, RefusalKind.WRONG_PARTY),  # the partner submits the proposal
         ]
-        for key, actor, kind in cases:
+        for key, actor, expected_kind in cases:
             sub = MilestoneSubmission(milestone_key=key, actor=actor, summary="x")
             with pytest.raises(WorkflowUpdateFailedError) as err:
                 await handle.execute_update(ProjectWorkflow.submit_milestone, sub)
             found_kind, detail = refusal(err)
-            assert found_kind == kind and detail["field"] == "milestone_key" and detail["reason"]
+            assert found_kind == expected_kind and detail["field"] == "milestone_key" and detail["reason"]
         await submit(handle, "proposal", Party.PARTNER)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await submit(handle, "proposal", Party.PARTNER)
         kind, detail = refusal(err)
         assert kind == RefusalKind.OUT_OF_TURN and "already been submitted" in detail["reason"]
         state = await status(handle)
-    assert len(state.milestone("proposal").submissions) == 1, "refused input changes nothing"
+    assert len(milestone(state, "proposal").submissions) == 1, "refused input changes nothing"
 
 
 async def test_an_update_id_makes_a_resubmission_a_no_op(
@@ -80,4 +82,4 @@ async def test_an_update_id_makes_a_resubmission_a_no_op(
         again = await handle.execute_update(ProjectWorkflow.submit_milestone, sub, id="idem-key-1")
         state = await status(handle)
     assert first == again
-    assert len(state.milestone("proposal").submissions) == 1
+    assert len(milestone(state, "proposal").submissions) == 1

@@ -7,7 +7,9 @@ append-only log once, the read model follows the workflow, and e-mails reach SMT
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,9 +26,10 @@ from worker import build_worker
 from workflows.project import ProjectWorkflow
 
 Sessions = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
-async def poll(check, attempts: int = 100):  # type: ignore[no-untyped-def]
+async def poll(check: Callable[[], Awaitable[T | None]], attempts: int = 100) -> T:
     """The read model follows the workflow through an activity: wait for it, boundedly."""
     for _ in range(attempts):
         result = await check()
