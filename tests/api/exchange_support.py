@@ -71,4 +71,4 @@ async def apply(http: httpx.AsyncClient, year: int, body: dict[str, Any]) -> htt
 
 
 async def programme(http: httpx.AsyncClient, year: int) -> dict[str, Any]:
-    return ok(await http.get(f"/api/v1/exchange/programmes/{year}"), 200)  # type: ignore[no-any-return]
+    return ok(await http.get(f"/api/v1/exchange/programmes/{year}"), 200)

@@ -51,7 +51,7 @@ async def create_partner(api: Api, name: str | None = None) -> dict[str, Any]:
     """A partner organisation; unnamed ones are numbered, as names are unique (ignoring case and spacing)."""
     name = name or f"Riverside Community Archive {next(_PARTNERS)}"
     body = {"name": name, "contact_name": "Contact Person", "contact_email": "contact@example.org"}
-    return ok(await api.http.post("/api/v1/partners", json=body), 201)  # type: ignore[no-any-return]
+    return ok(await api.http.post("/api/v1/partners", json=body), 201)
 
 
 async def partner_client(api: Api, partner_id: str, label: str = "partner portal") -> httpx.AsyncClient:
@@ -73,11 +73,11 @@ def project_body(partner_ids: list[str], **changes: Any) -> dict[str, Any]:
 
 
 async def create_project(api: Api, partner_ids: list[str], **changes: Any) -> dict[str, Any]:
-    return ok(await api.http.post("/api/v1/projects", json=project_body(partner_ids, **changes)), 201)  # type: ignore[no-any-return]
+    return ok(await api.http.post("/api/v1/projects", json=project_body(partner_ids, **changes)), 201)
 
 
 async def read_project(http: httpx.AsyncClient, project_id: str) -> dict[str, Any]:
-    return ok(await http.get(f"/api/v1/projects/{project_id}"), 200)  # type: ignore[no-any-return]
+    return ok(await http.get(f"/api/v1/projects/{project_id}"), 200)
 
 
 async def submit(http: httpx.AsyncClient, project_id: str, key: str, **headers: str) -> httpx.Response:

@@ -124,7 +124,9 @@ async def test_a_partner_seen_once_is_not_looked_up_again_but_an_unknown_one_sti
     partner = await create_partner(api)
     partner_queries: list[str] = []
 
-    def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def on_execute(
+        conn: object, cursor: object, statement: str, parameters: object, context: object, executemany: bool
+    ) -> None:
         # The API's existence check selects ids only (the worker, sharing this engine, reads whole rows).
         if statement.startswith("SELECT partner.id \nFROM partner"):
             partner_queries.append(statement)

@@ -40,7 +40,7 @@ async def statuses(api: Api, year: int) -> dict[str, str]:
         rows = await session.execute(
             select(ExchangeApplication.email, ExchangeApplication.status).where(ExchangeApplication.year == year)
         )
-        return dict(rows.all())  # type: ignore[arg-type]
+        return dict(rows.all())
 
 
 async def exchange_mail(api: Api) -> list[OutboxEmail]:

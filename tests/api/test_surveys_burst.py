@@ -14,9 +14,9 @@ import json
 import logging
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from domain.durations import IsoDuration
@@ -42,7 +42,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def test_two_hundred_answers_at_once_are_each_stored_once_and_signalled(
-    api: Api, db_target: str, record_property: pytest.RecordProperty
+    api: Api, db_target: str, record_property: Callable[[str, object], None]
 ) -> None:
     partner = await create_partner(api)
     project_id = (await create_project(api, [partner["id"]]))["id"]

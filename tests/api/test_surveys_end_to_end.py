@@ -165,7 +165,7 @@ async def _json(request: Awaitable[httpx.Response]) -> Any:
 
 
 async def report(story: Story, project_id: str) -> dict[str, Any]:
-    return ok(await story.http.get(f"/api/v1/projects/{project_id}/follow-up"), 200)  # type: ignore[no-any-return]
+    return ok(await story.http.get(f"/api/v1/projects/{project_id}/follow-up"), 200)
 
 
 async def test_follow_up_surveys_run_end_to_end_with_real_mail_links_answers_and_opt_outs(story: Story) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypedDict
 
 from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS
 from api.survey_schemas import RespondentRole
@@ -14,7 +15,13 @@ from tests.api.survey_support import PEOPLE, open_wave_now, survey_project
 ADA = PEOPLE[0]
 
 
-def upload(text: str | bytes, name: str = "people.csv", content_type: str = "text/csv") -> dict[str, object]:
+class Upload(TypedDict):
+    """httpx's `files=` argument for one CSV, spread into `post(**upload(...))`."""
+
+    files: dict[str, tuple[str, bytes, str]]
+
+
+def upload(text: str | bytes, name: str = "people.csv", content_type: str = "text/csv") -> Upload:
     data = text.encode() if isinstance(text, str) else text
     return {"files": {"file": (name, data, content_type)}}
 
@@ -88,7 +95,7 @@ async def test_partners_and_strangers_get_404_for_respondents(api: Api) -> None:
         for answer in (
             await as_partner.get(url),
             await as_partner.post(url, json=ADA),
-            await as_partner.post(f"{url}/import", **upload("name,email,language,role\n")),  # type: ignore[arg-type]
+            await as_partner.post(f"{url}/import", **upload("name,email,language,role\n")),
             await as_partner.get(f"/api/v1/projects/{project['id']}/follow-up"),
             await as_partner.get(f"/api/v1/projects/{project['id']}/responses.csv"),
             await as_partner.get(f"/api/v1/projects/{project['id']}/outcomes"),
@@ -156,7 +163,7 @@ async def test_an_upload_that_is_not_a_csv_with_the_header_is_refused_with_the_r
         "bad quoting": upload('name,email,language,role\n"Ada,ada@respondents.example,en,participant\n'),
     }
     for case, files in cases.items():
-        answer = await api.http.post(url, **files)  # type: ignore[arg-type]
+        answer = await api.http.post(url, **files)
         assert answer.status_code == 422, (case, answer.text)
         assert answer.json()["errors"][0]["field"] == "file", case
     not_multipart = await api.http.post(url, content=b"name,email\n", headers={"Content-Type": "text/csv"})
@@ -171,10 +178,10 @@ async def test_an_upload_over_the_size_or_row_limit_is_refused_as_too_large(api:
     project_id, _ = await survey_project(api, people=[])
     url = f"/api/v1/projects/{project_id}/respondents/import"
     big = "name,email,language,role\n" + ("x" * 1000 + ",a@respondents.example,en,participant\n") * 2200
-    too_big = await api.http.post(url, **upload(big))  # type: ignore[arg-type]
+    too_big = await api.http.post(url, **upload(big))
     assert too_big.status_code == 413 and too_big.json()["errors"][0]["field"] == "file"
     many = "name,email,language,role\n" + "".join(f"P{n},p{n}@r.example,en,participant\n" for n in range(5001))
-    too_many = await api.http.post(url, **upload(many))  # type: ignore[arg-type]
+    too_many = await api.http.post(url, **upload(many))
     assert too_many.status_code == 413 and too_many.json()["errors"][0]["reason"] == "more than 5000 rows"
     listed = ok(await api.http.get(f"/api/v1/projects/{project_id}/respondents"), 200)
     assert listed["total"] == 0

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.api.conftest import ADMIN_KEY, http_client
+import httpx
+
+from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.support import (
     create_partner,
     create_project,
@@ -29,7 +31,7 @@ def session(title: str, starts: datetime) -> dict[str, str]:
     }
 
 
-async def held_at_workshops(api) -> tuple[str, object]:
+async def held_at_workshops(api: Api) -> tuple[str, httpx.AsyncClient]:
     """A project at workshops with its milestone met, w1 recorded and w2 (held) never recorded."""
     partner = await create_partner(api)
     pid = (await create_project(api, [partner["id"]]))["id"]

@@ -109,7 +109,7 @@ async def test_a_project_runs_from_proposal_to_its_first_follow_up_wave_on_the_c
     await eventually(lambda: stage_of(cluster.http, pid), lambda s: s == "follow_up", within_seconds=30)
 
     async def report() -> dict[str, Any]:
-        return ok(await cluster.http.get(f"/api/v1/projects/{pid}/follow-up"), 200)  # type: ignore[no-any-return]
+        return ok(await cluster.http.get(f"/api/v1/projects/{pid}/follow-up"), 200)
 
     opened = await eventually(
         report, lambda r: bool(r["waves"]) and r["waves"][0]["status"] == "open", within_seconds=45, interval=0.5
