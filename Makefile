@@ -8,7 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(ENGAGE_DATA_DIR),.data)
-TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py bench
+# What `make lint` type-checks: strict for the application, the looser tests.* override of pyproject.toml for tests/.
+TYPED := domain workflows activities store api worker.py scripts/devstack.py scripts/backup.py scripts/restore.py bench tests
 
 .PHONY: venv run test replay-all lint bench bench-smoke clean reset-data reconcile backup restore cluster test-cluster
 
