@@ -11,6 +11,7 @@ Anything else is a bug: `api.middleware` answers 500 with a correlation id and l
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
 from collections.abc import Mapping
@@ -59,6 +60,8 @@ WORKFLOW_STUCK = (
 )
 STUCK_REASON = "the workflow keeps failing, so it takes no input until it is repaired"
 STUCK = "stuck"
+
+log = logging.getLogger("engage.api.errors")
 
 RETRY_AFTER_SECONDS = "5"
 #: A stuck workflow needs a person (a fix deployed): ask clients to come back later than for an outage.
@@ -203,7 +206,14 @@ def failure_to_api_error(exc: BaseException, *, caller_is_partner: bool) -> ApiE
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, WorkflowUpdateFailedError):
-        return refusal_to_api_error(exc, caller_is_partner=caller_is_partner)
+        refusal = refusal_to_api_error(exc, caller_is_partner=caller_is_partner)
+        if refusal is not None:
+            return refusal
+        # 👉 Not a decision of the workflow's (those are typed refusals) but its workflow task failing
+        # while it held the update, e.g. the worker's activation guard refusing a raced task: nothing
+        # was changed, so the caller may simply try again.
+        log.warning("update not taken: its workflow task failed", extra={"cause": type(exc.cause).__name__})
+        return unavailable()
     if workflow_cannot_answer(exc):
         return stuck()  # reads fall back to the read model before this; anything left cannot proceed
     if isinstance(exc, RPCError):

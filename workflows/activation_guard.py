@@ -20,16 +20,7 @@ the run from its cache and fails that one query (the API answers it from its rea
 workflow task, started moments later, is replayed from full history with its own time, exactly as
 any later replay will see it. Replays are never touched, so every recorded history replays as before.
 
-A second form follows from the first. When Core drops a run to honour a refusal, it also drops a
-workflow task of that run it had just polled and buffered behind the query ("leftover buffered tasks
-when evicting run"); that task times out ten seconds later. Meanwhile another late query can bring a
-history that ends with that task's WorkflowTaskStarted: Core applies the task's events again outside
-any task, this time with the task's own (real, so not stale) time, and the workflow task that retries
-the dropped one later sends the commands of both. So once we refuse for a workflow, we also refuse any
-later activation of it whose time is EARLIER than that refusal: only a task started before we dropped
-the run can carry such a time, and that task can no longer be completed by anyone.
-
-A third form needs no refusal to start it: a worker is killed in the middle of a workflow task, and
+A second form needs no stale clock: a worker is killed in the middle of a workflow task, and
 its replacement gets a late query whose history ends with that task's WorkflowTaskStarted. Core
 applies the task's events with that task's time; the retried task then sends them again with an
 update that came with it. The time gives it away here too: the task was started before this worker
@@ -67,9 +58,6 @@ _PASSIVE_JOBS = frozenset({"query_workflow", "remove_from_cache"})
 #: Told the workflow id of each refused activation (the worker counts them as a metric).
 OnRefused = Callable[[str], None]
 
-#: How long a refusal is remembered: far longer than any workflow task lives (its timeout is 10 s).
-_REMEMBER_NS = 300 * 1_000_000_000
-
 
 def is_stale(activation: WorkflowActivation, *, last_length: int, last_time_ns: int | None) -> bool:
     """True when `activation` moves the workflow on history that grew without a new task's time.
@@ -82,14 +70,6 @@ def is_stale(activation: WorkflowActivation, *, last_length: int, last_time_ns: 
     if not _moves(activation):
         return False
     return activation.history_length > last_length and activation.timestamp.ToNanoseconds() == last_time_ns
-
-
-def started_before_refusal(activation: WorkflowActivation, *, refused_at_ns: int | None) -> bool:
-    """True when `activation` moves the workflow with a time earlier than our last refusal for it:
-    its task was started before Core dropped the run, so only a late query can be applying it now."""
-    if activation.is_replaying or refused_at_ns is None or not activation.HasField("timestamp"):
-        return False
-    return _moves(activation) and activation.timestamp.ToNanoseconds() < refused_at_ns
 
 
 def started_before_worker(activation: WorkflowActivation, *, worker_born_ns: int) -> bool:
@@ -110,42 +90,16 @@ class GuardedWorkflowRunner(WorkflowRunner):
     def __init__(self, inner: WorkflowRunner, on_refused: OnRefused | None = None) -> None:
         self._inner = inner
         self._on_refused = on_refused
-        self._refusals = _Refusals()
         self._born_ns = time.time_ns()
 
     def prepare_workflow(self, defn: temporalio.workflow._Definition) -> None:
         self._inner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _GuardedInstance(
-            self._inner.create_instance(det), det.info.workflow_id, self._refusals, self._born_ns, self._on_refused
-        )
+        return _GuardedInstance(self._inner.create_instance(det), det.info.workflow_id, self._born_ns, self._on_refused)
 
     def set_worker_level_failure_exception_types(self, types: Sequence[type[BaseException]]) -> None:
         self._inner.set_worker_level_failure_exception_types(types)
-
-
-class _Refusals:
-    """When the guard last refused an activation of each workflow (wall clock, ns), for a while.
-
-    Kept by the runner, not the instance: the refusal drops the instance, and the late query that
-    follows creates a new one. Workflow ids only; entries older than _REMEMBER_NS are let go.
-    """
-
-    def __init__(self) -> None:
-        self._at: dict[str, int] = {}
-
-    def get(self, workflow_id: str) -> int | None:
-        at = self._at.get(workflow_id)
-        if at is not None and time.time_ns() - at > _REMEMBER_NS:
-            del self._at[workflow_id]
-            return None
-        return at
-
-    def note(self, workflow_id: str) -> None:
-        now = time.time_ns()
-        self._at = {w: t for w, t in self._at.items() if now - t <= _REMEMBER_NS}
-        self._at[workflow_id] = now
 
 
 class _GuardedInstance(WorkflowInstance):
@@ -153,25 +107,18 @@ class _GuardedInstance(WorkflowInstance):
         self,
         inner: WorkflowInstance,
         workflow_id: str,
-        refusals: _Refusals,
         worker_born_ns: int,
         on_refused: OnRefused | None,
     ) -> None:
         self._inner = inner
         self._workflow_id = workflow_id
-        self._refusals = refusals
         self._worker_born_ns = worker_born_ns
         self._on_refused = on_refused
         self._last_length = 0
         self._last_time_ns: int | None = None
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
-        if is_stale(act, last_length=self._last_length, last_time_ns=self._last_time_ns):
-            # 👉 Only this rule marks the time: a refusal for an older task must not move the mark,
-            # or a worker whose clock runs ahead of the server's could keep refusing real tasks.
-            self._refusals.note(self._workflow_id)
-            return self._refuse(act)
-        if started_before_refusal(act, refused_at_ns=self._refusals.get(self._workflow_id)) or started_before_worker(
+        if is_stale(act, last_length=self._last_length, last_time_ns=self._last_time_ns) or started_before_worker(
             act, worker_born_ns=self._worker_born_ns
         ):
             return self._refuse(act)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 
-from workflows.activation_guard import is_stale, started_before_refusal, started_before_worker
+from workflows.activation_guard import is_stale, started_before_worker
 
 LAST_TASK_NS = 1_796_587_572_104_458_625
 
@@ -53,31 +53,6 @@ def test_replay_is_never_refused() -> None:
 def test_the_first_activation_of_a_run_has_nothing_to_compare_with() -> None:
     act = activation("initialize_workflow", history_length=3, time_ns=LAST_TASK_NS)
     assert not is_stale(act, last_length=0, last_time_ns=None)
-
-
-def test_a_task_started_before_the_run_was_dropped_is_refused_when_a_late_query_applies_it() -> None:
-    # The guard refused (and Core dropped the run, and the task it had buffered) at REFUSED; a late
-    # query then brings history ending with that task's WorkflowTaskStarted: its own time, but older.
-    refused_at = LAST_TASK_NS + 11_000_000
-    act = activation("fire_timer", history_length=69, time_ns=LAST_TASK_NS)
-    assert started_before_refusal(act, refused_at_ns=refused_at)
-
-
-def test_a_task_started_after_the_refusal_runs() -> None:
-    refused_at = LAST_TASK_NS
-    act = activation("fire_timer", "do_update", history_length=72, time_ns=LAST_TASK_NS + 10_000_000_000)
-    assert not started_before_refusal(act, refused_at_ns=refused_at)
-    assert not started_before_refusal(act, refused_at_ns=None)
-
-
-def test_replays_and_queries_are_never_refused_for_an_earlier_refusal() -> None:
-    refused_at = LAST_TASK_NS + 11_000_000
-    assert not started_before_refusal(
-        activation("fire_timer", history_length=69, time_ns=LAST_TASK_NS, replaying=True), refused_at_ns=refused_at
-    )
-    assert not started_before_refusal(
-        activation("query_workflow", history_length=69, time_ns=LAST_TASK_NS), refused_at_ns=refused_at
-    )
 
 
 def test_a_task_started_before_this_worker_existed_is_refused() -> None:
