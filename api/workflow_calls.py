@@ -148,7 +148,11 @@ async def read_project_state(
     async with sessionmaker() as session:
         row = await project_reads.get_project(session, project_id)
     if row is None or row.state is None:
-        return None
+        if reason == NOT_LIVE_ARCHIVED:
+            return None  # neither Temporal nor the read model knows it: not found
+        # 👉 Temporal has the run (it just cannot answer now) but nothing is recorded yet, as in the
+        # moments after a create while the worker restarts: the project exists, so not 404 but 503.
+        raise unavailable()
     return ProjectRead(ProjectState.model_validate(row.state), live=False, not_live_reason=reason)
 
 

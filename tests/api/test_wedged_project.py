@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,9 @@ from tests.api.support import (
 )
 from tests.api.wedged_workflow import IncompatibleExchangeProgrammeWorkflow, IncompatibleProjectWorkflow
 from tests.faults.processes import free_port
+from tests.workflows.support import CATALOG, project_input
 from worker import build_worker, create_runtime
+from workflows.naming import project_workflow_id
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The alert rule in the README's operations section: `increase(<metric>{failure_reason="..."}[...])`.
@@ -211,3 +213,25 @@ async def test_a_wedged_programme_reads_from_the_read_model_and_refuses_input_wi
             assert int(refused.headers["Retry-After"]) > 0
             page = await page_as_admin(app, f"/exchange/{year}")
             assert page.status_code == 200, page.text
+
+
+async def test_a_project_temporal_has_but_nothing_has_recorded_yet_is_503_not_404(
+    temporal_dev_env: WorkflowEnvironment,
+    task_queue: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Seen in the restart fault test: a project read in the moments after its create, while its
+    worker restarts, answered 404 (no live answer, no read-model row yet), though it exists."""
+    client = temporal_dev_env.client
+    app = create_app(ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue), client=client, sessionmaker=sessionmaker)
+    template = CATALOG.latest("co-curation")
+    assert template is not None
+    start = project_input(template, datetime.now(UTC))
+    await workflow_calls.start_project(client, start, task_queue=task_queue)  # no worker polls: nothing recorded
+    async with app.router.lifespan_context(app), http_client(app) as http:
+        answer = await http.get(f"/api/v1/projects/{start.project_id}")
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"].isdigit()
+        unknown = await http.get(f"/api/v1/projects/{'0' * 32}")
+        assert unknown.status_code == 404, unknown.text
+    await client.get_workflow_handle(project_workflow_id(start.project_id)).terminate("test finished")
