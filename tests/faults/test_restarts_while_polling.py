@@ -12,8 +12,11 @@ a file, `python worker.py`, the API under uvicorn, talked to over HTTP): project
 every dated action is seconds away, partners and staff submitting and reviewing, a poller per
 project, the worker SIGKILLed three times while timers are due and restarted each time, the API
 restarted once. It then replays EVERY history the run produced with a fresh `Replayer`, and audits
-the event logs. Before the guard, runs of it wedged one to four projects (replay failed with
-"... does not handle HistoryEvent(... TimerStarted)"); with it, none.
+the event logs. Before the guard, runs of it wedged projects (replay failed with "... does not
+handle HistoryEvent(... TimerStarted)"); with it, 3 runs of about 70 still wedged one project: a task
+Core dropped when it evicted a run for a refused query, applied later by another late query with the
+task's own time (README, "Operations"). Being statistical, it runs as `make test-soak`, not in
+`make test`; the race test below, which wedged every time without the guard, runs in both.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -187,6 +191,7 @@ async def settled_audit(sessionmaker: async_sessionmaker[AsyncSession], expected
         return await audit_event_log(sessionmaker, expected)
 
 
+@pytest.mark.soak
 async def test_killed_workers_while_clients_poll_leave_every_history_replayable(
     store_settings: StoreSettings,
     sessionmaker: async_sessionmaker[AsyncSession],
