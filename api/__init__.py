@@ -1,0 +1,16 @@
+"""The Engage HTTP API and web pages: one package per feature, shared pieces written once.
+
+Where to look:
+- a feature: `api/projects/`, `api/follow_up/` (follow-up surveys), `api/exchange/` (Knowledge
+  Exchange), `api/partners/` (partners, keys and people signing in). Each holds `schemas.py`
+  (requests and responses, composed from domain models), its services (`service.py` and friends),
+  its JSON routes (`routes.py`, `*_routes.py`) and its pages (`pages.py`, `*_pages.py`); pages call
+  the same service functions as the routes.
+- talking to Temporal: `api/temporal_calls.py` (start, update, query, signal; refusals, not-found,
+  ended and timeouts mapped once) and `api/temporal_connection.py` (address, namespace, TLS).
+- who may call what: `api/auth.py` and `api/deps.py`.
+- errors: `api/errors.py` (one mapping) and `api/error_shape.py` (the one JSON shape).
+- the app: `api/main.py` (`create_app`), `api/routers.py` (every router, in mount order),
+  `api/settings.py`, `api/app_services.py`, middleware, metrics and the OpenAPI document.
+- page plumbing shared by every feature: `api/pages/` (Jinja2 set-up, sessions, forms, CSRF).
+"""

@@ -16,7 +16,7 @@ from starlette.datastructures import State
 from temporalio.client import Client
 
 from api.auth import KeyCache
-from api.known_partners import KnownPartners
+from api.partners.known import KnownPartners
 from api.settings import ApiSettings
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog

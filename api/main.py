@@ -21,29 +21,12 @@ from api.auth import KeyCache
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.http_guards import HttpGuards
-from api.known_partners import KnownPartners
 from api.metrics import ApiMetrics, install_metrics
 from api.middleware import RequestContext, configure_logging
 from api.openapi_doc import install_openapi
 from api.pages.mount import install_pages
-from api.routes import (
-    display,
-    exchange,
-    exchange_applications,
-    exchange_schedule,
-    follow_up,
-    health,
-    keys,
-    milestones,
-    outbox,
-    partners,
-    project_actions,
-    projects,
-    respondents,
-    surveys,
-    templates,
-    workshops,
-)
+from api.partners.known import KnownPartners
+from api.routers import JSON_ROUTERS
 from api.settings import ApiSettings
 from api.temporal_connection import client_connect_config
 from domain.instruments import InstrumentCatalog
@@ -121,24 +104,7 @@ def create_app(
     app.add_middleware(HttpGuards, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     install_metrics(app, metrics)
-    for module in (
-        health,
-        partners,
-        keys,
-        templates,
-        projects,
-        milestones,
-        workshops,
-        display,
-        project_actions,
-        outbox,
-        respondents,
-        follow_up,
-        surveys,
-        exchange,
-        exchange_applications,
-        exchange_schedule,
-    ):
-        app.include_router(module.router)
+    for router in JSON_ROUTERS:
+        app.include_router(router)
     install_pages(app, settings)
     return app

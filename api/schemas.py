@@ -1,4 +1,7 @@
-"""Request (`…Create`/`…Update`) and response (`…Public`) schemas, composed from domain models.
+"""What every feature's request and response schemas are built from: one `Request` base, one `Page`.
+
+Each feature keeps its own schemas (api/projects/schemas.py, api/partners/schemas.py,
+api/follow_up/schemas.py, api/exchange/schemas.py), composed from domain models.
 
 Field limits are the domain's, so a request that passes here is never refused by a domain model
 later (which would be a 500); rules about *state* stay in the workflow. Extra fields are refused
@@ -12,24 +15,12 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Annotated, Generic, Literal, Self, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.local_time import in_request_zone
 from domain.durations import IsoDuration
-from domain.lifecycle import Party, Stage
-from domain.state import MilestoneStatus
-from domain.submissions import (
-    Actor,
-    Attendance,
-    Decision,
-    DisplayPlan,
-    Person,
-    WorkshopCancellation,
-    WorkshopSession,
-    require_after,
-)
 
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -48,7 +39,7 @@ def _in_range(moment: datetime) -> datetime:
     return moment
 
 
-def _known_timezone(name: str) -> str:
+def known_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -66,7 +57,7 @@ def _sensible_offset(offset: IsoDuration) -> IsoDuration:
     return offset
 
 
-def _unique(values: list[str]) -> list[str]:
+def unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
@@ -98,316 +89,3 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="How many items match, across all pages.")
     limit: int
     offset: int
-
-
-# -- partners and keys -------------------------------------------------------------------------
-
-
-class PartnerCreate(Request):
-    name: str = Field(
-        min_length=1, max_length=200, description="The organisation's name; unique, ignoring case and spacing."
-    )
-    contact_name: str = Field(min_length=1, max_length=200, description="The person who receives its e-mails.")
-    contact_email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="Where its e-mails go.")
-
-
-class PartnerPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    name: str
-    contact_name: str
-    contact_email: str
-    created_at: datetime
-
-
-class PartnerKeyCreate(Request):
-    label: str = Field(default="", max_length=200, description="What the key is for; shown in timelines.")
-
-
-class KeyCreate(Request):
-    role: Literal["staff", "admin"] = Field(description="`staff` (everything but keys) or `admin` (also issues keys).")
-    label: str = Field(
-        default="", max_length=200, description="Who holds the key, for people reading lists and timelines."
-    )
-
-
-class KeyCreated(BaseModel):
-    """A new key. `key` is shown only in this response: only its hash is stored."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    key: str
-    prefix: str
-    role: str
-    partner_id: str | None
-    label: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: object, key: str) -> KeyCreated:
-        """From a stored `api_key` row plus the key itself (which the row does not hold)."""
-        fields = ("id", "prefix", "role", "partner_id", "label", "created_at")
-        return cls.model_validate({**{name: getattr(row, name) for name in fields}, "key": key})
-
-
-# -- templates ---------------------------------------------------------------------------------
-
-
-class TemplateSummary(BaseModel):
-    name: str
-    version: int
-    kind: str
-    title: str
-    description: str
-    stages: list[Stage]
-
-
-# -- projects ----------------------------------------------------------------------------------
-
-
-class ProjectCreate(Request):
-    template: str = Field(min_length=1, max_length=64, description="A template name; its latest version is pinned.")
-    title: str = Field(min_length=1, max_length=200, description="The project's title, as partners see it.")
-    summary: str = Field(default="", max_length=5000, description="What the project is about, in a few sentences.")
-    lead: Person = Field(description="The museum's lead for the project: receives its staff e-mails.")
-    partner_ids: Annotated[list[PartnerId], AfterValidator(_unique)] = Field(
-        default_factory=list, max_length=50, description="Ids of the partner organisations taking part."
-    )
-    follow_up_schedule: FollowUpSchedule | None = Field(
-        default=None,
-        max_length=12,
-        description="ISO 8601 durations after evaluation, strictly increasing; the template's when absent.",
-    )
-    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
-        default="Europe/London",
-        max_length=64,
-        description="IANA time zone of the project: dates in e-mails, and times sent without an offset.",
-    )
-
-
-class SubmissionPublic(BaseModel):
-    number: int
-    actor: Actor
-    summary: str
-    links: list[str]
-    cost: float | None = None
-    submitted_at: datetime
-    decision: Decision | None
-    note: str
-    reviewed_at: datetime | None
-    reviewer: Actor | None
-    on_behalf_of: str | None = Field(
-        default=None, description="The partner a staff member submitted this for (the partner sent it in)."
-    )
-
-
-class MilestonePublic(BaseModel):
-    key: str
-    stage: Stage
-    title: str
-    submitter: Party
-    status: MilestoneStatus
-    review_required: bool
-    required: bool
-    due_at: datetime | None
-    overdue: bool
-    submissions: list[SubmissionPublic]
-
-
-class StagePublic(BaseModel):
-    stage: Stage
-    opened_at: datetime
-    closed_at: datetime | None
-
-
-class WorkshopPublic(BaseModel):
-    id: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str
-    attendance: int | None
-    feedback: str
-    recorded_at: datetime | None
-    cancelled_at: datetime | None = Field(default=None, description="When staff cancelled the session, if they did.")
-    cancel_reason: str = Field(default="", description="Why staff cancelled the session.")
-
-
-class DisplayPublic(BaseModel):
-    title: str
-    location: str
-    opens_at: datetime
-    closes_at: datetime
-    opened: bool
-    extensions: int
-
-
-class ActionPublic(BaseModel):
-    """Something the caller may do now, and the request that does it."""
-
-    action: str
-    method: Literal["GET", "POST", "PUT", "DELETE"]
-    href: str
-    milestone_key: str | None = None
-    workshop_id: str | None = None
-
-
-class ProjectPublic(BaseModel):
-    """A project's live state. `milestones` groups every stage's milestones by stage, in template order."""
-
-    id: str
-    title: str
-    summary: str
-    template: str
-    template_version: int
-    kind: str
-    stage: Stage
-    stage_title: str = Field(description="The stage as the project's template names it, e.g. 'Planning'.")
-    paused: bool
-    paused_at: datetime | None
-    partners: list[str] = Field(description="Ids of the partner organisations taking part.")
-    partner_ids: list[str]
-    lead: Person
-    timezone: str
-    follow_up_schedule: list[str]
-    created_at: datetime
-    updated_at: datetime
-    ended_reason: str
-    stages: list[StagePublic]
-    milestones: dict[str, list[MilestonePublic]]
-    workshops: list[WorkshopPublic]
-    display: DisplayPublic | None
-    actions: list[ActionPublic]
-    live: bool = Field(
-        default=True,
-        description="True when read from the running workflow. False: the last state recorded in the read model, "
-        "because the workflow has ended and Temporal no longer keeps it, or it cannot answer (it is stuck: its "
-        "tasks keep failing); then `actions` is empty and input is answered 503 with error `stuck`.",
-    )
-    live_reason: str | None = Field(default=None, description="Why the state is not live, in a person's words.")
-
-
-class ProjectSummary(BaseModel):
-    id: str
-    title: str
-    template: str
-    template_version: int
-    kind: str
-    stage: Stage
-    stage_title: str = Field(description="The stage as the project's template names it, e.g. 'Planning'.")
-    paused: bool
-    partners: list[str]
-    next_due_at: datetime | None
-    overdue: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-class EventPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    seq: int
-    type: str
-    occurred_at: datetime
-    stage: str
-    actor: str = Field(description="The label recorded with the event (a key's label, or partner/staff/system).")
-    actor_name: str = Field(
-        default="", description="Who acted, in words: the partner organisation's name, the staff member, or Engage."
-    )
-    milestone_key: str | None
-    detail: dict[str, str | int | float | bool | None]
-
-
-class OutboxEmailPublic(BaseModel):
-    id: int
-    project_id: str | None = Field(description="Null for a programme's e-mail (e.g. to an applicant).")
-    event_id: str
-    audience: str
-    to: str
-    to_name: str
-    subject: str
-    body: str
-    status: str
-    attempts: int
-    created_at: datetime
-    sent_at: datetime | None
-
-
-# -- what partners and staff send to a project --------------------------------------------------
-
-
-class SubmissionCreate(Request):
-    summary: str = Field(min_length=1, max_length=10_000, description="What is submitted, in words.")
-    links: list[Annotated[HttpUrl, Field(max_length=2000)]] = Field(
-        default_factory=list, max_length=20, description="Web addresses of the evidence (documents, photos)."
-    )
-    cost: float | None = Field(
-        default=None, ge=0, le=1_000_000, description="Money spent, e.g. travel or accommodation (GBP)."
-    )
-    on_behalf_of: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        description="Staff only: the id of the partner this milestone comes from (they sent it by e-mail). "
-        "Recorded as submitted by staff for that partner.",
-    )
-
-
-class ReviewCreate(Request):
-    decision: Decision = Field(description="`accept`, `return` (to be resubmitted) or `decline`.")
-    note: str = Field(default="", max_length=5000, description="What the submitter should know; required to return.")
-
-
-class WorkshopCreate(Request):
-    title: str = Field(min_length=1, max_length=200, description="What the session is called.")
-    starts_at: Moment = Field(description="When it starts; without an offset, in the project's time zone.")
-    ends_at: Moment = Field(description="When it ends, after it starts.")
-    place: str = Field(min_length=1, max_length=300, description="Where it takes place.")
-
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        require_after(self.starts_at, self.ends_at, "starts_at", "ends_at")
-        return self
-
-    def session(self, actor: Actor) -> WorkshopSession:
-        return WorkshopSession(
-            title=self.title, starts_at=self.starts_at, ends_at=self.ends_at, place=self.place, actor=actor
-        )
-
-
-class AttendanceCreate(Request):
-    attendance: int = Field(ge=0, le=100_000, description="How many people came.")
-    feedback: str = Field(default="", max_length=10_000, description="What participants said about the session.")
-
-    def record(self, workshop_id: str, actor: Actor) -> Attendance:
-        return Attendance(workshop_id=workshop_id, attendance=self.attendance, feedback=self.feedback, actor=actor)
-
-
-class WorkshopCancel(Request):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the session is called off (partners read it).")
-
-    def cancellation(self, workshop_id: str, actor: Actor) -> WorkshopCancellation:
-        return WorkshopCancellation(workshop_id=workshop_id, reason=self.reason, actor=actor)
-
-
-class DisplayUpdate(Request):
-    title: str = Field(min_length=1, max_length=200, description="The display's title.")
-    location: str = Field(min_length=1, max_length=300, description="Where in the museum it is shown.")
-    opens_at: Moment = Field(description="When it opens; without an offset, in the project's time zone.")
-    closes_at: Moment = Field(description="When it closes, after it opens; a later date extends it.")
-
-    @model_validator(mode="after")
-    def _closes_after_opening(self) -> Self:
-        require_after(self.opens_at, self.closes_at, "opens_at", "closes_at")
-        return self
-
-    def plan(self, actor: Actor) -> DisplayPlan:
-        return DisplayPlan(
-            title=self.title, location=self.location, opens_at=self.opens_at, closes_at=self.closes_at, actor=actor
-        )
-
-
-class StaffActionCreate(Request):
-    reason: str = Field(default="", max_length=2000, description="Why, for the timeline and the partners' e-mail.")

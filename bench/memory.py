@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from api.workflow_calls import project_handle, start_project
+from api.temporal_calls import project_handle, start_project
 from bench import scenario, servers, stats
 from bench.context import BenchContext
 from bench.stack import Stack, open_stack

@@ -137,7 +137,7 @@ class AnswerError(ValueError):
     """An answer that does not fit its question; `question` is the key, for a field-level 422.
 
     `reason` is the API's English; `code` (and `limit`) let a page say it in the respondent's
-    language and words (api.pages.survey_words)."""
+    language and words (api.follow_up.page_words)."""
 
     def __init__(self, question: str, reason: str, *, code: str = "invalid", limit: float | None = None) -> None:
         super().__init__(f"{question}: {reason}")

@@ -1,5 +1,7 @@
-"""Server-rendered web pages (Jinja2, no JavaScript): sign-in, dashboard, project, partners, outbox.
+"""Page plumbing every feature's pages share (Jinja2, no JavaScript): templates, stylesheet,
+sessions, CSRF, form words and HTML error pages.
 
-They sit on the same code paths as the JSON API (auth, workflow updates, read-model queries) so a
-page can do nothing the API would refuse. Mounted by `api.pages.mount.install_pages`.
+The pages themselves live with their feature (api/projects/pages.py, api/follow_up/pages.py, ...)
+and call the same services as the JSON routes, so a page can do nothing the API would refuse.
+Mounted by `api.pages.mount.install_pages`.
 """

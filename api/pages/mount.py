@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import ApiError
-from api.pages import actions, exchange, exchange_apply, partners, projects, signin, surveys
 from api.pages.session import Signer, session_secret
 from api.pages.web import (
     STATIC_DIR,
@@ -25,10 +24,10 @@ from api.pages.web import (
     error_page,
     sign_in_redirect,
 )
+from api.routers import PAGE_ROUTERS
 from api.settings import ApiSettings
 
 STATIC_PATH = "/static"
-PAGE_MODULES = (signin, projects, actions, partners, surveys, exchange, exchange_apply)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
@@ -51,11 +50,11 @@ def install_pages(app: FastAPI, settings: ApiSettings) -> None:
     """Serve the pages at `/` and the stylesheet at `/static`; keep the JSON API's errors as JSON."""
     app.state.pages = Pages(settings=settings, signer=Signer(session_secret(settings)), env=build_env())
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
-    for module in PAGE_MODULES:
-        app.include_router(module.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
-    page_paths = {getattr(r, "path", None) for m in PAGE_MODULES for r in m.router.routes}
+    page_paths = {getattr(r, "path", None) for router in PAGE_ROUTERS for r in router.routes}
     json_api_error = app.exception_handlers[ApiError]
 
     async def api_error(request: Request, exc: Exception) -> Response:

@@ -118,7 +118,7 @@ async def test_workshop_display_and_attendance_refuse_bad_and_naive_dates(api):
 
 
 async def test_a_partner_seen_once_is_not_looked_up_again_but_an_unknown_one_still_is(api):
-    """The create path remembers partners it found (api.known_partners): the second project with the
+    """The create path remembers partners it found (api.partners.known): the second project with the
     same partner asks the database nothing about partners, and an unknown id beside a known one is
     still refused. Statements are counted on the real engine, not mocked."""
     partner = await create_partner(api)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.exchange_errors import CALL_NOT_OPEN, NOT_A_PARTNER
+from api.exchange.errors import CALL_NOT_OPEN, NOT_A_PARTNER
 from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, programme, programme_body
 from tests.api.support import create_partner, eventually, ok, partner_client

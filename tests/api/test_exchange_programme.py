@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from api.exchange_errors import (
+from api.exchange.errors import (
     ALREADY_APPLIED,
     CALL_CLOSED,
     NOT_A_PARTNER,

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from api.errors import ApiError
-from api.exchange_errors import CALL_CLOSED, CALL_NOT_OPEN, NOT_A_PARTNER, VOLUNTEERS_NOT_ELIGIBLE
-from api.exchange_schemas import ApplicationCreate
-from api.services.exchange import check_application
-from api.services.exchange_dashboard import Answered, costs_of, outcomes_by_aim
+from api.exchange.dashboard import Answered, costs_of, outcomes_by_aim
+from api.exchange.errors import CALL_CLOSED, CALL_NOT_OPEN, NOT_A_PARTNER, VOLUNTEERS_NOT_ELIGIBLE
+from api.exchange.schemas import ApplicationCreate
+from api.exchange.service import check_application
 from domain.exchange import ExchangeState, PartnerSlot, PartnerStatus, PlacementWindow
 from domain.instruments import InstrumentCatalog
 from domain.lifecycle import Party

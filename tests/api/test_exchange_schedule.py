@@ -12,7 +12,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from api.services.exchange_schedule import SCHEDULE_ID
+from api.exchange.schedule import SCHEDULE_ID
 from tests.api.conftest import Api
 from tests.api.support import create_partner, eventually, ok
 from tests.temporal_fixtures import dev_server_stack, label_of

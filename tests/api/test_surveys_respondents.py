@@ -6,7 +6,7 @@ import uuid
 from typing import TypedDict
 
 from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS
-from api.survey_schemas import RespondentRole
+from api.follow_up.schemas import RespondentRole
 from domain.respondents import RESPONDENT_ROLES
 from tests.api.conftest import Api
 from tests.api.support import create_partner, create_project, ok, partner_client

@@ -28,12 +28,12 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
-from api import workflow_calls
+from api import temporal_calls as workflow_calls
 from api.errors import STUCK, STUCK_REASON, WORKFLOW_STUCK
-from api.exchange_calls import NOT_LIVE as NOT_LIVE_PROGRAMME
+from api.exchange.calls import NOT_LIVE as NOT_LIVE_PROGRAMME
 from api.main import create_app
 from api.settings import ApiSettings
-from api.workflow_calls import NOT_LIVE_STUCK
+from api.temporal_calls import NOT_LIVE_STUCK
 from scripts.reconcile import reconcile
 from store.exchange import reads as exchange_reads
 from store.tables import Project

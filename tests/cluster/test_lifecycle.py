@@ -21,7 +21,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, TLSConfig
 
-from api.services.exchange_schedule import SCHEDULE_ID
+from api.exchange.schedule import SCHEDULE_ID
 from scripts.temporal_cluster.layout import NAMESPACE
 from tests.api.support import eventually, ok, project_body, review, submit
 from tests.cluster.stack import Cluster

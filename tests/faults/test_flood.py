@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.workflow_calls import start_project
+from api.temporal_calls import start_project
 from domain.events import EventType
 from domain.state import ProjectInput
 from domain.submissions import Person

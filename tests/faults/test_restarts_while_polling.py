@@ -38,7 +38,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
-from api.workflow_calls import start_project
+from api.temporal_calls import start_project
 from domain.lifecycle import LifecycleTemplate
 from domain.state import ProjectInput
 from domain.submissions import Person

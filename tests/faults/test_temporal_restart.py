@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.workflow_calls import start_project
+from api.temporal_calls import start_project
 from domain.events import EventType
 from domain.lifecycle import Stage
 from domain.state import MilestoneStatus, ProjectInput

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.enums.v1 import EventType as HistoryEventType
 
-from api.workflow_calls import start_project
+from api.temporal_calls import start_project
 from domain.events import EventType
 from domain.lifecycle import Party, Stage
 from domain.state import MilestoneStatus, ProjectInput

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from api.exchange_errors import ALREADY_APPLIED, VOLUNTEERS_NOT_ELIGIBLE
+from api.exchange.errors import ALREADY_APPLIED, VOLUNTEERS_NOT_ELIGIBLE
 from tests.api.exchange_support import application_body, fresh_year, next_monday, programme_body
 from tests.pages.conftest import ADMIN_KEY, Site
 

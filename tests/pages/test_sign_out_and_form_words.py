@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from api.pages.session import SESSION_COOKIE
 from api.pages.web import FormError
-from api.schemas import WorkshopCreate
+from api.projects.schemas import WorkshopCreate
 from api.settings import ApiSettings
 from store.surveys.writes_wave_mail import invite_key
 from tests.pages.conftest import ADMIN_KEY
@@ -80,7 +80,7 @@ async def test_a_refused_form_says_what_is_wrong_in_words_for_people(browser_lik
 
 
 def test_a_session_that_ends_before_it_starts_is_worded_for_people():
-    """The workshop form validates with exactly this (api/pages/actions.py `_validated`)."""
+    """The workshop form validates with exactly this (api/projects/action_pages.py `_validated`)."""
     starts = datetime(2031, 5, 1, 10, 0, tzinfo=UTC)
     for changes, expected in (
         ({"title": ""}, {"title": "Give the title"}),

@@ -1,0 +1,228 @@
+"""Signed-in Knowledge Exchange pages: the programmes, a year's staff dashboard, a partner's view with its
+selection form, and a placement's case study.
+
+`/exchange/{year}` is the staff dashboard (placements with stage and overdue milestones, the budget,
+response rates, outcomes per aim) for staff, and for a partner its own view: its staff's applications,
+the museum colleagues it may host, and the form that selects both. Forms take the JSON API's code
+paths (api.exchange.service), so the workflow's validator decides and refuses alike; a refusal
+re-renders the page with the status, the field and the reason. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.errors import ApiError
+from api.exchange import calls as exchange_calls
+from api.exchange import case_study as case_studies
+from api.exchange import service
+from api.exchange.dashboard import dashboard
+from api.exchange.schemas import SelectionCreate
+from api.pages.session import Flash
+from api.pages.web import (
+    SECURITY_HEADERS,
+    FormError,
+    Viewer,
+    as_api_error,
+    checked_form,
+    not_found_page,
+    redirect,
+    render,
+    require_viewer,
+    staff_only_page,
+    text,
+)
+from domain import exchange_rules as kx_rules
+from domain.exchange import Direction, ExchangeState
+from store.exchange import reads as exchange_reads
+from store.exchange import writes as exchange_writes
+from store.partners import reads as partner_reads
+
+router = APIRouter(include_in_schema=False)
+
+ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+YearPath = Annotated[int, Path(ge=2000, le=2099)]
+PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
+SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
+
+
+async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    async with request.app.state.sessionmaker() as session:
+        for partner_id in partner_ids:
+            partner = await partner_reads.get_partner(session, partner_id)
+            names[partner_id] = partner.name if partner is not None else partner_id
+    return names
+
+
+@router.get("/exchange")
+async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
+    """Every programme (staff) or those the partner takes part in."""
+    async with request.app.state.sessionmaker() as session:
+        rows, _ = await exchange_reads.list_programmes(session, limit=100, offset=0)
+    states = [ExchangeState.model_validate(r.state) for r in rows]
+    if not viewer.is_staff:
+        states = [s for s in states if viewer.principal.partner_id in s.active_partner_ids()]
+    return render(request, "exchange_index.html", viewer, programmes=states)
+
+
+@router.get("/exchange/{year}")
+async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) -> Response:
+    """The staff dashboard, or a partner's own view of the year."""
+    if not viewer.is_staff:
+        return await _partner_page(request, viewer, year)
+    with as_api_error(viewer.principal):
+        found = await exchange_calls.programme_state(request.app.state.client, request.app.state.sessionmaker, year)
+    if found is None:
+        return not_found_page(request, viewer)
+    state, live = found
+    async with request.app.state.sessionmaker() as session:
+        board = await dashboard(
+            session, state, request.app.state.instruments, datetime.now(UTC), request.app.state.catalog
+        )
+        applications = await exchange_reads.list_applications(session, year)
+    by_status: dict[str, int] = {}
+    for application in applications:
+        by_status[application.status] = by_status.get(application.status, 0) + 1
+    names = await _partner_names(request, [p.partner_id for p in state.partners])
+    return render(
+        request,
+        "exchange_dashboard.html",
+        viewer,
+        year=year,
+        state=state,
+        live=live,
+        board=board,
+        by_status=by_status,
+        names=names,
+    )
+
+
+async def _partner_page(
+    request: Request,
+    viewer: Viewer,
+    year: int,
+    *,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    partner_id = viewer.principal.partner_id
+    # Live state, not the read model: right after "Save selection" the page must show it.
+    found = await exchange_calls.programme_state(request.app.state.client, request.app.state.sessionmaker, year)
+    state = found[0] if found is not None else None
+    if state is None or partner_id not in state.active_partner_ids():
+        return not_found_page(request, viewer)
+    async with request.app.state.sessionmaker() as session:
+        applications = await service.visible_applications(session, year, viewer.principal)
+    own = [a for a in applications if a.organisation == partner_id]
+    hostable = [a for a in applications if a.organisation != partner_id]
+    selection = state.selection(partner_id) if partner_id else None
+    names = {a.id: a.name for a in applications}
+    placements = [(p, names.get(p.application_id, "")) for p in state.placements if p.partner_id == partner_id]
+    chosen = values or {
+        "outgoing_application_id": (selection.outgoing_application_id or "") if selection else "",
+        "hosted_application_id": (selection.hosted_application_id or "") if selection else "",
+    }
+    return render(
+        request,
+        "exchange_partner.html",
+        viewer,
+        status_code=status_code,
+        year=year,
+        state=state,
+        slot=state.slot(partner_id or ""),
+        own=own,
+        hostable=hostable,
+        outgoing_choices=[("", "Nobody yet")]
+        + [(a.id, f"{a.name}, {a.role}") for a in own if a.id in state.shortlisted],
+        hosted_choices=[("", "Nobody yet")] + [(a.id, f"{a.name}, {a.role}") for a in hostable],
+        # 👉 Issue 12: once a placement is matched its choice is settled, so the form offers only
+        # the directions still open, and none at all once both are matched.
+        sending_open=not kx_rules.matched(state, partner_id or "", Direction.TO_MUSEUM),
+        hosting_open=not kx_rules.matched(state, partner_id or "", Direction.TO_PARTNER),
+        placements=placements,
+        error=error,
+        values=chosen,
+    )
+
+
+@router.post("/exchange/{year}/selection")
+async def select_page(request: Request, viewer: ViewerDep, year: YearPath) -> Response:
+    """A partner's choice of the colleague it sends and the museum colleague it hosts."""
+    form = await checked_form(request, viewer)
+    if viewer.is_staff:
+        return staff_only_page(request, viewer)  # staff select for a partner over the JSON API
+    values = {name: text(form, name) for name in SELECTION_FIELDS}
+    try:
+        body = SelectionCreate(
+            partner_id=viewer.principal.partner_id or "",
+            outgoing_application_id=values["outgoing_application_id"] or None,
+            hosted_application_id=values["hosted_application_id"] or None,
+        )
+    except ValidationError as exc:
+        return await _partner_page(
+            request,
+            viewer,
+            year,
+            error=FormError.invalid_input(exc),
+            values=values,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    try:
+        async with request.app.state.sessionmaker() as session:
+            with as_api_error(viewer.principal):
+                await service.select(
+                    year, body, viewer.principal, client=request.app.state.client, session=session, update_id=None
+                )
+    except ApiError as refused:
+        if refused.status_code == status.HTTP_404_NOT_FOUND and refused.field is None:
+            return not_found_page(request, viewer)
+        return await _partner_page(
+            request, viewer, year, error=FormError.of(refused), values=values, status_code=refused.status_code
+        )
+    return redirect(request, f"/exchange/{year}", Flash("success", "Your selection is saved."))
+
+
+@router.post("/exchange/{year}/placements/{placement_id}/case-study")
+async def mark_case_study_page(
+    request: Request, viewer: ViewerDep, year: YearPath, placement_id: PlacementPath
+) -> Response:
+    """Staff mark a placement as a case study."""
+    await checked_form(request, viewer)
+    if not viewer.is_staff:
+        return staff_only_page(request, viewer)
+    async with request.app.state.sessionmaker.begin() as session:
+        marked = await exchange_writes.mark_case_study(session, year, placement_id)
+    if not marked:
+        return not_found_page(request, viewer)
+    return redirect(request, f"/exchange/{year}", Flash("success", "Marked as a case study."))
+
+
+@router.get("/exchange/{year}/placements/{placement_id}/case-study")
+async def case_study_page(request: Request, viewer: ViewerDep, year: YearPath, placement_id: PlacementPath) -> Response:
+    """The case study as a page (staff)."""
+    if not viewer.is_staff:
+        return staff_only_page(request, viewer)
+    try:
+        async with request.app.state.sessionmaker() as session:
+            with as_api_error(viewer.principal):
+                study = await case_studies.load(
+                    year,
+                    placement_id,
+                    client=request.app.state.client,
+                    sessionmaker=request.app.state.sessionmaker,
+                    session=session,
+                    catalog=request.app.state.catalog,
+                    instruments=request.app.state.instruments,
+                )
+    except ApiError as refused:
+        if refused.status_code == status.HTTP_404_NOT_FOUND:
+            return not_found_page(request, viewer)
+        return redirect(request, f"/exchange/{year}", Flash("error", refused.reason or refused.detail))
+    return HTMLResponse(case_studies.render_html(study), headers=SECURITY_HEADERS)

@@ -1,0 +1,284 @@
+"""Knowledge Exchange: the code paths behind the JSON routes and the pages (one each, so both refuse alike).
+
+- Opening a year starts `exchange/{year}` pinned to the latest placement template, then writes the
+  programme's read-model row at once, best effort (its first activity writes the same row).
+- An application is checked against the programme's row (window by date, eligibility, organisation),
+  stored in ONE transaction (the unique key refuses a second by the same person), and only then
+  signalled to the programme, best effort: a signal failure never fails a stored application.
+  Applications arrive in bursts near the deadline, so they never become Updates on the one workflow.
+- Shortlisting and selection look the applications up (the workflow needs their organisations) and
+  signal `note_application` again before their Update: idempotent, and it mends a lost signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from fastapi import status
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from api.auth import Principal
+from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
+from api.exchange import calls as exchange_calls
+from api.exchange.errors import (
+    ALREADY_APPLIED,
+    APPLICATION_NOT_FOUND,
+    CALL_CLOSED,
+    CALL_NOT_OPEN,
+    CALL_REFUSED,
+    NOT_A_PARTNER,
+    PROGRAMME_NOT_FOUND,
+    VOLUNTEERS_NOT_ELIGIBLE,
+)
+from api.exchange.schemas import (
+    ApplicationCreate,
+    ApplicationPublic,
+    PartnerSlotPublic,
+    ProgrammeCreate,
+    ProgrammePublic,
+    SelectionCreate,
+)
+from domain import exchange_rules as rules
+from domain.exchange import (
+    MUSEUM,
+    ApplicationReceived,
+    Employment,
+    ExchangeInput,
+    ExchangeState,
+    PartnerStatus,
+    PlacementWindow,
+    ProgrammeWindow,
+    SelectionDecision,
+    Shortlisting,
+)
+from domain.templates import TemplateCatalog
+from store.exchange import reads as exchange_reads
+from store.exchange import writes as exchange_writes
+from store.partners import reads as partner_reads
+from store.tables import ExchangeApplication
+from workflows.exchange import ExchangeProgrammeWorkflow
+
+log = structlog.get_logger("engage.api")
+
+PLACEMENT_TEMPLATE = "knowledge-exchange-placement"
+
+
+def programme_public(state: ExchangeState) -> ProgrammePublic:
+    return ProgrammePublic(
+        year=state.year,
+        phase=state.phase,
+        partners=[PartnerSlotPublic.model_validate(p.model_dump()) for p in state.partners],
+        applications_opens_at=state.applications_opens_at,
+        applications_closes_at=state.applications_closes_at,
+        placement_starts_on=state.placement_window.starts_on,
+        placement_ends_on=state.placement_window.ends_on,
+        budget=state.budget,
+        applications_received=len(state.applications),
+        applications_by_organisation=state.applications_by_organisation(),
+        shortlisted=list(state.shortlisted),
+        selections=list(state.selections),
+        placements=list(state.placements),
+        applicants_told=state.applicants_told,
+    )
+
+
+async def open_programme(
+    body: ProgrammeCreate, *, client: Client, session: AsyncSession, catalog: TemplateCatalog, task_queue: str
+) -> ExchangeState:
+    """Start the year's programme; raise ApiError when refused (409 when the year exists)."""
+    template = catalog.latest(PLACEMENT_TEMPLATE)
+    if template is None:  # a broken deployment, not the caller's fault
+        raise RuntimeError(f"the {PLACEMENT_TEMPLATE} template is not shipped")
+    missing = await partner_reads.missing_partner_ids(session, body.partner_ids)
+    if missing:
+        raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
+    now = datetime.now(UTC)
+    start = ExchangeInput(
+        year=body.year,
+        partner_ids=tuple(body.partner_ids),
+        confirm_by=body.confirm_by,
+        applications=ProgrammeWindow(
+            opens_at=body.application_window.opens_at, closes_at=body.application_window.closes_at
+        ),
+        placements=PlacementWindow(starts_on=body.placement_window.starts_on, ends_on=body.placement_window.ends_on),
+        budget=body.budget,
+        lead=body.lead,
+        placement_template=template,
+        created_at=now,
+    )
+    # 👉 The start is the durable acceptance; WorkflowAlreadyStartedError (the year exists) is a 409.
+    await exchange_calls.start_programme(client, start, task_queue=task_queue)
+    state = rules.new_programme(start)
+    try:
+        await exchange_writes.insert_programme(session, state, now)
+        await session.commit()
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("programme_row_deferred", year=body.year, error=type(exc).__name__)
+    return state
+
+
+# -- applications --------------------------------------------------------------------------------
+
+
+def _window_refusal(state: ExchangeState, now: datetime) -> ApiError | None:
+    if now < state.applications_opens_at:
+        reason = CALL_NOT_OPEN
+    elif now >= state.applications_closes_at:
+        reason = CALL_CLOSED
+    else:
+        return None
+    return ApiError(status.HTTP_409_CONFLICT, CALL_REFUSED, field="application_window", reason=reason, error="closed")
+
+
+def check_application(state: ExchangeState, body: ApplicationCreate, now: datetime) -> None:
+    """Refuse an application the programme cannot take: window, eligibility, organisation (in that order)."""
+    refusal = _window_refusal(state, now)
+    if refusal is not None:
+        raise refusal
+    if body.employment is Employment.VOLUNTEER:
+        raise invalid("employment", VOLUNTEERS_NOT_ELIGIBLE)
+    taking_part = [p.partner_id for p in state.partners if p.status in (PartnerStatus.PENDING, PartnerStatus.CONFIRMED)]
+    if body.organisation != MUSEUM and body.organisation not in taking_part:
+        raise invalid("organisation", NOT_A_PARTNER)
+
+
+async def programme_row_state(session: AsyncSession, year: int) -> ExchangeState:
+    row = await exchange_reads.get_programme(session, year)
+    if row is None:
+        raise not_found(PROGRAMME_NOT_FOUND)
+    return ExchangeState.model_validate(row.state)
+
+
+@dataclass(frozen=True)
+class Applied:
+    application: ExchangeApplication
+    signalled: bool
+
+
+async def submit_application(year: int, body: ApplicationCreate, *, client: Client, session: AsyncSession) -> Applied:
+    """Validate, store (one transaction), then signal the programme (best effort, after the commit)."""
+    now = datetime.now(UTC)
+    state = await programme_row_state(session, year)
+    check_application(state, body, now)
+    stored = await exchange_writes.add_application(
+        session,
+        year,
+        exchange_writes.NewApplication(
+            organisation=body.organisation,
+            name=body.name,
+            email=body.email,
+            role=body.role,
+            employment=body.employment.value,
+            statement_of_benefit=body.statement_of_benefit,
+            hoped_gains=body.hoped_gains,
+            offer=body.offer,
+            preferred_areas=list(body.preferred_areas),
+            access_needs=body.access_needs,
+            availability=body.availability,
+        ),
+        now,
+    )
+    await session.commit()
+    if stored is None:
+        raise ApiError(status.HTTP_409_CONFLICT, ALREADY_APPLIED, field="email", reason=ALREADY_APPLIED)
+    received = ApplicationReceived(application_id=stored.id, organisation=stored.organisation)
+    return Applied(stored, await exchange_calls.signal_application(client, year, received))
+
+
+def may_see_in_full(principal: Principal, application: ExchangeApplication) -> bool:
+    """Staff see every application; a partner its own staff's (e-mail and access needs included)."""
+    return principal.is_staff or application.organisation == principal.partner_id
+
+
+def application_public(application: ExchangeApplication, *, full: bool) -> ApplicationPublic:
+    return ApplicationPublic(
+        id=application.id,
+        year=application.year,
+        organisation=application.organisation,
+        name=application.name,
+        email=application.email if full else None,
+        role=application.role,
+        employment=application.employment,
+        statement_of_benefit=application.statement_of_benefit,
+        hoped_gains=application.hoped_gains,
+        offer=application.offer,
+        preferred_areas=list(application.preferred_areas),
+        access_needs=application.access_needs if full else None,
+        availability=application.availability,
+        submitted_at=application.submitted_at,
+        status=application.status,
+    )
+
+
+async def visible_applications(session: AsyncSession, year: int, principal: Principal) -> list[ApplicationPublic]:
+    """Staff: all. A partner: its own organisation's in full, and the museum colleagues shortlisted (or
+    selected) for it to choose whom to host, without their e-mail or access needs."""
+    if principal.is_staff:
+        return [application_public(a, full=True) for a in await exchange_reads.list_applications(session, year)]
+    assert principal.partner_id is not None
+    own = await exchange_reads.list_applications(session, year, organisations=[principal.partner_id])
+    hostable = await exchange_reads.list_applications(
+        session, year, organisations=[MUSEUM], statuses=["shortlisted", "selected"]
+    )
+    return [application_public(a, full=True) for a in own] + [application_public(a, full=False) for a in hostable]
+
+
+async def _known_application(session: AsyncSession, year: int, application_id: str, field: str) -> ExchangeApplication:
+    found = await exchange_reads.get_application(session, year, application_id)
+    if found is None:
+        raise ApiError(status.HTTP_404_NOT_FOUND, APPLICATION_NOT_FOUND, field=field, reason=APPLICATION_NOT_FOUND)
+    return found
+
+
+async def shortlist(
+    year: int,
+    application_id: str,
+    principal: Principal,
+    *,
+    client: Client,
+    session: AsyncSession,
+    update_id: str | None,
+) -> ExchangeState:
+    application = await _known_application(session, year, application_id, "application_id")
+    received = ApplicationReceived(application_id=application.id, organisation=application.organisation)
+    await exchange_calls.signal_application(client, year, received)
+    shortlisting = Shortlisting(
+        application_id=application.id, organisation=application.organisation, actor=principal.actor()
+    )
+    return await exchange_calls.run_update(
+        client, year, ExchangeProgrammeWorkflow.shortlist, shortlisting, update_id=update_id
+    )
+
+
+async def select(
+    year: int,
+    body: SelectionCreate,
+    principal: Principal,
+    *,
+    client: Client,
+    session: AsyncSession,
+    update_id: str | None,
+) -> ExchangeState:
+    outgoing = hosted = None
+    if body.outgoing_application_id is not None:
+        outgoing = await _known_application(session, year, body.outgoing_application_id, "outgoing_application_id")
+    if body.hosted_application_id is not None:
+        hosted = await _known_application(session, year, body.hosted_application_id, "hosted_application_id")
+    for application in (a for a in (outgoing, hosted) if a is not None):
+        received = ApplicationReceived(application_id=application.id, organisation=application.organisation)
+        await exchange_calls.signal_application(client, year, received)
+    decision = SelectionDecision(
+        partner_id=body.partner_id,
+        outgoing_application_id=outgoing.id if outgoing else None,
+        outgoing_organisation=outgoing.organisation if outgoing else None,
+        hosted_application_id=hosted.id if hosted else None,
+        hosted_organisation=hosted.organisation if hosted else None,
+        actor=principal.actor(),
+    )
+    return await exchange_calls.run_update(
+        client, year, ExchangeProgrammeWorkflow.select_applicants, decision, update_id=update_id
+    )

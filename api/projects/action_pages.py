@@ -1,0 +1,276 @@
+"""The project page's forms: each posts here and takes the JSON API's path to the workflow.
+
+Each handler builds the same request schema and domain payload as its JSON route and calls
+`api.workflow_calls.run_update` with the same update and update id scheme, so the workflow's
+validator decides. Accepted: 303 back to the project with a message. Refused: the project page
+again, with the status of the refusal (403/409/422), the field and reason beside the form, and
+what was typed kept. A partner acting on a project it is not part of gets the 404 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from api.errors import ApiError, forbidden
+from api.pages.session import Flash
+from api.pages.web import (
+    FormError,
+    Viewer,
+    as_api_error,
+    checked_form,
+    not_found_page,
+    parse_local,
+    redirect,
+    require_viewer,
+    text,
+)
+from api.projects.page_view import load_state, project_page
+from api.projects.schemas import (
+    AttendanceCreate,
+    DisplayUpdate,
+    ReviewCreate,
+    StaffActionCreate,
+    SubmissionCreate,
+    WorkshopCancel,
+    WorkshopCreate,
+)
+from api.temporal_calls import run_update, update_id
+from domain.state import ProjectState
+from domain.submissions import MilestoneSubmission, ReviewDecision, StaffAction
+from workflows.project import ProjectWorkflow
+
+router = APIRouter(include_in_schema=False)
+
+ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+
+#: Whole-project decisions, their update, and what the page says once one is done.
+PROJECT_DECISIONS: dict[str, tuple[Any, str]] = {
+    "pause": (ProjectWorkflow.pause, "Project paused: no reminders or due dates run until it resumes."),
+    "resume": (ProjectWorkflow.resume, "Project resumed."),
+    "withdraw": (ProjectWorkflow.withdraw, "Project withdrawn."),
+    "close": (ProjectWorkflow.close, "Project closed."),
+}
+
+Perform = Callable[[ProjectState], Awaitable[str]]
+
+
+class _Refused(Exception):
+    """Input a form cannot send as it stands (unreadable dates, say): re-render with this."""
+
+    def __init__(self, error: FormError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _Refused(FormError.invalid_input(exc)) from None
+
+
+def _moments(form: FormData, tz: str, *names: str) -> dict[str, datetime]:
+    """The form's `datetime-local` inputs read in the project's zone, or every one that is wrong."""
+    read = {name: parse_local(text(form, name), tz) for name in names}
+    wrong = {name: value for name, value in read.items() if isinstance(value, str)}
+    if wrong:
+        described = "; ".join(f"{name.replace('_', ' ')}: {reason}" for name, reason in wrong.items())
+        raise _Refused(FormError(f"Please correct: {described}", wrong))
+    return {name: value for name, value in read.items() if isinstance(value, datetime)}
+
+
+async def _act(
+    request: Request, viewer: Viewer, project_id: str, form_id: str, perform: Perform, *, staff_only: bool = False
+) -> Response:
+    """Check the form's token, load the project (404 unless visible), perform, answer."""
+    form = await checked_form(request, viewer)
+    try:
+        state = await load_state(request, viewer, project_id)
+        if state is None:
+            return not_found_page(request, viewer)
+        if staff_only and not viewer.is_staff:
+            raise forbidden()
+        with as_api_error(viewer.principal):
+            message = await perform(state)
+    except _Refused as refused:
+        error = refused.error
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    except ApiError as api_error:
+        if api_error.status_code == status.HTTP_404_NOT_FOUND:
+            return not_found_page(request, viewer)
+        error, code = FormError.of(api_error), api_error.status_code
+    else:
+        return redirect(request, f"/projects/{project_id}", Flash("success", message))
+    typed = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "nonce")}
+    return await project_page(
+        request, viewer, project_id, errors={form_id: error}, values={form_id: typed}, status_code=code
+    )
+
+
+def _idempotency(request_form: FormData, form_id: str) -> str | None:
+    nonce = text(request_form, "nonce")
+    return f"page:{nonce}:{form_id}" if nonce else None
+
+
+@router.post("/projects/{project_id}/milestones/{milestone_key}/submit")
+async def submit_milestone_page(request: Request, viewer: ViewerDep, project_id: str, milestone_key: str) -> Response:
+    """Submit evidence for a milestone (summary and links, one per line)."""
+    form_id = f"submit-{milestone_key}"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
+        submission = MilestoneSubmission(
+            milestone_key=milestone_key,
+            actor=viewer.principal.actor(),
+            summary=body.summary,
+            links=tuple(str(link) for link in body.links),
+        )
+        milestone = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.submit_milestone,
+            submission,
+            update_id=update_id("submit_milestone", viewer.principal, _idempotency(form, form_id)),
+        )
+        return f"Submitted “{milestone.title}”."
+
+    return await _act(request, viewer, project_id, form_id, perform)
+
+
+@router.post("/projects/{project_id}/milestones/{milestone_key}/review")
+async def review_milestone_page(request: Request, viewer: ViewerDep, project_id: str, milestone_key: str) -> Response:
+    """Accept, return (with a note) or decline the latest submission."""
+    form_id = f"review-{milestone_key}"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(ReviewCreate, {"decision": text(form, "decision"), "note": text(form, "note")})
+        review = ReviewDecision(
+            milestone_key=milestone_key, decision=body.decision, note=body.note, actor=viewer.principal.actor()
+        )
+        milestone = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.review_milestone,
+            review,
+            update_id=update_id("review_milestone", viewer.principal, _idempotency(form, form_id)),
+        )
+        done = {"accept": "accepted", "return": "returned to the partner", "decline": "declined"}
+        return f"“{milestone.title}” {done[body.decision.value]}."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/workshops")
+async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id: str) -> Response:
+    """Schedule a workshop session (times in the project's time zone)."""
+    form_id = "schedule_workshop"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        moments = _moments(form, state.timezone, "starts_at", "ends_at")
+        body = _validated(WorkshopCreate, {"title": text(form, "title"), "place": text(form, "place"), **moments})
+        workshop = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.schedule_workshop,
+            body.session(viewer.principal.actor()),
+            update_id=update_id("schedule_workshop", viewer.principal, _idempotency(form, form_id)),
+        )
+        return f"Workshop “{workshop.title}” scheduled."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/workshops/{workshop_id}/attendance")
+async def record_attendance_page(request: Request, viewer: ViewerDep, project_id: str, workshop_id: str) -> Response:
+    """Record how many came to a session, and their feedback."""
+    form_id = f"attendance-{workshop_id}"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(
+            AttendanceCreate, {"attendance": text(form, "attendance") or None, "feedback": text(form, "feedback")}
+        )
+        workshop = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.record_attendance,
+            body.record(workshop_id, viewer.principal.actor()),
+            update_id=update_id("record_attendance", viewer.principal, _idempotency(form, form_id)),
+        )
+        return f"Attendance recorded for “{workshop.title}”."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/workshops/{workshop_id}/cancel")
+async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: str, workshop_id: str) -> Response:
+    """Cancel a session that will not take place, so the workshops stage need not wait for it."""
+    form_id = f"cancel-{workshop_id}"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
+        workshop = await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.cancel_workshop,
+            body.cancellation(workshop_id, viewer.principal.actor()),
+            update_id=update_id("cancel_workshop", viewer.principal, _idempotency(form, form_id)),
+        )
+        return f"Workshop “{workshop.title}” cancelled."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/display")
+async def set_display_page(request: Request, viewer: ViewerDep, project_id: str) -> Response:
+    """Set or move the display's title, place and dates."""
+    form_id = "set_display"
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        moments = _moments(form, state.timezone, "opens_at", "closes_at")
+        body = _validated(DisplayUpdate, {"title": text(form, "title"), "location": text(form, "location"), **moments})
+        await run_update(
+            request.app.state.client,
+            project_id,
+            ProjectWorkflow.set_display,
+            body.plan(viewer.principal.actor()),
+            update_id=update_id("set_display", viewer.principal, _idempotency(form, form_id)),
+        )
+        return "Display saved."
+
+    return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
+
+
+@router.post("/projects/{project_id}/decisions/{decision}")
+async def decide_project_page(request: Request, viewer: ViewerDep, project_id: str, decision: str) -> Response:
+    """Pause, resume, withdraw (a reason is required) or close the project."""
+    if decision not in PROJECT_DECISIONS:
+        return not_found_page(request, viewer)
+    update, done = PROJECT_DECISIONS[decision]
+
+    async def perform(state: ProjectState) -> str:
+        form = await request.form()
+        body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
+        action = StaffAction(actor=viewer.principal.actor(), reason=body.reason)
+        await run_update(
+            request.app.state.client,
+            project_id,
+            update,
+            action,
+            update_id=update_id(decision, viewer.principal, _idempotency(form, decision)),
+        )
+        return str(done)
+
+    return await _act(request, viewer, project_id, decision, perform, staff_only=True)

@@ -1,0 +1,34 @@
+"""A project's display: its title, place and dates. A closing date already past closes the stage."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
+from api.errors import error_responses
+from api.local_time import ProjectZoneDep
+from api.projects.schemas import DisplayPublic, DisplayUpdate
+from api.temporal_calls import run_update, update_id
+from workflows.project import ProjectWorkflow
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}/display", tags=["display"])
+
+
+@router.put("", responses=error_responses(401, 403, 404, 409, 422, 503))
+async def set_display(
+    project_id: str,
+    body: DisplayUpdate,
+    principal: StaffDep,
+    zone: ProjectZoneDep,  # 👉 dates sent without an offset are read in the project's zone
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> DisplayPublic:
+    """Set or move the display's dates; a later closing date counts as an extension."""
+    display = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.set_display,
+        body.plan(principal.actor()),
+        update_id=update_id("set_display", principal, idempotency_key),
+    )
+    return DisplayPublic.model_validate(display.model_dump())

@@ -1,0 +1,45 @@
+"""The e-mail outbox: every message Engage wrote, sent or held (staff only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import LimitQuery, OffsetQuery, SessionDep, StaffDep
+from api.errors import error_responses
+from api.projects.schemas import OutboxEmailPublic
+from api.schemas import Page
+from store.projects import reads as project_reads
+
+router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
+
+
+@router.get("", responses=error_responses(401, 403))
+async def list_outbox(
+    principal: StaffDep,
+    session: SessionDep,
+    project_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[OutboxEmailPublic]:
+    """E-mails written to the outbox, newest first, optionally for one project."""
+    rows, total = await project_reads.list_outbox(session, project_id=project_id, limit=limit, offset=offset)
+    items = [
+        OutboxEmailPublic(
+            id=r.id,
+            project_id=r.project_id,
+            event_id=r.event_id,
+            audience=r.audience,
+            to=r.to_address,
+            to_name=r.to_name,
+            subject=r.subject,
+            body=r.body,
+            status=r.status,
+            attempts=r.attempts,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)

@@ -1,0 +1,78 @@
+"""Workshop sessions of a project: staff schedule them, record attendance afterwards, or cancel one
+that will not take place (the workshops stage waits for every session otherwise; issue 12)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
+from api.errors import error_responses
+from api.local_time import ProjectZoneDep
+from api.projects.schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate, WorkshopPublic
+from api.projects.views import workshop_public
+from api.temporal_calls import run_update, update_id
+from workflows.project import ProjectWorkflow
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}/workshops", tags=["workshops"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 422, 503))
+async def schedule_workshop(
+    project_id: str,
+    body: WorkshopCreate,
+    principal: StaffDep,
+    zone: ProjectZoneDep,  # 👉 times sent without an offset are read in the project's zone
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> WorkshopPublic:
+    """Schedule a session (during partnership or workshops)."""
+    workshop = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.schedule_workshop,
+        body.session(principal.actor()),
+        update_id=update_id("schedule_workshop", principal, idempotency_key),
+    )
+    return workshop_public(workshop)
+
+
+@router.post("/{workshop_id}/attendance", responses=error_responses(401, 403, 404, 409, 422, 503))
+async def record_attendance(
+    project_id: str,
+    workshop_id: Annotated[str, Path(min_length=1, max_length=32)],
+    body: AttendanceCreate,
+    principal: StaffDep,
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> WorkshopPublic:
+    """Record how many came to a session that has started, and their feedback."""
+    workshop = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.record_attendance,
+        body.record(workshop_id, principal.actor()),
+        update_id=update_id("record_attendance", principal, idempotency_key),
+    )
+    return workshop_public(workshop)
+
+
+@router.post("/{workshop_id}/cancel", responses=error_responses(401, 403, 404, 409, 422, 503))
+async def cancel_workshop(
+    project_id: str,
+    workshop_id: Annotated[str, Path(min_length=1, max_length=32)],
+    body: WorkshopCancel,
+    principal: StaffDep,
+    client: TemporalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> WorkshopPublic:
+    """Cancel a session that will not take place (not one whose attendance is recorded)."""
+    workshop = await run_update(
+        client,
+        project_id,
+        ProjectWorkflow.cancel_workshop,
+        body.cancellation(workshop_id, principal.actor()),
+        update_id=update_id("cancel_workshop", principal, idempotency_key),
+    )
+    return workshop_public(workshop)

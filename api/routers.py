@@ -1,0 +1,62 @@
+"""Every router Engage serves, by feature, in the order they are mounted.
+
+`api.main.create_app` mounts `JSON_ROUTERS`; `api.pages.mount.install_pages` mounts `PAGE_ROUTERS`.
+One list each, so the access test (tests/api/test_access_table.py) and the app see the same routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api import health
+from api.exchange import application_routes as exchange_application_routes
+from api.exchange import apply_pages as exchange_apply_pages
+from api.exchange import pages as exchange_pages
+from api.exchange import routes as exchange_routes
+from api.exchange import schedule_routes as exchange_schedule_routes
+from api.follow_up import pages as follow_up_pages
+from api.follow_up import respondent_routes, survey_routes
+from api.follow_up import routes as follow_up_routes
+from api.partners import key_routes, signin_pages
+from api.partners import pages as partner_pages
+from api.partners import routes as partner_routes
+from api.projects import (
+    action_pages,
+    action_routes,
+    display_routes,
+    milestone_routes,
+    outbox_routes,
+    template_routes,
+    workshop_routes,
+)
+from api.projects import pages as project_pages
+from api.projects import routes as project_routes
+
+JSON_ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    partner_routes.router,
+    key_routes.router,
+    template_routes.router,
+    project_routes.router,
+    milestone_routes.router,
+    workshop_routes.router,
+    display_routes.router,
+    action_routes.router,
+    outbox_routes.router,
+    respondent_routes.router,
+    follow_up_routes.router,
+    survey_routes.router,
+    exchange_routes.router,
+    exchange_application_routes.router,
+    exchange_schedule_routes.router,
+)
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    signin_pages.router,
+    project_pages.router,
+    action_pages.router,
+    partner_pages.router,
+    follow_up_pages.router,
+    exchange_pages.router,
+    exchange_apply_pages.router,
+)
