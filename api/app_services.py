@@ -7,12 +7,16 @@ the lifespan may set the client and sessionmaker after `create_app` returned.
 One dependency (`api.deps.ServicesDep`) rather than one per service on the busiest routes:
 FastAPI solves each dependency on every request, and measured that cost more than the work it
 fetched (bench/README.md).
+
+`services_of(request)` is the one place that reads `request.app.state`: routes get it through
+`api.deps`, pages and services call it directly.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import State
+from starlette.requests import HTTPConnection
 from temporalio.client import Client
 
 from api.auth import KeyCache
@@ -60,3 +64,8 @@ class AppServices:
     def known_partners(self) -> KnownPartners:
         known: KnownPartners = self._state.known_partners
         return known
+
+
+def services_of(connection: HTTPConnection) -> AppServices:
+    """The app-wide services for this request (or websocket): the only reader of `app.state`."""
+    return AppServices(connection.app.state)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Request
 
-from api.app_services import AppServices
+from api.app_services import services_of
 from store.projects import reads as project_reads
 
 MUSEUM_ZONE = "Europe/London"
@@ -55,7 +55,7 @@ def in_request_zone(moment: datetime) -> datetime:
 
 async def project_zone(project_id: str, request: Request) -> ZoneInfo:
     """The project's zone (the museum's for a project not in the read model: it is answered 404 later)."""
-    async with AppServices(request.app.state).sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         project = await project_reads.get_project(session, project_id)
     zone = _zone(project.timezone if project is not None else None)
     _request_zone.set(zone)
@@ -63,7 +63,7 @@ async def project_zone(project_id: str, request: Request) -> ZoneInfo:
 
 
 async def museum_zone(request: Request) -> ZoneInfo:
-    zone = _zone(getattr(AppServices(request.app.state).settings, "timezone", MUSEUM_ZONE))
+    zone = _zone(getattr(services_of(request).settings, "timezone", MUSEUM_ZONE))
     _request_zone.set(zone)
     return zone
 

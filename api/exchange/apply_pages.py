@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from api.app_services import services_of
 from api.errors import ApiError, unavailable
 from api.exchange import service
 from api.exchange.schemas import ApplicationCreate
@@ -76,7 +77,7 @@ FIELDS = (
 async def _organisations(request: Request, state: ExchangeState) -> list[tuple[str, str]]:
     active = [p.partner_id for p in state.partners if p.status in (PartnerStatus.PENDING, PartnerStatus.CONFIRMED)]
     names: list[tuple[str, str]] = [("", "Choose your organisation"), (MUSEUM, "The museum")]
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         for partner_id in active:
             partner = await partner_reads.get_partner(session, partner_id)
             names.append((partner_id, partner.name if partner is not None else partner_id))
@@ -123,7 +124,7 @@ async def _form(
 
 
 async def _state(request: Request, year: int) -> ExchangeState | None:
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         row = await exchange_reads.get_programme(session, year)
     return ExchangeState.model_validate(row.state) if row is not None else None
 
@@ -158,9 +159,9 @@ async def apply(request: Request, year: YearPath) -> Response:
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with services_of(request).sessionmaker() as session:
             try:
-                await service.submit_application(year, body, client=request.app.state.client, session=session)
+                await service.submit_application(year, body, client=services_of(request).client, session=session)
             except (OperationalError, InterfaceError, ConnectionError, TimeoutError):
                 raise unavailable() from None  # if it was stored after all, sending again says so
     except ApiError as refused:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api.app_services import services_of
 from api.errors import ApiError
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
@@ -53,7 +54,7 @@ SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
 
 async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         for partner_id in partner_ids:
             partner = await partner_reads.get_partner(session, partner_id)
             names[partner_id] = partner.name if partner is not None else partner_id
@@ -63,7 +64,7 @@ async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, 
 @router.get("/exchange")
 async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
     """Every programme (staff) or those the partner takes part in."""
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         rows, _ = await exchange_reads.list_programmes(session, limit=100, offset=0)
     states = [ExchangeState.model_validate(r.state) for r in rows]
     if not viewer.is_staff:
@@ -77,13 +78,15 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
     if not viewer.is_staff:
         return await _partner_page(request, viewer, year)
     with as_api_error(viewer.principal):
-        found = await exchange_calls.programme_state(request.app.state.client, request.app.state.sessionmaker, year)
+        found = await exchange_calls.programme_state(
+            services_of(request).client, services_of(request).sessionmaker, year
+        )
     if found is None:
         return not_found_page(request, viewer)
     state, live = found
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         board = await dashboard(
-            session, state, request.app.state.instruments, datetime.now(UTC), request.app.state.catalog
+            session, state, services_of(request).instruments, datetime.now(UTC), services_of(request).catalog
         )
         applications = await exchange_reads.list_applications(session, year)
     by_status: dict[str, int] = {}
@@ -114,11 +117,11 @@ async def _partner_page(
 ) -> Response:
     partner_id = viewer.principal.partner_id
     # Live state, not the read model: right after "Save selection" the page must show it.
-    found = await exchange_calls.programme_state(request.app.state.client, request.app.state.sessionmaker, year)
+    found = await exchange_calls.programme_state(services_of(request).client, services_of(request).sessionmaker, year)
     state = found[0] if found is not None else None
     if state is None or partner_id not in state.active_partner_ids():
         return not_found_page(request, viewer)
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         applications = await service.visible_applications(session, year, viewer.principal)
     own = [a for a in applications if a.organisation == partner_id]
     hostable = [a for a in applications if a.organisation != partner_id]
@@ -175,10 +178,10 @@ async def select_page(request: Request, viewer: ViewerDep, year: YearPath) -> Re
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with services_of(request).sessionmaker() as session:
             with as_api_error(viewer.principal):
                 await service.select(
-                    year, body, viewer.principal, client=request.app.state.client, session=session, update_id=None
+                    year, body, viewer.principal, client=services_of(request).client, session=session, update_id=None
                 )
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND and refused.field is None:
@@ -197,7 +200,7 @@ async def mark_case_study_page(
     await checked_form(request, viewer)
     if not viewer.is_staff:
         return staff_only_page(request, viewer)
-    async with request.app.state.sessionmaker.begin() as session:
+    async with services_of(request).sessionmaker.begin() as session:
         marked = await exchange_writes.mark_case_study(session, year, placement_id)
     if not marked:
         return not_found_page(request, viewer)
@@ -210,16 +213,16 @@ async def case_study_page(request: Request, viewer: ViewerDep, year: YearPath, p
     if not viewer.is_staff:
         return staff_only_page(request, viewer)
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with services_of(request).sessionmaker() as session:
             with as_api_error(viewer.principal):
                 study = await case_studies.load(
                     year,
                     placement_id,
-                    client=request.app.state.client,
-                    sessionmaker=request.app.state.sessionmaker,
+                    client=services_of(request).client,
+                    sessionmaker=services_of(request).sessionmaker,
                     session=session,
-                    catalog=request.app.state.catalog,
-                    instruments=request.app.state.instruments,
+                    catalog=services_of(request).catalog,
+                    instruments=services_of(request).instruments,
                 )
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND:

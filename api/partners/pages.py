@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from api.app_services import services_of
 from api.auth import Role, issue_key
 from api.pages.session import Flash
 from api.pages.web import (
@@ -57,7 +58,7 @@ async def _partners(
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     page = _page(request)
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         rows, total = await partner_reads.list_partners(
             session, only_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
@@ -103,7 +104,7 @@ async def create_partner_page(request: Request, viewer: ViewerDep) -> Response:
             values=values,
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         try:
             if await partner_reads.find_partner_by_name(session, body.name) is not None:
                 raise IntegrityError("partner.name_key", None, ValueError("duplicate"))
@@ -140,7 +141,7 @@ async def create_partner_key_page(request: Request, viewer: ViewerDep, partner_i
         return await _partners(
             request, viewer, error=FormError.invalid_input(exc), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         partner = await partner_reads.get_partner(session, partner_id)
         if partner is None:
             return not_found_page(request, viewer)
@@ -166,7 +167,7 @@ async def outbox_page(request: Request, viewer: ViewerDep) -> Response:
     if not viewer.is_staff:
         return staff_only_page(request, viewer)
     page = _page(request)
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         rows, total = await project_reads.list_outbox(
             session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )

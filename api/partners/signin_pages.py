@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 
+from api.app_services import services_of
 from api.auth import ENV_ADMIN_KEY_ID, authenticate, hash_key
 from api.errors import ApiError
 from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash, new_session_id
@@ -85,15 +86,15 @@ async def sign_in(request: Request) -> Response:
         principal = await authenticate(
             key,
             admin_key=pages.settings.admin_key,
-            cache=request.app.state.key_cache,
-            sessionmaker=request.app.state.sessionmaker,
+            cache=services_of(request).key_cache,
+            sessionmaker=services_of(request).sessionmaker,
         )
     except ApiError:
         error = FormError(f"API key: {SIGN_IN_REFUSED}", {"key": SIGN_IN_REFUSED})
         return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
     key_hash = hash_key(key)
     session_id, now = new_session_id(), datetime.now(UTC)
-    async with request.app.state.sessionmaker.begin() as session:
+    async with services_of(request).sessionmaker.begin() as session:
         await partner_writes.start_web_session(
             session, session_id, principal.key_id, now, now + timedelta(seconds=SESSION_SECONDS)
         )
@@ -122,7 +123,7 @@ async def sign_out(request: Request, viewer: OptionalViewer) -> Response:
     """End the session on the server, so no copy of its cookie works again (the key stays valid)."""
     if viewer is not None:
         await checked_form(request, viewer)
-        async with request.app.state.sessionmaker.begin() as session:
+        async with services_of(request).sessionmaker.begin() as session:
             await partner_writes.end_web_session(session, viewer.session_id)
     response = redirect(request, "/", Flash("success", "Signed out."))
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from api.app_services import services_of
 from api.errors import ApiError, forbidden
 from api.pages.session import Flash
 from api.pages.web import (
@@ -134,7 +135,7 @@ async def submit_milestone_page(request: Request, viewer: ViewerDep, project_id:
             links=tuple(str(link) for link in body.links),
         )
         milestone = await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.submit_milestone,
             submission,
@@ -157,7 +158,7 @@ async def review_milestone_page(request: Request, viewer: ViewerDep, project_id:
             milestone_key=milestone_key, decision=body.decision, note=body.note, actor=viewer.principal.actor()
         )
         milestone = await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.review_milestone,
             review,
@@ -179,7 +180,7 @@ async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id
         moments = _moments(form, state.timezone, "starts_at", "ends_at")
         body = _validated(WorkshopCreate, {"title": text(form, "title"), "place": text(form, "place"), **moments})
         workshop = await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.schedule_workshop,
             body.session(viewer.principal.actor()),
@@ -201,7 +202,7 @@ async def record_attendance_page(request: Request, viewer: ViewerDep, project_id
             AttendanceCreate, {"attendance": text(form, "attendance") or None, "feedback": text(form, "feedback")}
         )
         workshop = await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.record_attendance,
             body.record(workshop_id, viewer.principal.actor()),
@@ -221,7 +222,7 @@ async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: 
         form = await request.form()
         body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
         workshop = await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.cancel_workshop,
             body.cancellation(workshop_id, viewer.principal.actor()),
@@ -242,7 +243,7 @@ async def set_display_page(request: Request, viewer: ViewerDep, project_id: str)
         moments = _moments(form, state.timezone, "opens_at", "closes_at")
         body = _validated(DisplayUpdate, {"title": text(form, "title"), "location": text(form, "location"), **moments})
         await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             ProjectWorkflow.set_display,
             body.plan(viewer.principal.actor()),
@@ -265,7 +266,7 @@ async def decide_project_page(request: Request, viewer: ViewerDep, project_id: s
         body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
         action = StaffAction(actor=viewer.principal.actor(), reason=body.reason)
         await run_update(
-            request.app.state.client,
+            services_of(request).client,
             project_id,
             update,
             action,

@@ -15,6 +15,7 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api import temporal_calls as workflow_calls
+from api.app_services import services_of
 from api.errors import ApiError
 from api.pages.web import FormError, Viewer, as_api_error, not_found_page, render, unavailable_page
 from api.partners import actor_names
@@ -123,7 +124,7 @@ def timeline(
 
 async def partner_names(request: Request, partner_ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         for partner_id in partner_ids:
             partner = await partner_reads.get_partner(session, partner_id)
             names[partner_id] = partner.name if partner is not None else partner_id
@@ -135,7 +136,7 @@ async def load_read(request: Request, viewer: Viewer, project_id: str) -> workfl
     project, else None (a partner is never told more). Raises `ApiError` for an outage (503)."""
     with as_api_error(viewer.principal):
         found = await workflow_calls.read_project_state(
-            request.app.state.client, request.app.state.sessionmaker, project_id
+            services_of(request).client, services_of(request).sessionmaker, project_id
         )
     if found is None or not viewer.principal.may_see(found.state.partner_ids):
         return None
@@ -187,11 +188,11 @@ async def render_project(
     status_code: int = status.HTTP_200_OK,
     live_reason: str | None = None,
 ) -> HTMLResponse:
-    catalog: TemplateCatalog = request.app.state.catalog
+    catalog: TemplateCatalog = services_of(request).catalog
     template = catalog.get(state.template_name, state.template_version)
     project = project_public(state, template, viewer.principal, datetime.now(UTC), live_reason=live_reason)
     events: list[Event] = []
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         events, _ = await project_reads.list_events(session, state.project_id, limit=500, offset=0)
         seen = [a for m in state.milestones for s in m.submissions for a in (s.actor, s.reviewer) if a is not None]
         names = await actor_names.resolve(

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.app_services import AppServices
+from api.app_services import services_of
 from api.errors import ApiError
 from api.pages.session import Flash
 from api.pages.web import (
@@ -69,7 +69,7 @@ async def _dashboard(
     values: dict[str, object] | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
-    catalog: TemplateCatalog = request.app.state.catalog
+    catalog: TemplateCatalog = services_of(request).catalog
     params = request.query_params
     stage = params.get("stage", "")
     template = params.get("template", "")
@@ -82,7 +82,7 @@ async def _dashboard(
         partner_id=(partner[:32] or None) if viewer.is_staff else viewer.principal.partner_id,
         overdue={"yes": True, "no": False}.get(overdue),
     )
-    async with request.app.state.sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         listings, total = await project_reads.list_projects(
             session, filters, now=datetime.now(UTC), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
@@ -167,7 +167,7 @@ async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
             started = await start_project(
                 body,
                 viewer.principal,
-                AppServices(request.app.state),
+                services_of(request),
                 idempotency_key=f"page:{nonce}" if nonce else None,
             )
     except ApiError as err:
