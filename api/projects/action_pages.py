@@ -1,8 +1,8 @@
 """The project page's forms: each posts here and takes the JSON API's path to the workflow.
 
-Each handler builds the same request schema and domain payload as its JSON route and calls
-`api.workflow_calls.run_update` with the same update and update id scheme, so the workflow's
-validator decides. Accepted: 303 back to the project with a message. Refused: the project page
+Each handler parses its form into the same request schema as its JSON route and calls the same
+service function (api.projects.updates), so the workflow gets the same input under the same update
+id scheme and its validator decides. Accepted: 303 back to the project with a message. Refused: the project page
 again, with the status of the refusal (403/409/422), the field and reason beside the form, and
 what was typed kept. A partner acting on a project it is not part of gets the 404 page.
 """
@@ -32,6 +32,7 @@ from api.pages.web import (
     require_viewer,
     text,
 )
+from api.projects import updates
 from api.projects.page_view import load_state, project_page
 from api.projects.schemas import (
     AttendanceCreate,
@@ -42,21 +43,19 @@ from api.projects.schemas import (
     WorkshopCancel,
     WorkshopCreate,
 )
-from api.temporal_calls import run_update, update_id
+from api.projects.updates import Decision
 from domain.state import ProjectState
-from domain.submissions import MilestoneSubmission, ReviewDecision, StaffAction
-from workflows.project import ProjectWorkflow
 
 router = APIRouter(include_in_schema=False)
 
 ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 
-#: Whole-project decisions, their update, and what the page says once one is done.
-PROJECT_DECISIONS: dict[str, tuple[Any, str]] = {
-    "pause": (ProjectWorkflow.pause, "Project paused: no reminders or due dates run until it resumes."),
-    "resume": (ProjectWorkflow.resume, "Project resumed."),
-    "withdraw": (ProjectWorkflow.withdraw, "Project withdrawn."),
-    "close": (ProjectWorkflow.close, "Project closed."),
+#: Whole-project decisions (api.projects.updates.DECISIONS), and what the page says once one is done.
+DECISION_DONE: dict[Decision, str] = {
+    "pause": "Project paused: no reminders or due dates run until it resumes.",
+    "resume": "Project resumed.",
+    "withdraw": "Project withdrawn.",
+    "close": "Project closed.",
 }
 
 Perform = Callable[[ProjectState], Awaitable[str]]
@@ -128,18 +127,15 @@ async def submit_milestone_page(request: Request, viewer: ViewerDep, project_id:
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
-        submission = MilestoneSubmission(
-            milestone_key=milestone_key,
-            actor=viewer.principal.actor(),
-            summary=body.summary,
-            links=tuple(str(link) for link in body.links),
-        )
-        milestone = await run_update(
-            services_of(request).client,
+        services = services_of(request)
+        milestone = await updates.submit_milestone(
+            services.client,
+            services.sessionmaker,
             project_id,
-            ProjectWorkflow.submit_milestone,
-            submission,
-            update_id=update_id("submit_milestone", viewer.principal, _idempotency(form, form_id)),
+            milestone_key,
+            body,
+            viewer.principal,
+            _idempotency(form, form_id),
         )
         return f"Submitted “{milestone.title}”."
 
@@ -154,15 +150,8 @@ async def review_milestone_page(request: Request, viewer: ViewerDep, project_id:
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(ReviewCreate, {"decision": text(form, "decision"), "note": text(form, "note")})
-        review = ReviewDecision(
-            milestone_key=milestone_key, decision=body.decision, note=body.note, actor=viewer.principal.actor()
-        )
-        milestone = await run_update(
-            services_of(request).client,
-            project_id,
-            ProjectWorkflow.review_milestone,
-            review,
-            update_id=update_id("review_milestone", viewer.principal, _idempotency(form, form_id)),
+        milestone = await updates.review_milestone(
+            services_of(request).client, project_id, milestone_key, body, viewer.principal, _idempotency(form, form_id)
         )
         done = {"accept": "accepted", "return": "returned to the partner", "decline": "declined"}
         return f"“{milestone.title}” {done[body.decision.value]}."
@@ -179,12 +168,8 @@ async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id
         form = await request.form()
         moments = _moments(form, state.timezone, "starts_at", "ends_at")
         body = _validated(WorkshopCreate, {"title": text(form, "title"), "place": text(form, "place"), **moments})
-        workshop = await run_update(
-            services_of(request).client,
-            project_id,
-            ProjectWorkflow.schedule_workshop,
-            body.session(viewer.principal.actor()),
-            update_id=update_id("schedule_workshop", viewer.principal, _idempotency(form, form_id)),
+        workshop = await updates.schedule_workshop(
+            services_of(request).client, project_id, body, viewer.principal, _idempotency(form, form_id)
         )
         return f"Workshop “{workshop.title}” scheduled."
 
@@ -201,12 +186,8 @@ async def record_attendance_page(request: Request, viewer: ViewerDep, project_id
         body = _validated(
             AttendanceCreate, {"attendance": text(form, "attendance") or None, "feedback": text(form, "feedback")}
         )
-        workshop = await run_update(
-            services_of(request).client,
-            project_id,
-            ProjectWorkflow.record_attendance,
-            body.record(workshop_id, viewer.principal.actor()),
-            update_id=update_id("record_attendance", viewer.principal, _idempotency(form, form_id)),
+        workshop = await updates.record_attendance(
+            services_of(request).client, project_id, workshop_id, body, viewer.principal, _idempotency(form, form_id)
         )
         return f"Attendance recorded for “{workshop.title}”."
 
@@ -221,12 +202,8 @@ async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: 
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
-        workshop = await run_update(
-            services_of(request).client,
-            project_id,
-            ProjectWorkflow.cancel_workshop,
-            body.cancellation(workshop_id, viewer.principal.actor()),
-            update_id=update_id("cancel_workshop", viewer.principal, _idempotency(form, form_id)),
+        workshop = await updates.cancel_workshop(
+            services_of(request).client, project_id, workshop_id, body, viewer.principal, _idempotency(form, form_id)
         )
         return f"Workshop “{workshop.title}” cancelled."
 
@@ -242,12 +219,8 @@ async def set_display_page(request: Request, viewer: ViewerDep, project_id: str)
         form = await request.form()
         moments = _moments(form, state.timezone, "opens_at", "closes_at")
         body = _validated(DisplayUpdate, {"title": text(form, "title"), "location": text(form, "location"), **moments})
-        await run_update(
-            services_of(request).client,
-            project_id,
-            ProjectWorkflow.set_display,
-            body.plan(viewer.principal.actor()),
-            update_id=update_id("set_display", viewer.principal, _idempotency(form, form_id)),
+        await updates.set_display(
+            services_of(request).client, project_id, body, viewer.principal, _idempotency(form, form_id)
         )
         return "Display saved."
 
@@ -257,21 +230,17 @@ async def set_display_page(request: Request, viewer: ViewerDep, project_id: str)
 @router.post("/projects/{project_id}/decisions/{decision}")
 async def decide_project_page(request: Request, viewer: ViewerDep, project_id: str, decision: str) -> Response:
     """Pause, resume, withdraw (a reason is required) or close the project."""
-    if decision not in PROJECT_DECISIONS:
+    known = next((d for d in DECISION_DONE if d == decision), None)
+    if known is None:
         return not_found_page(request, viewer)
-    update, done = PROJECT_DECISIONS[decision]
+    done = DECISION_DONE[known]
 
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
-        action = StaffAction(actor=viewer.principal.actor(), reason=body.reason)
-        await run_update(
-            services_of(request).client,
-            project_id,
-            update,
-            action,
-            update_id=update_id(decision, viewer.principal, _idempotency(form, decision)),
+        await updates.decide(
+            services_of(request).client, project_id, known, body, viewer.principal, _idempotency(form, decision)
         )
-        return str(done)
+        return done
 
     return await _act(request, viewer, project_id, decision, perform, staff_only=True)

@@ -7,27 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 from temporalio.client import Client
-from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
 from api.deps import CatalogDep, IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
+from api.projects import updates
 from api.projects.schemas import ProjectPublic, StaffActionCreate
+from api.projects.updates import Decision
 from api.projects.views import project_public
-from api.temporal_calls import run_update, update_id
 from domain.state import ProjectState
-from domain.submissions import StaffAction
 from domain.templates import TemplateCatalog
-from workflows.project import ProjectWorkflow
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["projects"])
 
 OptionalReason = Annotated[StaffActionCreate | None, Body()]
 _RESPONSES = error_responses(401, 403, 404, 409, 422, 503)
-
-
-def _action(principal: Principal, body: StaffActionCreate | None) -> StaffAction:
-    return StaffAction(actor=principal.actor(), reason=body.reason if body else "")
 
 
 def _answer(state: ProjectState, catalog: TemplateCatalog, principal: Principal) -> ProjectPublic:
@@ -36,8 +30,7 @@ def _answer(state: ProjectState, catalog: TemplateCatalog, principal: Principal)
 
 
 async def _act(
-    update: UpdateMethodMultiParam[[ProjectWorkflow, StaffAction], ProjectState],
-    name: str,
+    decision: Decision,
     project_id: str,
     principal: Principal,
     client: Client,
@@ -45,10 +38,8 @@ async def _act(
     body: StaffActionCreate | None,
     idempotency_key: str | None,
 ) -> ProjectPublic:
-    """One staff action: the update, once per Idempotency-Key, answered with the project."""
-    state = await run_update(
-        client, project_id, update, _action(principal, body), update_id=update_id(name, principal, idempotency_key)
-    )
+    """One staff decision (api.projects.updates.decide), answered with the project."""
+    state = await updates.decide(client, project_id, decision, body, principal, idempotency_key)
     return _answer(state, catalog, principal)
 
 
@@ -62,7 +53,7 @@ async def pause_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Pause the project: no reminders or due dates run until it resumes."""
-    return await _act(ProjectWorkflow.pause, "pause", project_id, principal, client, catalog, body, idempotency_key)
+    return await _act("pause", project_id, principal, client, catalog, body, idempotency_key)
 
 
 @router.post("/resume", responses=_RESPONSES)
@@ -75,7 +66,7 @@ async def resume_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Resume a paused project; due dates move on by the time it was paused."""
-    return await _act(ProjectWorkflow.resume, "resume", project_id, principal, client, catalog, body, idempotency_key)
+    return await _act("resume", project_id, principal, client, catalog, body, idempotency_key)
 
 
 @router.post("/withdraw", responses=_RESPONSES)
@@ -88,9 +79,7 @@ async def withdraw_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Withdraw the project (a reason is required); it takes no more input."""
-    return await _act(
-        ProjectWorkflow.withdraw, "withdraw", project_id, principal, client, catalog, body, idempotency_key
-    )
+    return await _act("withdraw", project_id, principal, client, catalog, body, idempotency_key)
 
 
 @router.post("/close", responses=_RESPONSES)
@@ -103,4 +92,4 @@ async def close_project(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
     """Close a project that has reached follow-up."""
-    return await _act(ProjectWorkflow.close, "close", project_id, principal, client, catalog, body, idempotency_key)
+    return await _act("close", project_id, principal, client, catalog, body, idempotency_key)

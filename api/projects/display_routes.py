@@ -7,9 +7,8 @@ from fastapi import APIRouter
 from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
+from api.projects import updates
 from api.projects.schemas import DisplayPublic, DisplayUpdate
-from api.temporal_calls import run_update, update_id
-from workflows.project import ProjectWorkflow
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/display", tags=["display"])
 
@@ -24,11 +23,5 @@ async def set_display(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> DisplayPublic:
     """Set or move the display's dates; a later closing date counts as an extension."""
-    display = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.set_display,
-        body.plan(principal.actor()),
-        update_id=update_id("set_display", principal, idempotency_key),
-    )
+    display = await updates.set_display(client, project_id, body, principal, idempotency_key)
     return DisplayPublic.model_validate(display.model_dump())

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Path, status
 from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
+from api.projects import updates
 from api.projects.schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate, WorkshopPublic
 from api.projects.views import workshop_public
-from api.temporal_calls import run_update, update_id
-from workflows.project import ProjectWorkflow
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/workshops", tags=["workshops"])
 
@@ -28,13 +27,7 @@ async def schedule_workshop(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Schedule a session (during partnership or workshops)."""
-    workshop = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.schedule_workshop,
-        body.session(principal.actor()),
-        update_id=update_id("schedule_workshop", principal, idempotency_key),
-    )
+    workshop = await updates.schedule_workshop(client, project_id, body, principal, idempotency_key)
     return workshop_public(workshop)
 
 
@@ -48,13 +41,7 @@ async def record_attendance(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Record how many came to a session that has started, and their feedback."""
-    workshop = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.record_attendance,
-        body.record(workshop_id, principal.actor()),
-        update_id=update_id("record_attendance", principal, idempotency_key),
-    )
+    workshop = await updates.record_attendance(client, project_id, workshop_id, body, principal, idempotency_key)
     return workshop_public(workshop)
 
 
@@ -68,11 +55,5 @@ async def cancel_workshop(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Cancel a session that will not take place (not one whose attendance is recorded)."""
-    workshop = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.cancel_workshop,
-        body.cancellation(workshop_id, principal.actor()),
-        update_id=update_id("cancel_workshop", principal, idempotency_key),
-    )
+    workshop = await updates.cancel_workshop(client, project_id, workshop_id, body, principal, idempotency_key)
     return workshop_public(workshop)
