@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.exchange.schemas import (
+from api.exchange.dashboard_schemas import (
     AimPublic,
     AimWave,
     BudgetPublic,

@@ -3,7 +3,7 @@
 Composed from domain.exchange, with the API's own limits (plausible dates, bounded text) so that a
 request that passes here is never refused by a domain model later. Rules about *state* (is the call
 open, has this partner confirmed) stay in the service and the workflow, which answer with a field and
-a reason. Extra fields are refused.
+a reason. Extra fields are refused. The dashboard's parts are in api.exchange.dashboard_schemas.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from api.exchange.dashboard_schemas import DashboardPublic
 from api.schemas import EMAIL_PATTERN, FollowUpOffset, Moment, PartnerId, Request
 from domain.durations import IsoDuration
 from domain.exchange import Direction, Employment, PartnerStatus, Phase, Placement, Selection
@@ -118,89 +119,6 @@ class ProgrammeSummary(BaseModel):
 
 class ReplacementCreate(Request):
     replacement_partner_id: PartnerId = Field(description="The organisation taking the lapsed partner's place.")
-
-
-# -- the dashboard -------------------------------------------------------------------------------
-
-
-class OverduePublic(BaseModel):
-    key: str
-    title: str
-    due_at: datetime
-
-
-class PlacementDashboard(BaseModel):
-    id: str
-    project_id: str
-    partner_id: str
-    direction: Direction
-    starts_on: date
-    ends_on: date
-    focus_areas: list[str]
-    case_study: bool
-    stage: str | None = Field(description="The placement project's stage; null until its project has started.")
-    stage_title: str | None = Field(
-        default=None, description="The stage as the placement template names it, e.g. 'Planning'; null with `stage`."
-    )
-    next_due_at: datetime | None
-    overdue: list[OverduePublic]
-    spent: float = Field(description="Costs submitted on this placement's milestones (GBP).")
-
-
-class BudgetPublic(BaseModel):
-    budget: float
-    spent: float
-    remaining: float
-    spent_fraction: float | None = Field(description="spent / budget; null when the budget is 0.")
-
-
-class WaveRate(BaseModel):
-    index: int
-    offset: str
-    status: str
-    invited: int
-    answered: int
-    response_rate: float
-
-
-class PlacementResponses(BaseModel):
-    placement_id: str
-    waves: list[WaveRate]
-
-
-class OffsetRate(BaseModel):
-    """One follow-up offset (e.g. P6M) across every placement: invitations and answers."""
-
-    offset: str
-    invited: int
-    answered: int
-    response_rate: float
-
-
-class ResponseRates(BaseModel):
-    by_offset: list[OffsetRate]
-    by_placement: list[PlacementResponses]
-
-
-class AimWave(BaseModel):
-    offset: str
-    responses: int = Field(description="Responses at this offset that answered a question of the aim's outcome.")
-    likert_answers: int
-    likert_mean: float | None
-
-
-class AimPublic(BaseModel):
-    aim: str
-    outcome: str = Field(description="The outcome of the theory-of-change framework that measures this aim.")
-    title: str
-    waves: list[AimWave]
-
-
-class DashboardPublic(BaseModel):
-    placements: list[PlacementDashboard]
-    budget: BudgetPublic
-    response_rates: ResponseRates
-    outcomes: list[AimPublic]
 
 
 class ProgrammeDetail(ProgrammePublic):
