@@ -6,14 +6,13 @@ client sent never causes a 500: validation is 422, a refusal by the workflow is 
 `RefusalKind` names, and an outage of Temporal or the database is 503 with `Retry-After`, as is a
 workflow that cannot make progress (`stuck`: its tasks fail on every attempt, e.g. after a bad deploy).
 Anything else is a bug: `api.middleware` answers 500 with a correlation id and logs the rest.
-`failure_to_api_error` is the one mapping: the exception handlers below and the pages both use it.
+`failure_to_api_error` is the one mapping: the exception handlers below and the pages both use it;
+what each Temporal failure means (and its one status and code) is classified in `api.temporal_refusals`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,10 +20,18 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from temporalio.client import RPCTimeoutOrCancelledError, WorkflowQueryFailedError, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from api.error_shape import error_body
+from api.temporal_refusals import (
+    ENDED_CODE,
+    SERVER_AWAY,
+    is_connect_failure,
+    is_not_found,
+    refusal_of,
+    workflow_cannot_answer,
+)
 from api.validation_errors import install_validation_handlers
 from domain.lifecycle import Party
 from domain.rules import RefusalKind
@@ -67,18 +74,6 @@ RETRY_AFTER_SECONDS = "5"
 #: A stuck workflow needs a person (a fix deployed): ask clients to come back later than for an outage.
 STUCK_RETRY_AFTER_SECONDS = "60"
 
-#: gRPC statuses that mean "the server went away, is restarting or is overloaded". UNKNOWN is what an
-#: in-flight call gets when its connection drops under it ("transport error", seen just after
-#: Temporal's SIGTERM); CANCELLED, a stream cut by the server going down.
-SERVER_AWAY: frozenset[RPCStatusCode] = frozenset(
-    {
-        RPCStatusCode.UNKNOWN,
-        RPCStatusCode.CANCELLED,
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.RESOURCE_EXHAUSTED,
-    }
-)
 #: Failures of a dependency that is down or unreachable, whatever their source.
 OUTAGES: tuple[type[BaseException], ...] = (
     RPCTimeoutOrCancelledError,
@@ -87,15 +82,6 @@ OUTAGES: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
-
-#: The HTTP status of each refusal a workflow validator can raise (`ApplicationError.type`).
-REFUSAL_STATUS: Mapping[str, int] = {
-    RefusalKind.INVALID.value: status.HTTP_422_UNPROCESSABLE_CONTENT,
-    RefusalKind.OUT_OF_TURN.value: status.HTTP_409_CONFLICT,
-    RefusalKind.ENDED.value: status.HTTP_409_CONFLICT,
-    RefusalKind.WRONG_PARTY.value: status.HTTP_403_FORBIDDEN,
-    RefusalKind.UNKNOWN.value: status.HTTP_404_NOT_FOUND,
-}
 
 
 class ApiError(Exception):
@@ -148,13 +134,24 @@ def invalid(field: str, reason: str, detail: str | None = None) -> ApiError:
     )
 
 
+def ended(detail: str, field: str) -> ApiError:
+    """409 `ProjectEnded` (the one code for "ended", api.temporal_refusals): a process that has completed
+    takes no more input, whether a validator said so or Temporal found the run closed."""
+    return ApiError(status.HTTP_409_CONFLICT, detail, field=field, reason=detail, error=ENDED_CODE)
+
+
 def project_ended() -> ApiError:
+    return ended(PROJECT_ENDED, "project")
+
+
+def follow_up_finished() -> ApiError:
+    """409 `OutOfTurn` ("already done", not "ended": the project may still be open): every wave has closed."""
     return ApiError(
         status.HTTP_409_CONFLICT,
-        PROJECT_ENDED,
-        field="project",
-        reason=PROJECT_ENDED,
-        error=RefusalKind.ENDED.value,
+        FOLLOW_UP_FINISHED,
+        field="offsets",
+        reason="every wave has closed",
+        error=RefusalKind.OUT_OF_TURN.value,
     )
 
 
@@ -176,31 +173,6 @@ def stuck() -> ApiError:
     )
 
 
-def workflow_cannot_answer(exc: BaseException) -> bool:
-    """A query the workflow cannot answer because it cannot make progress (a read falls back then).
-
-    Either its worker fails the query (`WorkflowQueryFailedError`: replaying it fails, e.g. with a
-    nondeterminism error), or Temporal refuses it because the workflow task keeps failing
-    (FAILED_PRECONDITION, "Workflow Task in failed state"): both are seen on a wedged project.
-    """
-    if isinstance(exc, WorkflowQueryFailedError):
-        return True
-    return isinstance(exc, RPCError) and exc.status == RPCStatusCode.FAILED_PRECONDITION
-
-
-def is_connect_failure(exc: BaseException) -> bool:
-    """The SDK's lazy client failing to (re)connect: a bare RuntimeError raised from its connect step.
-
-    Recognised by where it was raised (the SDK's `_connected_client`), never by its message.
-    """
-    if type(exc) is not RuntimeError:
-        return False
-    return any(
-        frame.name == "_connected_client" and frame.filename.endswith(f"temporalio{os.sep}service.py")
-        for frame in traceback.extract_tb(exc.__traceback__)
-    )
-
-
 def failure_to_api_error(exc: BaseException, *, caller_is_partner: bool) -> ApiError | None:
     """THE mapping of Temporal's and the database's failures to an answer; None: a bug (500)."""
     if isinstance(exc, ApiError):
@@ -217,7 +189,7 @@ def failure_to_api_error(exc: BaseException, *, caller_is_partner: bool) -> ApiE
     if workflow_cannot_answer(exc):
         return stuck()  # reads fall back to the read model before this; anything left cannot proceed
     if isinstance(exc, RPCError):
-        if exc.status == RPCStatusCode.NOT_FOUND:
+        if is_not_found(exc):
             return not_found(WORKFLOW_NOT_FOUND)
         return unavailable() if exc.status in SERVER_AWAY else None
     if isinstance(exc, WorkflowAlreadyStartedError):
@@ -233,17 +205,14 @@ def refusal_to_api_error(exc: WorkflowUpdateFailedError, *, caller_is_partner: b
     A partner acting on a project it is not part of gets 404 like any stranger: the refusal
     ("this partner is not part of the project") would reveal that the project exists.
     """
-    cause = exc.cause
-    status_code = REFUSAL_STATUS.get(cause.type or "") if isinstance(cause, ApplicationError) else None
-    if not isinstance(cause, ApplicationError) or status_code is None:
+    refused = refusal_of(exc)
+    if refused is None:
         return None
-    first = cause.details[0] if cause.details else None
-    details: Mapping[str, Any] = first if isinstance(first, Mapping) else {}
-    field = str(details.get("field")) if details.get("field") is not None else None
-    reason = str(details.get("reason", cause.message))
-    if caller_is_partner and cause.type == RefusalKind.WRONG_PARTY.value and field == "actor":
+    if caller_is_partner and refused.kind == RefusalKind.WRONG_PARTY.value and refused.field == "actor":
         return not_found(PROJECT_NOT_FOUND)
-    return ApiError(status_code, cause.message, field=field, reason=reason, error=cause.type)
+    return ApiError(
+        refused.status_code, refused.message, field=refused.field, reason=refused.reason, error=refused.kind
+    )
 
 
 def _render(error: ApiError) -> JSONResponse:

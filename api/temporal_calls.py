@@ -1,13 +1,19 @@
-"""The Temporal side of the project routes: start, query, update, each with its failure meanings.
+"""THE module that talks to Temporal for the API: it starts, updates, queries, signals and describes
+every workflow of ours (projects, follow-up, the Knowledge Exchange programme and its yearly schedule).
 
-Kept out of the route modules so handlers stay thin and the meaning of Temporal's errors is decided
-in one place: a NOT_FOUND from an update means "no such project" only if `describe()` agrees;
-otherwise the workflow has completed, so the project has ended (409). Refusals from update
-validators travel as `WorkflowUpdateFailedError` and are mapped by `api.errors`.
-
-A workflow that cannot make progress (its tasks fail on every attempt: nondeterminism after a bad
-deploy) never makes a 500: a read falls back to the read model, flagged not live (`ProjectRead`);
-input gets 503 `stuck` with a reason (`api.errors.stuck`).
+Why one module: every call needs the same care, so it is written once here. Each call that needs a
+worker is bounded (no worker must not mean a request held open: 503 + Retry-After, and a retry with the
+same Idempotency-Key still applies once). What a failure means is classified in `api.temporal_refusals`
+and answered by `api.errors`, one status and one code per meaning, for JSON routes and pages alike:
+- an update's NOT_FOUND means "no such workflow" only if `describe()` agrees; otherwise the run has
+  completed, so it has ended (409 `ProjectEnded`);
+- a workflow that cannot make progress (its tasks fail on every attempt: nondeterminism after a bad
+  deploy) never makes a 500: a read falls back to the read model, flagged not live; input gets 503 `stuck`;
+- a validator's refusal travels as `WorkflowUpdateFailedError`, mapped by `api.errors`;
+- a signal is best effort (the input it announces is stored first): a failed one is logged, never raised.
+Feature modules name a workflow by a `Target` (its handle, and what "unknown" and "ended" mean to a
+person) built here, and hold no handle of their own. Schedules: `api.temporal_schedules`; "is it
+stuck?": `api.workflow_health`.
 """
 
 from __future__ import annotations
@@ -16,53 +22,75 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, RPCTimeoutOrCancelledError, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.client import (
+    Client,
+    RPCTimeoutOrCancelledError,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
+from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.types import MethodAsyncSingleParam, MethodSyncOrAsyncSingleParam
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
 from api.errors import (
     PROJECT_NOT_FOUND,
     ApiError,
+    ended,
+    follow_up_finished,
     not_found,
     project_ended,
     stuck,
     unavailable,
-    workflow_cannot_answer,
 )
+from api.exchange.errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
+from api.temporal_refusals import NOT_LIVE_ARCHIVED as NOT_LIVE_ARCHIVED  # re-exported: the read's reasons
+from api.temporal_refusals import NOT_LIVE_SLOW as NOT_LIVE_SLOW
+from api.temporal_refusals import NOT_LIVE_STUCK as NOT_LIVE_STUCK
+from api.temporal_refusals import is_not_found, why_not_live
 from api.workflow_health import is_stuck
+from domain.exchange import ExchangeState
+from domain.follow_up import FollowUpState
 from domain.state import ProjectInput, ProjectState
 from store.projects import reads as project_reads
-from workflows.naming import project_workflow_id
+from workflows.exchange import ExchangeProgrammeWorkflow
+from workflows.follow_up import FollowUpWorkflow
+from workflows.naming import exchange_workflow_id, follow_up_workflow_id, project_workflow_id
 from workflows.project import ProjectWorkflow
 
 P = TypeVar("P")
 R = TypeVar("R")
 W = TypeVar("W")
+S = TypeVar("S")
 Q = TypeVar("Q")
 
 #: Bounds on a call that needs a worker: with none polling, Temporal would hold the request open.
-#: Past these the caller gets 503 + Retry-After (api.errors maps TimeoutError); a retry with the
-#: same Idempotency-Key is still applied at most once.
 QUERY_TIMEOUT_SECONDS = 10.0
 UPDATE_TIMEOUT_SECONDS = 30.0
-
-#: Why a read is not live (`ProjectPublic.live_reason`, and the programme's and follow-up's alike).
-NOT_LIVE_STUCK = (
-    "The workflow could not answer (it keeps failing, so it cannot make progress): this is the last "
-    "recorded state, which may be behind; input is refused until it is repaired."
-)
-NOT_LIVE_ARCHIVED = "The workflow has ended and Temporal no longer keeps it: this is the last recorded state."
-NOT_LIVE_SLOW = (
-    "No worker answered in time (a deploy or an outage?): this is the last recorded state, which may be behind."
-)
+#: A signal is best effort and must never hold up the request whose input it announces.
+SIGNAL_TIMEOUT = timedelta(seconds=3)
 
 #: Project ids are uuid hex; anything else cannot name a project, so it is simply not found.
 _PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+log = structlog.get_logger("engage.api")
+
+
+@dataclass(frozen=True)
+class Target(Generic[W, S]):
+    """One of our workflows as a request names it, with what its absence means to a person:
+    `unknown` (Temporal holds no such run: 404) and `ended` (the run has completed: 409 `ProjectEnded`)."""
+
+    handle: WorkflowHandle[W, S]
+    unknown: Callable[[], ApiError]
+    ended: Callable[[], ApiError]
 
 
 def project_handle(client: Client, project_id: str) -> WorkflowHandle[ProjectWorkflow, ProjectState]:
@@ -71,22 +99,48 @@ def project_handle(client: Client, project_id: str) -> WorkflowHandle[ProjectWor
     return client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
 
 
-async def start_project(client: Client, start: ProjectInput, *, task_queue: str) -> None:
-    """Start the project's workflow: once this returns, the project exists durably.
+def project(client: Client, project_id: str) -> Target[ProjectWorkflow, ProjectState]:
+    return Target(project_handle(client, project_id), lambda: not_found(PROJECT_NOT_FOUND), project_ended)
 
-    👉 REJECT_DUPLICATE: the id comes from the Idempotency-Key, so a retry must find the first
-    project even after it has ended, never start a second run under the same id.
-    No search attributes here: the workflow sets them in its first task (patch
-    6-project-search-attributes), milliseconds later, off the request's path. Deploy workers
-    before the API, so that every project is started on code that sets them.
-    """
+
+def programme(client: Client, year: int) -> Target[ExchangeProgrammeWorkflow, ExchangeState]:
+    handle = client.get_workflow_handle_for(ExchangeProgrammeWorkflow.run, exchange_workflow_id(year))
+    return Target(handle, lambda: not_found(PROGRAMME_NOT_FOUND), lambda: ended(PROGRAMME_CLOSED, "year"))
+
+
+def follow_up(client: Client, project_id: str) -> Target[FollowUpWorkflow, FollowUpState]:
+    """A project's follow-up: a run Temporal no longer holds has finished too (its waves all closed)."""
+    handle = client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(project_id))
+    return Target(handle, follow_up_finished, follow_up_finished)
+
+
+async def start(
+    client: Client,
+    run: MethodAsyncSingleParam[W, P, Any],
+    arg: P,
+    *,
+    workflow_id: str,
+    task_queue: str,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> None:
+    """Start a workflow: once this returns, it exists durably. 👉 REJECT_DUPLICATE: our ids are business
+    keys (an Idempotency-Key, a year), so a retry must find the first run even after it has ended, never
+    start a second; a duplicate raises WorkflowAlreadyStartedError, answered 409 by api.errors."""
     await client.start_workflow(
-        ProjectWorkflow.run,
-        start,
-        id=project_workflow_id(start.project_id),
+        run,
+        arg,
+        id=workflow_id,
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=search_attributes,
     )
+
+
+async def start_project(client: Client, start_input: ProjectInput, *, task_queue: str) -> None:
+    """Start the project's workflow. No search attributes here: the workflow sets them in its first
+    task (patch 6-project-search-attributes), off the request's path; deploy workers before the API."""
+    project_id = project_workflow_id(start_input.project_id)
+    await start(client, ProjectWorkflow.run, start_input, workflow_id=project_id, task_queue=task_queue)
 
 
 async def started_input(client: Client, project_id: str) -> ProjectInput | None:
@@ -96,11 +150,96 @@ async def started_input(client: Client, project_id: str) -> ProjectInput | None:
         if not event.HasField("workflow_execution_started_event_attributes"):
             return None
         payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [start] = await client.data_converter.decode(payloads, [ProjectInput])
-        assert isinstance(start, ProjectInput)
+        [first] = await client.data_converter.decode(payloads, [ProjectInput])
+        assert isinstance(first, ProjectInput)
         # A continued run carries state; the project as created is the input without it.
-        return start.model_copy(update={"carried_state": None})
+        return first.model_copy(update={"carried_state": None})
     return None
+
+
+async def query_or_why_not(target: Target[Any, Any], query: Callable[[Any], Q]) -> tuple[Q | None, str | None]:
+    """Ask the workflow; (answer, None), or (None, why a read should fall back to the read model):
+    Temporal no longer keeps the run, it cannot answer (stuck), or no worker answered within
+    QUERY_TIMEOUT_SECONDS (api.temporal_refusals.why_not_live). Anything else (Temporal gone) is raised."""
+    bound = asyncio.timeout(QUERY_TIMEOUT_SECONDS)
+    try:
+        async with bound:
+            return await target.handle.query(query), None
+    except (RPCError, WorkflowQueryFailedError, RPCTimeoutOrCancelledError, TimeoutError) as err:
+        # 👉 Temporal up but unable to answer now (no worker took the query in time, or the one query it
+        # holds for a pending task is taken) reads as slow, like our own bound: the read model answers.
+        reason = why_not_live(err, bound_expired=bound.expired())
+        if reason is None:
+            raise
+        return None, reason
+
+
+async def run_status(target: Target[Any, Any]) -> bool | None:
+    """True: the run is open; False: it has completed; None: Temporal holds no such run."""
+    try:
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+            described = await target.handle.describe()
+    except RPCError as err:
+        if not is_not_found(err):
+            raise
+        return None
+    return described.status is WorkflowExecutionStatus.RUNNING
+
+
+async def update(
+    client: Client,
+    target: Target[W, Any],
+    method: UpdateMethodMultiParam[[W, P], R],
+    arg: P,
+    *,
+    update_id: str | None,
+) -> R:
+    """Execute an update (waiting until it is done, so accepted means durable) and return its result.
+
+    Bounded by UPDATE_TIMEOUT_SECONDS. Temporal answers FAILED_PRECONDITION ("Workflow Task in failed
+    state") while the workflow's task keeps failing, after holding the update ~20 s; an update outliving
+    our bound on such a workflow is the same case: 503 `stuck`, else 503 (no worker). A NOT_FOUND is the
+    target's `unknown` or, when the run exists (it has completed), its `ended`.
+    """
+    bound = asyncio.timeout(UPDATE_TIMEOUT_SECONDS)
+    try:
+        async with bound:
+            return await target.handle.execute_update(method, arg, id=update_id)
+    except (RPCError, RPCTimeoutOrCancelledError, TimeoutError) as err:
+        # Our bound cancels the call; the SDK may report that as its own RPCTimeoutOrCancelledError.
+        refused = isinstance(err, RPCError) and err.status == RPCStatusCode.FAILED_PRECONDITION
+        if refused or bound.expired():
+            raise (stuck() if await is_stuck(client, target.handle.id) else unavailable()) from None
+        if not is_not_found(err):
+            raise
+    raise (target.unknown() if await run_status(target) is None else target.ended())
+
+
+async def run_update(
+    client: Client,
+    project_id: str,
+    method: UpdateMethodMultiParam[[ProjectWorkflow, P], R],
+    arg: P,
+    *,
+    update_id: str | None = None,
+) -> R:
+    """Execute an update on a project and return its result; the same `update_id` never applies twice."""
+    return await update(client, project(client, project_id), method, arg, update_id=update_id)
+
+
+async def signal(target: Target[W, Any], method: MethodSyncOrAsyncSingleParam[W, P, None], arg: P) -> bool:
+    """Signal, best effort: False (logged by workflow id, signal and error type) if it did not get through.
+
+    Only for input already stored: the workflow's activities read the store, so a lost signal costs a
+    delay at most. Never raises (the workflow may also have finished).
+    """
+    try:
+        await target.handle.signal(method, arg, rpc_timeout=SIGNAL_TIMEOUT)
+    except Exception as exc:
+        name = getattr(method, "__name__", "signal")
+        log.warning("signal_deferred", workflow_id=target.handle.id, signal=name, error=type(exc).__name__)
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -112,37 +251,12 @@ class ProjectRead:
     not_live_reason: str | None = None
 
 
-_BUSY = frozenset({RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED})
-
-
-async def query_or_why_not(handle: WorkflowHandle[Any, Any], query: Callable[[Any], Q]) -> tuple[Q | None, str | None]:
-    """Ask the workflow; (answer, None), or (None, why a read should fall back to the read model):
-    Temporal no longer keeps the run (NOT_FOUND), it cannot answer (stuck), or no worker answered
-    within QUERY_TIMEOUT_SECONDS. Anything else (Temporal gone: 503) is raised."""
-    bound = asyncio.timeout(QUERY_TIMEOUT_SECONDS)
-    try:
-        async with bound:
-            return await handle.query(query), None
-    except (RPCError, WorkflowQueryFailedError, RPCTimeoutOrCancelledError, TimeoutError) as err:
-        # 👉 Temporal is up but cannot get an answer now: no worker took the query in time
-        # (DEADLINE_EXCEEDED), or a workflow task is pending, say on a worker that died, and the one
-        # query Temporal holds for it is taken (RESOURCE_EXHAUSTED, "consistent query buffer is
-        # full"). The read model answers, flagged, as for our own bound.
-        if bound.expired() or (isinstance(err, RPCError) and err.status in _BUSY):
-            return None, NOT_LIVE_SLOW
-        if workflow_cannot_answer(err):
-            return None, NOT_LIVE_STUCK
-        if isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
-            return None, NOT_LIVE_ARCHIVED
-        raise
-
-
 async def read_project_state(
     client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
 ) -> ProjectRead | None:
     """The live state from the workflow; else the read model's last snapshot, flagged not live, when
     Temporal has forgotten the run, the workflow cannot answer (it is stuck) or no worker answers."""
-    live, reason = await query_or_why_not(project_handle(client, project_id), ProjectWorkflow.status)
+    live, reason = await query_or_why_not(project(client, project_id), ProjectWorkflow.status)
     if live is not None:
         return ProjectRead(live)
     async with sessionmaker() as session:
@@ -162,81 +276,6 @@ async def project_state(
     """The project's state as `read_project_state` finds it, for callers that need no provenance."""
     found = await read_project_state(client, sessionmaker, project_id)
     return found.state if found is not None else None
-
-
-async def run_update(
-    client: Client,
-    project_id: str,
-    update: UpdateMethodMultiParam[[ProjectWorkflow, P], R],
-    arg: P,
-    *,
-    update_id: str | None = None,
-) -> R:
-    """Execute `update` and return its result; the same `update_id` never applies twice."""
-    return await execute_update_or_explain(
-        client,
-        project_handle(client, project_id),
-        update,
-        arg,
-        update_id=update_id,
-        unknown=lambda: not_found(PROJECT_NOT_FOUND),
-        ended=project_ended,
-    )
-
-
-async def bounded_update(
-    client: Client,
-    handle: WorkflowHandle[W, Any],
-    update: UpdateMethodMultiParam[[W, P], R],
-    arg: P,
-    *,
-    update_id: str | None,
-) -> R:
-    """`execute_update` bounded by UPDATE_TIMEOUT_SECONDS; a workflow that cannot accept it is 503 `stuck`.
-
-    Temporal answers FAILED_PRECONDITION ("Workflow Task in failed state") to an update while the
-    workflow's task keeps failing, after holding it ~20 s; an update that outlives our bound on such a
-    workflow is the same case.
-    """
-    bound = asyncio.timeout(UPDATE_TIMEOUT_SECONDS)
-    try:
-        async with bound:
-            return await handle.execute_update(update, arg, id=update_id)
-    except (RPCError, RPCTimeoutOrCancelledError, TimeoutError) as err:
-        # Our bound cancels the call; the SDK may report that as its own RPCTimeoutOrCancelledError.
-        refused = isinstance(err, RPCError) and err.status == RPCStatusCode.FAILED_PRECONDITION
-        if not (refused or bound.expired()):
-            raise
-        if await is_stuck(client, handle.id):
-            raise stuck() from None
-        raise unavailable() from None
-
-
-async def execute_update_or_explain(
-    client: Client,
-    handle: WorkflowHandle[W, Any],
-    update: UpdateMethodMultiParam[[W, P], R],
-    arg: P,
-    *,
-    update_id: str | None,
-    unknown: Callable[[], ApiError],
-    ended: Callable[[], ApiError],
-) -> R:
-    """Execute an update; a NOT_FOUND from Temporal becomes `unknown` (no such workflow) or `ended`
-    (it exists but has completed and takes no more input); an update a failing workflow never
-    accepts becomes 503 `stuck`. Shared by projects and programmes."""
-    try:
-        return await bounded_update(client, handle, update, arg, update_id=update_id)
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-    try:
-        await handle.describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise unknown() from None
-        raise
-    raise ended()
 
 
 async def require_visible(

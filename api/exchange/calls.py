@@ -1,10 +1,9 @@
-"""The Temporal side of the Knowledge Exchange routes: start, query, update and signal `exchange/{year}`.
+"""The Knowledge Exchange programme `exchange/{year}` as the routes and pages use it, on top of api.temporal_calls.
 
-Like api.temporal_calls for projects, and for the same reasons: every call is bounded (no worker must
-not mean a request held open), and the meaning of Temporal's errors is decided here. A NOT_FOUND from
-an update means "no such programme" only if `describe()` agrees; otherwise the workflow has completed,
-so the programme has closed (409). Refusals from update validators travel as
-`WorkflowUpdateFailedError` and are mapped by api.errors like every other refusal.
+Nothing here calls Temporal itself: api.temporal_calls bounds every call and decides once what its
+failures mean (an unknown year is 404, a programme that has completed is 409 `ProjectEnded`, a stuck
+one 503 `stuck`), so the programme answers exactly as a project does. What is the programme's own:
+its search attributes at start, and the read model it falls back to when the workflow cannot answer.
 
 Applications never go through an Update (ARCHITECTURE.md: ~10 in-flight Updates per workflow): they
 are stored first, then `note_application` is signalled, best effort (`signal_application`).
@@ -12,21 +11,14 @@ are stored first, then `note_application` is signalled, best effort (`signal_app
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TypeVar
 
-import structlog
-from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import TemporalError
-from temporalio.service import RPCError
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.errors import ApiError, not_found
-from api.exchange.errors import PROGRAMME_CLOSED, PROGRAMME_NOT_FOUND
-from api.temporal_calls import execute_update_or_explain, query_or_why_not
+from api import temporal_calls
 from domain.exchange import ApplicationReceived, ExchangeInput, ExchangeState
 from store.exchange import reads as exchange_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
@@ -35,8 +27,6 @@ from workflows.naming import ENGAGE_KIND, ENGAGE_PARTNERS, exchange_workflow_id
 P = TypeVar("P")
 R = TypeVar("R")
 
-#: A signal is best effort and must never hold an accepted application up for long.
-SIGNAL_TIMEOUT = timedelta(seconds=3)
 PROGRAMME_KIND = "programme"
 #: `ProgrammeDetail.live_reason` when the state is the recorded one.
 NOT_LIVE = (
@@ -44,31 +34,19 @@ NOT_LIVE = (
     "recorded state, which may be behind."
 )
 
-log = structlog.get_logger("engage.api")
-
-Handle = WorkflowHandle[ExchangeProgrammeWorkflow, ExchangeState]
-
-
-def programme_handle(client: Client, year: int) -> Handle:
-    return client.get_workflow_handle_for(ExchangeProgrammeWorkflow.run, exchange_workflow_id(year))
-
-
-def programme_closed() -> ApiError:
-    return ApiError(status.HTTP_409_CONFLICT, PROGRAMME_CLOSED, field="year", reason=PROGRAMME_CLOSED, error="ended")
-
 
 async def start_programme(client: Client, start: ExchangeInput, *, task_queue: str) -> None:
     """Start `exchange/{year}`; once this returns, the programme exists durably.
 
-    👉 REJECT_DUPLICATE: a year is opened once, ever; a second POST (or a year the yearly schedule
-    already opened) raises WorkflowAlreadyStartedError, answered 409 by api.errors.
+    A year is opened once, ever: a second POST (or a year the yearly schedule already opened) is
+    409 (REJECT_DUPLICATE in api.temporal_calls.start).
     """
-    await client.start_workflow(
+    await temporal_calls.start(
+        client,
         ExchangeProgrammeWorkflow.run,
         start,
-        id=exchange_workflow_id(start.year),
+        workflow_id=exchange_workflow_id(start.year),
         task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(ENGAGE_KIND, PROGRAMME_KIND),
@@ -83,8 +61,9 @@ async def programme_state(
 ) -> tuple[ExchangeState, bool] | None:
     """The live state (and True), or the last recorded snapshot (and False) once Temporal has forgotten
     the programme, it cannot answer (it is stuck) or no worker answers; None if there never was one."""
-    # Forgotten by Temporal, stuck, or no worker answering: the last recorded state, never a 500.
-    live, _ = await query_or_why_not(programme_handle(client, year), ExchangeProgrammeWorkflow.status)
+    live, _ = await temporal_calls.query_or_why_not(
+        temporal_calls.programme(client, year), ExchangeProgrammeWorkflow.status
+    )
     if live is not None:
         return live, True
     async with sessionmaker() as session:
@@ -103,15 +82,7 @@ async def run_update(
     update_id: str | None = None,
 ) -> R:
     """Execute `update` on the programme and return its result; the same `update_id` applies once."""
-    return await execute_update_or_explain(
-        client,
-        programme_handle(client, year),
-        update,
-        arg,
-        update_id=update_id,
-        unknown=lambda: not_found(PROGRAMME_NOT_FOUND),
-        ended=programme_closed,
-    )
+    return await temporal_calls.update(client, temporal_calls.programme(client, year), update, arg, update_id=update_id)
 
 
 async def signal_application(client: Client, year: int, received: ApplicationReceived) -> bool:
@@ -120,13 +91,5 @@ async def signal_application(client: Client, year: int, received: ApplicationRec
     A lost signal costs little: shortlisting and selection signal again before their Update (the
     signal is idempotent), and the unsuccessful applicants are found in the database, not the state.
     """
-    try:
-        await programme_handle(client, year).signal(
-            ExchangeProgrammeWorkflow.note_application, received, rpc_timeout=SIGNAL_TIMEOUT
-        )
-    except (TemporalError, RPCError, TimeoutError, ConnectionError) as exc:
-        log.warning(
-            "application_signal_deferred", year=year, application_id=received.application_id, error=type(exc).__name__
-        )
-        return False
-    return True
+    programme = temporal_calls.programme(client, year)
+    return await temporal_calls.signal(programme, ExchangeProgrammeWorkflow.note_application, received)

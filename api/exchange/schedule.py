@@ -19,21 +19,17 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleDescription,
-    ScheduleHandle,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
-from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import not_found
+from api import temporal_schedules
+from api.errors import ApiError, not_found
 from api.exchange.errors import SCHEDULE_NOT_FOUND
 from api.exchange.schemas import ScheduleCreate, SchedulePublic
 from domain.exchange import ExchangeYearPlan
@@ -77,33 +73,14 @@ def _schedule(body: ScheduleCreate, plan: ExchangeYearPlan, task_queue: str) -> 
     )
 
 
-def schedule_handle(client: Client) -> ScheduleHandle:
-    return client.get_schedule_handle(SCHEDULE_ID)
+def _unknown() -> ApiError:
+    return not_found(SCHEDULE_NOT_FOUND)
 
 
 async def save_schedule(body: ScheduleCreate, *, client: Client, catalog: TemplateCatalog, task_queue: str) -> bool:
     """Create the schedule, or replace its spec and plan; True when it was created."""
     schedule = _schedule(body, _plan(body, catalog), task_queue)
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-        return True
-    except ScheduleAlreadyRunningError:
-        pass
-
-    def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-        return ScheduleUpdate(schedule=schedule)
-
-    await schedule_handle(client).update(replace)
-    return False
-
-
-async def _describe(client: Client) -> ScheduleDescription:
-    try:
-        return await schedule_handle(client).describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(SCHEDULE_NOT_FOUND) from None
-        raise
+    return await temporal_schedules.save_schedule(client, SCHEDULE_ID, schedule)
 
 
 @dataclass(frozen=True)
@@ -118,7 +95,7 @@ def _day(description: ScheduleDescription) -> _Day:
 
 
 async def read_schedule(client: Client) -> SchedulePublic:
-    description = await _describe(client)
+    description = await temporal_schedules.describe_schedule(client, SCHEDULE_ID, _unknown)
     action = description.schedule.action
     assert isinstance(action, ScheduleActionStartWorkflow)
     [plan] = await client.data_converter.decode(list(action.args), [ExchangeYearPlan])
@@ -144,5 +121,4 @@ async def read_schedule(client: Client) -> SchedulePublic:
 
 
 async def delete_schedule(client: Client) -> None:
-    await _describe(client)  # 404 when there is none
-    await schedule_handle(client).delete()
+    await temporal_schedules.delete_schedule(client, SCHEDULE_ID, _unknown)  # 404 when there is none

@@ -13,49 +13,35 @@ are) when the run exists, else to ProjectWorkflow.set_follow_up_schedule.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Iterable
 from datetime import datetime
 
-from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client, WorkflowUpdateFailedError
 
 from api import temporal_calls as workflow_calls
-from api.errors import FOLLOW_UP_FINISHED, PROJECT_NOT_FOUND, ApiError, not_found
+from api.errors import PROJECT_NOT_FOUND, follow_up_finished, not_found
 from api.follow_up.schemas import FollowUpPublic, OutcomePublic, OutcomesPublic, OutcomeWave, WavePublic
 from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
 from domain.instruments import InstrumentCatalog
-from domain.rules import RefusalKind
 from domain.surveys import QuestionKind, SurveyInstrument
 from store.surveys import reads_reports as survey_reports
 from store.surveys.reads_reports import ResponseRow, WaveSummary
 from workflows.follow_up import FollowUpWorkflow
-from workflows.naming import follow_up_workflow_id
 from workflows.project import ProjectWorkflow
 
-FollowUpHandle = WorkflowHandle[FollowUpWorkflow, FollowUpState]
 CSV_FIXED_COLUMNS = ("respondent_id", "role", "language", "wave_index", "offset", "submitted_at")
 #: Spreadsheets run a cell that starts with one of these as a formula: such text gets a leading '.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def follow_up_handle(client: Client, project_id: str) -> FollowUpHandle:
-    return client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(project_id))
-
-
 async def follow_up_state(client: Client, project_id: str) -> tuple[FollowUpState | None, str | None]:
     """The live plan from FollowUpWorkflow (None when Temporal holds no such run), or None and why it
     could not be read live (the run is stuck, or no worker answered): the database's record then."""
-    state, reason = await workflow_calls.query_or_why_not(follow_up_handle(client, project_id), FollowUpWorkflow.status)
+    target = workflow_calls.follow_up(client, project_id)
+    state, reason = await workflow_calls.query_or_why_not(target, FollowUpWorkflow.status)
     return state, None if reason == workflow_calls.NOT_LIVE_ARCHIVED else reason
 
 
@@ -120,40 +106,6 @@ async def read_follow_up(
     return FollowUpPublic(started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[])
 
 
-async def _follow_up_running(client: Client, project_id: str) -> bool | None:
-    """True: the run is open; False: it has ended; None: Temporal holds no follow-up for the project."""
-    try:
-        async with asyncio.timeout(workflow_calls.QUERY_TIMEOUT_SECONDS):
-            described = await follow_up_handle(client, project_id).describe()
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise
-        return None
-    return described.status is WorkflowExecutionStatus.RUNNING
-
-
-def _finished() -> ApiError:
-    return ApiError(
-        status.HTTP_409_CONFLICT,
-        FOLLOW_UP_FINISHED,
-        field="offsets",
-        reason="every wave has closed",
-        error=RefusalKind.OUT_OF_TURN.value,
-    )
-
-
-async def _reschedule(client: Client, project_id: str, change: Reschedule, update_id: str | None) -> FollowUpState:
-    handle = follow_up_handle(client, project_id)
-    try:
-        return await workflow_calls.bounded_update(
-            client, handle, FollowUpWorkflow.reschedule, change, update_id=update_id
-        )
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise _finished() from None  # the run completed between our look and the update
-        raise
-
-
 async def change_schedule(
     client: Client,
     session: AsyncSession,
@@ -163,9 +115,10 @@ async def change_schedule(
     update_id: str | None,
 ) -> FollowUpPublic:
     """Move the pending waves (follow-up running) or set the offsets follow-up will use (not yet started)."""
-    running = await _follow_up_running(client, project_id)
+    follow_up = workflow_calls.follow_up(client, project_id)
+    running = await workflow_calls.run_status(follow_up)
     if running is False:
-        raise _finished()
+        raise follow_up_finished()
     if running is None:
         try:
             project = await workflow_calls.run_update(
@@ -174,13 +127,14 @@ async def change_schedule(
         except WorkflowUpdateFailedError:
             # Follow-up may have started since we looked: then the change belongs to its workflow.
             # (A bare raise: the refusal's details live in the exception's __cause__.)
-            if await _follow_up_running(client, project_id) is not True:
+            if await workflow_calls.run_status(follow_up) is not True:
                 raise
         else:
             return FollowUpPublic(
                 started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[]
             )
-    state = await _reschedule(client, project_id, change, update_id)
+    # A run that completes between our look and the update is answered `follow_up_finished` too.
+    state = await workflow_calls.update(client, follow_up, FollowUpWorkflow.reschedule, change, update_id=update_id)
     return follow_up_public(state, await survey_reports.wave_report(session, project_id))
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import structlog
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api import temporal_calls
 from api.errors import (
     SURVEY_ANSWERED,
     SURVEY_CLOSED,
@@ -47,15 +47,10 @@ from store.surveys import reads as survey_reads
 from store.surveys import writes as survey_writes
 from store.surveys.reads import ResolvedToken, TokenRefusal
 from workflows.follow_up import FollowUpWorkflow
-from workflows.naming import follow_up_workflow_id
-
-log = structlog.get_logger("engage.api")
 
 #: Tokens are URL-safe base64 (store.surveys.new_token: 32 characters). Anything else is not a
 #: token, so it is "not found" without asking the database.
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-#: A signal is best effort and must never hold an answer up for long.
-SIGNAL_TIMEOUT = timedelta(seconds=3)
 
 REFUSALS: dict[TokenProblem, tuple[int, str]] = {
     TokenProblem.UNKNOWN: (status.HTTP_404_NOT_FOUND, SURVEY_NOT_FOUND),
@@ -267,31 +262,17 @@ async def opt_out(
     done = await survey_writes.opt_out(session, raw_token=token, everywhere=everywhere, now=datetime.now(UTC))
     await session.commit()
     if isinstance(done, survey_writes.OptedOut):
-        handle = client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(done.project_id))
-        try:
-            await handle.signal(
-                FollowUpWorkflow.note_opt_out,
-                RespondentOptedOut(respondent_id=done.respondent_id, everywhere=everywhere),
-                rpc_timeout=SIGNAL_TIMEOUT,
-            )
-        except Exception as exc:
-            _signal_failed("note_opt_out", done.project_id, exc)
+        # 👉 Best effort (api.temporal_calls.signal logs a failure, never raises): the opt-out is
+        # committed, and the wave activities read it from the database.
+        opted_out = RespondentOptedOut(respondent_id=done.respondent_id, everywhere=everywhere)
+        follow_up = temporal_calls.follow_up(client, done.project_id)
+        await temporal_calls.signal(follow_up, FollowUpWorkflow.note_opt_out, opted_out)
     return done
 
 
 async def _signal_answer(client: Client, saved: survey_writes.SavedResponse) -> None:
-    handle = client.get_workflow_handle_for(FollowUpWorkflow.run, follow_up_workflow_id(saved.project_id))
-    try:
-        await handle.signal(
-            FollowUpWorkflow.note_answer,
-            SurveyAnswered(respondent_id=saved.respondent_id, wave_index=saved.wave_index),
-            rpc_timeout=SIGNAL_TIMEOUT,
-        )
-    except Exception as exc:
-        _signal_failed("note_answer", saved.project_id, exc)
-
-
-def _signal_failed(signal: str, project_id: str, exc: Exception) -> None:
-    # 👉 Never fails the request: the answer or opt-out is committed, and the wave activities
-    # read it from the database. The workflow may also have finished (its last wave closed).
-    log.warning("survey_signal_failed", signal=signal, project_id=project_id, error=type(exc).__name__)
+    """Best effort, like the opt-out's: the answer is committed; the workflow may also have finished."""
+    answered = SurveyAnswered(respondent_id=saved.respondent_id, wave_index=saved.wave_index)
+    await temporal_calls.signal(
+        temporal_calls.follow_up(client, saved.project_id), FollowUpWorkflow.note_answer, answered
+    )
