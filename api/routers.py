@@ -12,6 +12,7 @@ from api import health
 from api.exchange import application_routes as exchange_application_routes
 from api.exchange import apply_pages as exchange_apply_pages
 from api.exchange import pages as exchange_pages
+from api.exchange import placement_routes as exchange_placement_routes
 from api.exchange import routes as exchange_routes
 from api.exchange import schedule_routes as exchange_schedule_routes
 from api.follow_up import pages as follow_up_pages
@@ -47,6 +48,7 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     follow_up_routes.router,
     survey_routes.router,
     exchange_routes.router,
+    exchange_placement_routes.router,
     exchange_application_routes.router,
     exchange_schedule_routes.router,
 )

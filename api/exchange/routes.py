@@ -1,5 +1,6 @@
 """Knowledge Exchange programmes: open a year, read its state and dashboard, partners confirm or are
-replaced, staff shortlist, partners select, staff match and move placements, case studies.
+replaced, staff shortlist, partners select. Placements (match, move, case studies) are in
+api.exchange.placement_routes; what each change sends the workflow is in api.exchange.programme_updates.
 
 Every change is a Temporal Update on `exchange/{year}` with a validator, so a refusal comes back at once
 with a field and a reason (mapped in api.errors) and an accepted change is durable before we answer.
@@ -10,10 +11,9 @@ api.exchange.application_routes and never become Updates.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi import APIRouter, Path, status
 
 from api.auth import Principal
 from api.deps import (
@@ -29,16 +29,12 @@ from api.deps import (
     StaffDep,
     TemporalDep,
 )
-from api.errors import UNKNOWN_PARTNER, error_responses, invalid, not_found
+from api.errors import error_responses, not_found
 from api.exchange import calls as exchange_calls
-from api.exchange import case_study as case_studies
-from api.exchange import service
+from api.exchange import programme_updates, service
 from api.exchange.dashboard import dashboard
-from api.exchange.errors import PLACEMENT_NOT_FOUND, PROGRAMME_NOT_FOUND
+from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.exchange.schemas import (
-    CaseStudyMarked,
-    MatchCreate,
-    PlacementDatesUpdate,
     ProgrammeCreate,
     ProgrammeDetail,
     ProgrammePublic,
@@ -47,21 +43,10 @@ from api.exchange.schemas import (
     SelectionCreate,
 )
 from api.local_time import MuseumZoneDep
-from api.pages.web import SECURITY_HEADERS
 from api.schemas import Page
 from api.temporal_calls import update_id
-from domain.exchange import (
-    ExchangeState,
-    MatchPlan,
-    PartnerConfirmation,
-    PartnerReplacement,
-    PlacementDates,
-    PlacementPlan,
-)
+from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
-from store.exchange import writes as exchange_writes
-from store.partners import reads as partner_reads
-from workflows.exchange import ExchangeProgrammeWorkflow
 
 router = APIRouter(prefix="/api/v1/exchange/programmes", tags=["exchange"])
 
@@ -157,14 +142,7 @@ async def confirm_partner(
 ) -> ProgrammePublic:
     """A partner (or staff for it) confirms it takes part this year, before its deadline."""
     _for_partner(principal, partner_id)
-    confirmation = PartnerConfirmation(partner_id=partner_id, actor=principal.actor())
-    state = await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.confirm_partner,
-        confirmation,
-        update_id=update_id("confirm_partner", principal, idempotency_key),
-    )
+    state = await programme_updates.confirm_partner(client, year, partner_id, principal, idempotency_key)
     return service.programme_public(state)
 
 
@@ -179,18 +157,7 @@ async def replace_partner(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Replace a partner that did not confirm in time with another organisation."""
-    if await partner_reads.get_partner(session, body.replacement_partner_id) is None:
-        raise invalid("replacement_partner_id", "no partner has that id", UNKNOWN_PARTNER)
-    replacement = PartnerReplacement(
-        partner_id=partner_id, replacement_partner_id=body.replacement_partner_id, actor=principal.actor()
-    )
-    state = await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.replace_partner,
-        replacement,
-        update_id=update_id("replace_partner", principal, idempotency_key),
-    )
+    state = await programme_updates.replace_partner(client, session, year, partner_id, body, principal, idempotency_key)
     return service.programme_public(state)
 
 
@@ -235,108 +202,3 @@ async def select_applicants(
         update_id=update_id("select_applicants", principal, idempotency_key),
     )
     return service.programme_public(state)
-
-
-@router.post("/{year}/placements/match", responses=error_responses(401, 403, 404, 409, 422, 503))
-async def match_placements(
-    year: YearPath,
-    body: MatchCreate,
-    principal: StaffDep,
-    client: TemporalDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProgrammePublic:
-    """Match selected applicants into five-day placements; each starts its own placement project."""
-    plan = MatchPlan(
-        placements=tuple(
-            PlacementPlan(
-                partner_id=p.partner_id, direction=p.direction, starts_on=p.starts_on, focus_areas=tuple(p.focus_areas)
-            )
-            for p in body.placements
-        ),
-        actor=principal.actor(),
-    )
-    state = await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.match_placements,
-        plan,
-        update_id=update_id("match_placements", principal, idempotency_key),
-    )
-    return service.programme_public(state)
-
-
-@router.put("/{year}/placements/{placement_id}/dates", responses=error_responses(401, 403, 404, 409, 422, 503))
-async def move_placement(
-    year: YearPath,
-    placement_id: PlacementPath,
-    body: PlacementDatesUpdate,
-    principal: StaffDep,
-    client: TemporalDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProgrammePublic:
-    """Move a placement's five working days (within the placement window)."""
-    dates = PlacementDates(placement_id=placement_id, starts_on=body.starts_on, actor=principal.actor())
-    state = await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.move_placement,
-        dates,
-        update_id=update_id("move_placement", principal, idempotency_key),
-    )
-    return service.programme_public(state)
-
-
-@router.post("/{year}/placements/{placement_id}/case-study", responses=error_responses(401, 403, 404))
-async def mark_case_study(
-    year: YearPath, placement_id: PlacementPath, principal: StaffDep, session: SessionDep
-) -> CaseStudyMarked:
-    """Mark a placement as a case study (idempotent)."""
-    marked = await exchange_writes.mark_case_study(session, year, placement_id)
-    await session.commit()
-    if not marked:
-        raise not_found(PLACEMENT_NOT_FOUND)
-    return CaseStudyMarked(placement_id=placement_id, case_study=True)
-
-
-def _wants_html(format_: str | None, accept: str | None) -> bool:
-    if format_ is not None:
-        return format_ == "html"
-    accepted = (accept or "").lower()
-    return "text/html" in accepted and "text/markdown" not in accepted
-
-
-@router.get(
-    "/{year}/placements/{placement_id}/case-study",
-    responses=error_responses(401, 403, 404, 409)
-    | {200: {"content": {"text/markdown": {}, "text/html": {}}, "description": "The case study."}},
-    response_class=Response,
-)
-async def read_case_study(
-    year: YearPath,
-    placement_id: PlacementPath,
-    principal: StaffDep,
-    client: TemporalDep,
-    sessionmaker: SessionmakerDep,
-    session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
-    format_: Annotated[Literal["md", "html"] | None, Query(alias="format")] = None,
-    accept: Annotated[str | None, Header(max_length=1000)] = None,
-) -> Response:
-    """The placement's case study in Markdown (Accept: text/markdown, ?format=md) or HTML (?format=html)."""
-    study = await case_studies.load(
-        year,
-        placement_id,
-        client=client,
-        sessionmaker=sessionmaker,
-        session=session,
-        catalog=catalog,
-        instruments=instruments,
-    )
-    if _wants_html(format_, accept):
-        return HTMLResponse(case_studies.render_html(study), headers=SECURITY_HEADERS)
-    return PlainTextResponse(
-        case_studies.render_markdown(study),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
