@@ -1,19 +1,18 @@
 """THE module that talks to Temporal for the API: it starts, updates, queries, signals and describes
 every workflow of ours (projects, follow-up, the Knowledge Exchange programme and its yearly schedule).
 
-Why one module: every call needs the same care, so it is written once here. Each call that needs a
-worker is bounded (no worker must not mean a request held open: 503 + Retry-After, and a retry with the
-same Idempotency-Key still applies once). What a failure means is classified in `api.temporal_refusals`
-and answered by `api.errors`, one status and one code per meaning, for JSON routes and pages alike:
+Why one module: every call needs the same care, written once. A call that needs a worker is bounded
+(no worker must not hold a request open: 503 + Retry-After; a retry with the same Idempotency-Key still
+applies once). What a failure means is classified in `api.temporal_refusals` and answered by
+`api.errors`, one status and one code per meaning, for JSON routes and pages alike:
 - an update's NOT_FOUND means "no such workflow" only if `describe()` agrees; otherwise the run has
   completed, so it has ended (409 `ProjectEnded`);
 - a workflow that cannot make progress (its tasks fail on every attempt: nondeterminism after a bad
   deploy) never makes a 500: a read falls back to the read model, flagged not live; input gets 503 `stuck`;
 - a validator's refusal travels as `WorkflowUpdateFailedError`, mapped by `api.errors`;
 - a signal is best effort (the input it announces is stored first): a failed one is logged, never raised.
-Feature modules name a workflow by a `Target` (its handle, and what "unknown" and "ended" mean to a
-person) built here, and hold no handle of their own. Schedules: `api.temporal_schedules`; "is it
-stuck?": `api.workflow_health`.
+Features name a workflow by a `Target` built here (its handle; what "unknown" and "ended" mean to a
+person) and hold no handle. Schedules: `api.temporal_schedules`; "is it stuck?": `api.workflow_health`.
 """
 
 from __future__ import annotations
@@ -276,17 +275,6 @@ async def project_state(
     """The project's state as `read_project_state` finds it, for callers that need no provenance."""
     found = await read_project_state(client, sessionmaker, project_id)
     return found.state if found is not None else None
-
-
-async def require_visible(
-    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str, principal: Principal
-) -> None:
-    """404 unless `principal` may see the project. Staff see all, so this costs them nothing."""
-    if principal.is_staff:
-        return
-    state = await project_state(client, sessionmaker, project_id)
-    if state is None or not principal.may_see(state.partner_ids):
-        raise not_found(PROJECT_NOT_FOUND)
 
 
 def update_id(update_name: str, principal: Principal, idempotency_key: str | None) -> str | None:

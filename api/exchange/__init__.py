@@ -1,7 +1,8 @@
 """Knowledge Exchange: a year's programme of two-way placements between the museum and partners.
 
-- `schemas.py`: request and response shapes; `errors.py`: the programme's refusals as HTTP answers.
-- `calls.py`: the programme workflow's updates and queries, on top of api.temporal_calls.
+- `schemas.py`: request and response shapes; `errors.py`: the programme's detail strings (api.errors
+  maps every refusal to its status and code).
+- `calls.py`: the programme's start, updates, query and signal, through api.temporal_calls.
 - Services: `service.py` (opening a programme, applications, shortlisting, selection), `schedule.py` (the yearly
   schedule), `dashboard.py` (stage, budget, response rates, outcomes), `case_study.py` (Markdown and
   HTML case studies, from `case_study_templates/`).
