@@ -1,0 +1,69 @@
+"""Registering partner organisations and issuing their keys: the one code path behind
+`POST /api/v1/partners`, `POST /api/v1/partners/{id}/keys` and the staff partners page's forms.
+
+A name already registered (whatever its capitals or spacing) is refused with 409 `PartnerExists`
+on `name`, checked first and, when two requests race past the check, by the unique constraint.
+Refusals are `ApiError`s: the route answers them, the page renders them beside the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import status
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Role, issue_key
+from api.errors import PARTNER_EXISTS, PARTNER_NOT_FOUND, ApiError, not_found
+from api.partners.schemas import PartnerCreate, PartnerKeyCreate
+from store.partners import reads as partner_reads
+from store.partners import writes as partner_writes
+from store.tables import ApiKey, Partner
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A partner's new key: the stored row, the key itself (shown once, never stored) and whose it is."""
+
+    partner: Partner
+    row: ApiKey
+    key: str
+
+
+def already_registered() -> ApiError:
+    return ApiError(
+        status.HTTP_409_CONFLICT, PARTNER_EXISTS, field="name", reason="already registered", error="PartnerExists"
+    )
+
+
+async def register_partner(session: AsyncSession, body: PartnerCreate) -> Partner:
+    """Register a partner organisation and its contact, committed; 409 if the name is taken."""
+    if await partner_reads.find_partner_by_name(session, body.name) is not None:
+        raise already_registered()
+    try:
+        partner = await partner_writes.create_partner(
+            session,
+            name=body.name,
+            contact_name=body.contact_name,
+            contact_email=body.contact_email,
+            now=datetime.now(UTC),
+        )
+        await session.commit()
+    except IntegrityError:
+        # 👉 Two requests raced past the check above: the unique partner.name_key decides.
+        await session.rollback()
+        raise already_registered() from None
+    return partner
+
+
+async def issue_partner_key(session: AsyncSession, partner_id: str, body: PartnerKeyCreate) -> IssuedKey:
+    """Issue an API key for a partner (404 if there is no such partner); the key is returned once."""
+    partner = await partner_reads.get_partner(session, partner_id)
+    if partner is None:
+        raise not_found(PARTNER_NOT_FOUND)
+    row, key = await issue_key(
+        session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC)
+    )
+    return IssuedKey(partner, row, key)
