@@ -3,7 +3,8 @@ page that offers them) call these, so the workflow gets one payload per change, 
 actor, under the update id `api.temporal_calls.update_id` derives from an Idempotency-Key.
 
 Shortlisting and selecting, which first check the applications in the database, are in
-api.exchange.service (`shortlist`, `select`).
+api.exchange.service (`shortlist`, `select`). Marking a case study is a database change only, here
+too because the JSON route and the staff page both make it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import UNKNOWN_PARTNER, invalid
+from api.errors import UNKNOWN_PARTNER, invalid, not_found
 from api.exchange import calls as exchange_calls
+from api.exchange.errors import PLACEMENT_NOT_FOUND
 from api.exchange.schemas import MatchCreate, PlacementDatesUpdate, ReplacementCreate
 from api.temporal_calls import update_id
 from domain.exchange import (
@@ -24,6 +26,7 @@ from domain.exchange import (
     PlacementDates,
     PlacementPlan,
 )
+from store.exchange import writes as exchange_writes
 from store.partners import reads as partner_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
 
@@ -105,3 +108,11 @@ async def move_placement(
         dates,
         update_id=update_id("move_placement", principal, idempotency_key),
     )
+
+
+async def mark_case_study(session: AsyncSession, year: int, placement_id: str) -> None:
+    """Mark a placement as a case study, committed (idempotent); 404 if the year has no such placement."""
+    marked = await exchange_writes.mark_case_study(session, year, placement_id)
+    await session.commit()
+    if not marked:
+        raise not_found(PLACEMENT_NOT_FOUND)
