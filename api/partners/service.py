@@ -8,6 +8,7 @@ Refusals are `ApiError`s: the route answers them, the page renders them beside t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,3 +68,9 @@ async def issue_partner_key(session: AsyncSession, partner_id: str, body: Partne
         session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC)
     )
     return IssuedKey(partner, row, key)
+
+
+async def partner_names(session: AsyncSession, partner_ids: Sequence[str]) -> dict[str, str]:
+    """Partner id → name, in the order given, in one query; an id with no partner shows as itself."""
+    found = await partner_reads.partner_names(session, partner_ids)
+    return {partner_id: found.get(partner_id, partner_id) for partner_id in partner_ids}
