@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -62,10 +61,6 @@ class Principal:
         """Who the workflow records as acting: a label for timelines, never an e-mail address."""
         return Actor(party=self.party, partner_id=self.partner_id, label=self.label or self.role.value)
 
-    def may_see(self, partner_ids: Iterable[str]) -> bool:
-        """Staff see every project; a partner only those it takes part in."""
-        return self.is_staff or self.partner_id in set(partner_ids)
-
 
 def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
@@ -100,7 +95,7 @@ async def authenticate(
         raise unauthenticated()
     digest = hash_key(token)
     if admin_key is not None and hmac.compare_digest(digest, hash_key(admin_key.get_secret_value())):
-        return Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
+        return admin_principal()
     cached = cache.get(digest)
     if cached is not None:
         return cached
@@ -108,9 +103,39 @@ async def authenticate(
         row = await partner_reads.find_api_key(session, digest)
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         raise unauthenticated()
-    principal = Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
+    principal = principal_of(row)
     cache.put(digest, principal)
     return principal
+
+
+def admin_principal() -> Principal:
+    """The bootstrap admin of `ENGAGE_ADMIN_KEY`: it has no database row."""
+    return Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
+
+
+def principal_of(row: ApiKey) -> Principal:
+    """The caller a stored key stands for: the one place a key row becomes a principal."""
+    return Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
+
+
+async def principal_by_key_id(
+    key_id: str, *, admin_key: SecretStr | None, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[Principal, str] | None:
+    """The principal a key id names and its key's hash, if the key exists unrevoked.
+
+    A signed-in web session names its key by id (the cookie never holds the key), so pages find the
+    caller here, through the same `principal_of` as a bearer key; the hash lets the caller check the
+    session was signed in with this very key.
+    """
+    if key_id == ENV_ADMIN_KEY_ID:
+        if admin_key is None:
+            return None
+        return admin_principal(), hash_key(admin_key.get_secret_value())
+    async with sessionmaker() as session:
+        row = await partner_reads.get_api_key(session, key_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    return principal_of(row), row.key_hash
 
 
 async def issue_key(

@@ -1,8 +1,10 @@
 """Dependencies as `Annotated` aliases: what a route needs, named once.
 
-Everything comes from `app.state` (set by the lifespan in `api.main`), never from module globals,
+Everything comes from `app.state` (set by the lifespan in `api.main`) through
+`api.app_services.services_of`, never from module globals,
 so tests inject their own Temporal client and database. `PrincipalDep` opens no database session
-when the key is cached, which keeps `GET /api/v1/projects/{id}` to one Temporal query. Every
+when the key is cached, which keeps `GET /api/v1/projects/{id}` to one Temporal query. Who may call
+a route is not here but in `api.access` (its table and rules build on `current_principal`). Every
 dependency is `async def`, even the trivial ones: FastAPI runs a plain `def` dependency in a
 thread pool, a hop that cost more than the rest of the request put together.
 """
@@ -17,40 +19,39 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api.app_services import AppServices
-from api.auth import KeyCache, Principal, Role, authenticate
-from api.errors import PROJECT_NOT_FOUND, forbidden, not_found
+from api.app_services import AppServices, services_of
+from api.auth import KeyCache, Principal, authenticate
 from api.settings import ApiSettings
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
 
 
 async def get_settings(request: Request) -> ApiSettings:
-    return AppServices(request.app.state).settings
+    return services_of(request).settings
 
 
 async def get_client(request: Request) -> Client:
-    return AppServices(request.app.state).client
+    return services_of(request).client
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    return AppServices(request.app.state).sessionmaker
+    return services_of(request).sessionmaker
 
 
 async def get_catalog(request: Request) -> TemplateCatalog:
-    return AppServices(request.app.state).catalog
+    return services_of(request).catalog
 
 
 async def get_instruments(request: Request) -> InstrumentCatalog:
-    return AppServices(request.app.state).instruments
+    return services_of(request).instruments
 
 
 async def get_key_cache(request: Request) -> KeyCache:
-    return AppServices(request.app.state).key_cache
+    return services_of(request).key_cache
 
 
 async def get_services(request: Request) -> AppServices:
-    return AppServices(request.app.state)
+    return services_of(request)
 
 
 ServicesDep = Annotated[AppServices, Depends(get_services)]
@@ -63,9 +64,9 @@ KeyCacheDep = Annotated[KeyCache, Depends(get_key_cache)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    # 👉 Reads app.state itself rather than through SessionmakerDep: every dependency FastAPI solves
+    # 👉 Reads the app's services itself rather than through SessionmakerDep: every dependency FastAPI solves
     # costs each request measurable time (bench/README.md), and this one is on nearly every route.
-    async with AppServices(request.app.state).sessionmaker() as session:
+    async with services_of(request).sessionmaker() as session:
         yield session
 
 
@@ -77,9 +78,9 @@ _bearer = HTTPBearer(auto_error=False, description="An Engage API key: `Authoriz
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    # 👉 App-wide services straight from app.state, not as sub-dependencies: this runs on every
+    # 👉 App-wide services read directly, not as sub-dependencies: this runs on every
     # authenticated request, and each dependency FastAPI solves costs time (bench/README.md).
-    services = AppServices(request.app.state)
+    services = services_of(request)
     token = credentials.credentials if credentials is not None else None
     principal = await authenticate(
         token, admin_key=services.settings.admin_key, cache=services.key_cache, sessionmaker=services.sessionmaker
@@ -91,30 +92,6 @@ async def current_principal(
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
-
-async def require_staff(principal: PrincipalDep) -> Principal:
-    if not principal.is_staff:
-        raise forbidden()
-    return principal
-
-
-async def require_admin(principal: PrincipalDep) -> Principal:
-    if principal.role is not Role.ADMIN:
-        raise forbidden()
-    return principal
-
-
-async def require_staff_or_hide(principal: PrincipalDep) -> Principal:
-    """Staff only, and a partner key gets 404 like a stranger: respondents' names and addresses,
-    their answers and the survey reports of a project are never shown to partners."""
-    if not principal.is_staff:
-        raise not_found(PROJECT_NOT_FOUND)
-    return principal
-
-
-StaffDep = Annotated[Principal, Depends(require_staff)]
-SurveyStaffDep = Annotated[Principal, Depends(require_staff_or_hide)]
-AdminDep = Annotated[Principal, Depends(require_admin)]
 
 IdempotencyKeyDep = Annotated[
     str | None,

@@ -17,6 +17,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.access import access
+
 DOCS_PATH = "/docs"
 ASSETS_PATH = "/docs-assets"
 
@@ -42,4 +44,4 @@ def install_docs(app: FastAPI) -> None:
             swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
         )
 
-    app.add_api_route(DOCS_PATH, docs, methods=["GET"], include_in_schema=False)
+    app.add_api_route(DOCS_PATH, docs, methods=["GET"], include_in_schema=False, dependencies=[access("public")])

@@ -9,12 +9,13 @@ import structlog
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
+from api.access import access
 from api.deps import SessionmakerDep, TemporalDep
 from api.error_shape import error_body
 from api.errors import SERVICE_UNAVAILABLE
 from store.session import ping
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[access("public")])
 log = structlog.get_logger("engage.api")
 
 CHECK_TIMEOUT_SECONDS = 2.0

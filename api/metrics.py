@@ -10,11 +10,14 @@ and where it is slow, so they are not public on the API's port.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from api.deps import StaffDep
+from api.access import access
+from api.auth import Principal
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -47,7 +50,7 @@ class ApiMetrics:
 def install_metrics(app: FastAPI, metrics: ApiMetrics) -> None:
     """Serve `GET /metrics` in the Prometheus text format to staff keys (left out of the OpenAPI schema)."""
 
-    async def scrape(request: Request, staff: StaffDep) -> Response:
+    async def scrape(request: Request, staff: Annotated[Principal, access("staff")]) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)

@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.deps import LimitQuery, OffsetQuery, PrincipalDep, SessionDep, TemporalDep
-from api.errors import error_responses, not_found
+from api.access import access
+from api.auth import Principal
+from api.deps import LimitQuery, OffsetQuery, SessionDep, TemporalDep
+from api.errors import error_responses
 from api.exchange import service
-from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.exchange.schemas import ApplicationCreate, ApplicationPublic, ApplicationReceipt
 from api.schemas import Page
 
@@ -24,7 +25,12 @@ router = APIRouter(prefix="/api/v1/exchange/programmes/{year}/applications", tag
 YearPath = Annotated[int, Path(ge=2000, le=2099, description="The programme's year.")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 422, 503))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409, 422, 503),
+    dependencies=[access("public")],
+)
 async def submit_application(
     year: YearPath, body: ApplicationCreate, client: TemporalDep, session: SessionDep
 ) -> ApplicationReceipt:
@@ -38,12 +44,14 @@ async def submit_application(
 
 @router.get("", responses=error_responses(401, 404, 422, 503))
 async def list_applications(
-    year: YearPath, principal: PrincipalDep, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
+    year: YearPath,
+    principal: Annotated[Principal, access("programme_party")],
+    session: SessionDep,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> Page[ApplicationPublic]:
     """Staff: every application. A partner: its own staff's, and the museum colleagues it may host."""
-    state = await service.programme_row_state(session, year)
-    if not principal.is_staff and principal.partner_id not in state.active_partner_ids():
-        raise not_found(PROGRAMME_NOT_FOUND)
+    await service.programme_row_state(session, year)  # 404 when there is no such programme
     # 👉 One year's call is hundreds of applications at most: paged here, like every other list.
     visible = await service.visible_applications(session, year, principal)
     return Page(items=visible[offset : offset + limit], total=len(visible), limit=limit, offset=offset)

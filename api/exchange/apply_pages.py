@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from api.access import page_access
 from api.app_services import services_of
 from api.errors import ApiError, unavailable
 from api.exchange import service
@@ -34,11 +35,12 @@ from api.pages.web import (
     text,
     texts,
 )
+from api.partners import service as partner_service
 from domain.exchange import MUSEUM, ExchangeState, PartnerStatus
 from store.exchange import reads as exchange_reads
-from store.partners import reads as partner_reads
 
-router = APIRouter(include_in_schema=False)
+#: The call for applications is open to anyone, no key (`api.access`).
+router = APIRouter(include_in_schema=False, dependencies=[page_access("public")])
 
 YearPath = Annotated[int, Path(ge=2000, le=2099)]
 
@@ -76,12 +78,9 @@ FIELDS = (
 
 async def _organisations(request: Request, state: ExchangeState) -> list[tuple[str, str]]:
     active = [p.partner_id for p in state.partners if p.status in (PartnerStatus.PENDING, PartnerStatus.CONFIRMED)]
-    names: list[tuple[str, str]] = [("", "Choose your organisation"), (MUSEUM, "The museum")]
     async with services_of(request).sessionmaker() as session:
-        for partner_id in active:
-            partner = await partner_reads.get_partner(session, partner_id)
-            names.append((partner_id, partner.name if partner is not None else partner_id))
-    return names
+        names = await partner_service.partner_names(session, active)
+    return [("", "Choose your organisation"), (MUSEUM, "The museum"), *names.items()]
 
 
 def _call_status(state: ExchangeState, now: datetime) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api.access import page_access, partner_scope, sees_everything
 from api.app_services import services_of
 from api.errors import ApiError
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
-from api.exchange import service
+from api.exchange import programme_updates, service
 from api.exchange.dashboard import dashboard
 from api.exchange.schemas import SelectionCreate
 from api.pages.session import Flash
@@ -34,31 +35,20 @@ from api.pages.web import (
     not_found_page,
     redirect,
     render,
-    require_viewer,
-    staff_only_page,
     text,
 )
+from api.partners import service as partner_service
 from domain import exchange_rules as kx_rules
 from domain.exchange import Direction, ExchangeState
 from store.exchange import reads as exchange_reads
-from store.exchange import writes as exchange_writes
-from store.partners import reads as partner_reads
 
 router = APIRouter(include_in_schema=False)
 
-ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+ViewerDep = Annotated[Viewer, page_access("signed_in")]
+StaffViewer = Annotated[Viewer, page_access("staff")]
 YearPath = Annotated[int, Path(ge=2000, le=2099)]
 PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
-
-
-async def _partner_names(request: Request, partner_ids: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    async with services_of(request).sessionmaker() as session:
-        for partner_id in partner_ids:
-            partner = await partner_reads.get_partner(session, partner_id)
-            names[partner_id] = partner.name if partner is not None else partner_id
-    return names
 
 
 @router.get("/exchange")
@@ -67,15 +57,16 @@ async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
     async with services_of(request).sessionmaker() as session:
         rows, _ = await exchange_reads.list_programmes(session, limit=100, offset=0)
     states = [ExchangeState.model_validate(r.state) for r in rows]
-    if not viewer.is_staff:
-        states = [s for s in states if viewer.principal.partner_id in s.active_partner_ids()]
+    scope = partner_scope(viewer.principal)
+    if scope is not None:
+        states = [s for s in states if scope in s.active_partner_ids()]
     return render(request, "exchange_index.html", viewer, programmes=states)
 
 
 @router.get("/exchange/{year}")
 async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) -> Response:
     """The staff dashboard, or a partner's own view of the year."""
-    if not viewer.is_staff:
+    if not sees_everything(viewer.principal):
         return await _partner_page(request, viewer, year)
     with as_api_error(viewer.principal):
         found = await exchange_calls.programme_state(
@@ -89,10 +80,10 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
             session, state, services_of(request).instruments, datetime.now(UTC), services_of(request).catalog
         )
         applications = await exchange_reads.list_applications(session, year)
+        names = await partner_service.partner_names(session, [p.partner_id for p in state.partners])
     by_status: dict[str, int] = {}
     for application in applications:
         by_status[application.status] = by_status.get(application.status, 0) + 1
-    names = await _partner_names(request, [p.partner_id for p in state.partners])
     return render(
         request,
         "exchange_dashboard.html",
@@ -156,11 +147,9 @@ async def _partner_page(
 
 
 @router.post("/exchange/{year}/selection")
-async def select_page(request: Request, viewer: ViewerDep, year: YearPath) -> Response:
+async def select_page(request: Request, viewer: Annotated[Viewer, page_access("partner")], year: YearPath) -> Response:
     """A partner's choice of the colleague it sends and the museum colleague it hosts."""
     form = await checked_form(request, viewer)
-    if viewer.is_staff:
-        return staff_only_page(request, viewer)  # staff select for a partner over the JSON API
     values = {name: text(form, name) for name in SELECTION_FIELDS}
     try:
         body = SelectionCreate(
@@ -194,24 +183,23 @@ async def select_page(request: Request, viewer: ViewerDep, year: YearPath) -> Re
 
 @router.post("/exchange/{year}/placements/{placement_id}/case-study")
 async def mark_case_study_page(
-    request: Request, viewer: ViewerDep, year: YearPath, placement_id: PlacementPath
+    request: Request, viewer: StaffViewer, year: YearPath, placement_id: PlacementPath
 ) -> Response:
     """Staff mark a placement as a case study."""
     await checked_form(request, viewer)
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
-    async with services_of(request).sessionmaker.begin() as session:
-        marked = await exchange_writes.mark_case_study(session, year, placement_id)
-    if not marked:
+    try:
+        async with services_of(request).sessionmaker() as session:
+            await programme_updates.mark_case_study(session, year, placement_id)
+    except ApiError:  # the one refusal: no such placement (404)
         return not_found_page(request, viewer)
     return redirect(request, f"/exchange/{year}", Flash("success", "Marked as a case study."))
 
 
 @router.get("/exchange/{year}/placements/{placement_id}/case-study")
-async def case_study_page(request: Request, viewer: ViewerDep, year: YearPath, placement_id: PlacementPath) -> Response:
+async def case_study_page(
+    request: Request, viewer: StaffViewer, year: YearPath, placement_id: PlacementPath
+) -> Response:
     """The case study as a page (staff)."""
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     try:
         async with services_of(request).sessionmaker() as session:
             with as_api_error(viewer.principal):

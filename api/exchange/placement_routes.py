@@ -10,22 +10,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
+from api.access import access
+from api.auth import Principal
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
     InstrumentsDep,
     SessionDep,
     SessionmakerDep,
-    StaffDep,
     TemporalDep,
 )
-from api.errors import error_responses, not_found
+from api.errors import error_responses
 from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
-from api.exchange.errors import PLACEMENT_NOT_FOUND
 from api.exchange.schemas import CaseStudyMarked, MatchCreate, PlacementDatesUpdate, ProgrammePublic
 from api.pages.web import SECURITY_HEADERS
-from store.exchange import writes as exchange_writes
 
 router = APIRouter(prefix="/api/v1/exchange/programmes", tags=["exchange"])
 
@@ -37,7 +36,7 @@ PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 async def match_placements(
     year: YearPath,
     body: MatchCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
@@ -51,7 +50,7 @@ async def move_placement(
     year: YearPath,
     placement_id: PlacementPath,
     body: PlacementDatesUpdate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
@@ -62,13 +61,10 @@ async def move_placement(
 
 @router.post("/{year}/placements/{placement_id}/case-study", responses=error_responses(401, 403, 404))
 async def mark_case_study(
-    year: YearPath, placement_id: PlacementPath, principal: StaffDep, session: SessionDep
+    year: YearPath, placement_id: PlacementPath, principal: Annotated[Principal, access("staff")], session: SessionDep
 ) -> CaseStudyMarked:
     """Mark a placement as a case study (idempotent)."""
-    marked = await exchange_writes.mark_case_study(session, year, placement_id)
-    await session.commit()
-    if not marked:
-        raise not_found(PLACEMENT_NOT_FOUND)
+    await programme_updates.mark_case_study(session, year, placement_id)
     return CaseStudyMarked(placement_id=placement_id, case_study=True)
 
 
@@ -88,7 +84,7 @@ def _wants_html(format_: str | None, accept: str | None) -> bool:
 async def read_case_study(
     year: YearPath,
     placement_id: PlacementPath,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     sessionmaker: SessionmakerDep,
     session: SessionDep,

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from api.access import access, may_see, require_acts_for, sees_everything
 from api.auth import Principal
 from api.deps import (
     CatalogDep,
@@ -22,11 +23,9 @@ from api.deps import (
     InstrumentsDep,
     LimitQuery,
     OffsetQuery,
-    PrincipalDep,
     SessionDep,
     SessionmakerDep,
     SettingsDep,
-    StaffDep,
     TemporalDep,
 )
 from api.errors import error_responses, not_found
@@ -55,16 +54,10 @@ PartnerPath = Annotated[str, Path(min_length=1, max_length=32)]
 PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _for_partner(principal: Principal, partner_id: str) -> None:
-    """A partner key acts only for its own organisation; for any other it is a stranger (404)."""
-    if not principal.is_staff and principal.partner_id != partner_id:
-        raise not_found(PROGRAMME_NOT_FOUND)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 422, 503))
 async def create_programme(
     body: ProgrammeCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     zone: MuseumZoneDep,  # 👉 times sent without an offset are read in the museum's zone
     client: TemporalDep,
     session: SessionDep,
@@ -80,7 +73,10 @@ async def create_programme(
 
 @router.get("", responses=error_responses(401))
 async def list_programmes(
-    principal: PrincipalDep, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
+    principal: Annotated[Principal, access("signed_in")],
+    session: SessionDep,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> Page[ProgrammeSummary]:
     """Programmes from the read model, newest year first; a partner key sees those it takes part in."""
     rows, total = await exchange_reads.list_programmes(session, limit=limit, offset=offset)
@@ -88,7 +84,7 @@ async def list_programmes(
     for row in rows:
         state = ExchangeState.model_validate(row.state)
         partner_ids = [p.partner_id for p in state.partners]
-        if principal.is_staff or principal.partner_id in partner_ids:
+        if may_see(principal, partner_ids):
             items.append(
                 ProgrammeSummary(
                     year=row.year,
@@ -101,7 +97,7 @@ async def list_programmes(
                     updated_at=row.updated_at,
                 )
             )
-    if not principal.is_staff:
+    if not sees_everything(principal):
         total = len(items)  # a partner's view is small: every programme it is in fits one page
     return Page(items=items, total=total, limit=limit, offset=offset)
 
@@ -109,7 +105,7 @@ async def list_programmes(
 @router.get("/{year}", responses=error_responses(401, 403, 404, 422, 503))
 async def read_programme(
     year: YearPath,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     sessionmaker: SessionmakerDep,
     session: SessionDep,
@@ -136,12 +132,11 @@ async def read_programme(
 async def confirm_partner(
     year: YearPath,
     partner_id: PartnerPath,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("programme_partner")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """A partner (or staff for it) confirms it takes part this year, before its deadline."""
-    _for_partner(principal, partner_id)
     state = await programme_updates.confirm_partner(client, year, partner_id, principal, idempotency_key)
     return service.programme_public(state)
 
@@ -151,7 +146,7 @@ async def replace_partner(
     year: YearPath,
     partner_id: PartnerPath,
     body: ReplacementCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     session: SessionDep,
     idempotency_key: IdempotencyKeyDep = None,
@@ -165,7 +160,7 @@ async def replace_partner(
 async def shortlist_application(
     year: YearPath,
     application_id: Annotated[str, Path(min_length=1, max_length=32)],
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     session: SessionDep,
     idempotency_key: IdempotencyKeyDep = None,
@@ -186,13 +181,13 @@ async def shortlist_application(
 async def select_applicants(
     year: YearPath,
     body: SelectionCreate,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("programme_partner")],
     client: TemporalDep,
     session: SessionDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """A partner (or staff for it) picks the colleague it sends and the museum colleague it hosts."""
-    _for_partner(principal, body.partner_id)
+    require_acts_for(principal, body.partner_id)
     state = await service.select(
         year,
         body,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
-from api.deps import CatalogDep, SettingsDep, StaffDep, TemporalDep
+from api.access import access
+from api.auth import Principal
+from api.deps import CatalogDep, SettingsDep, TemporalDep
 from api.errors import error_responses
 from api.exchange import schedule as service
 from api.exchange.schemas import ScheduleCreate, SchedulePublic
@@ -20,7 +24,7 @@ router = APIRouter(prefix="/api/v1/exchange/schedule", tags=["exchange"])
 async def save_schedule(
     body: ScheduleCreate,
     response: Response,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     catalog: CatalogDep,
     settings: SettingsDep,
@@ -33,12 +37,12 @@ async def save_schedule(
 
 
 @router.get("", responses=error_responses(401, 403, 404, 503))
-async def read_schedule(principal: StaffDep, client: TemporalDep) -> SchedulePublic:
+async def read_schedule(principal: Annotated[Principal, access("staff")], client: TemporalDep) -> SchedulePublic:
     """The yearly schedule: its day, plan, next and recent runs."""
     return await service.read_schedule(client)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403, 404, 503))
-async def delete_schedule(principal: StaffDep, client: TemporalDep) -> None:
+async def delete_schedule(principal: Annotated[Principal, access("staff")], client: TemporalDep) -> None:
     """Remove the yearly schedule (programmes it opened keep running)."""
     await service.delete_schedule(client)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.access import sees_everything
 from api.auth import Principal
 from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
 from api.exchange import calls as exchange_calls
@@ -189,11 +190,6 @@ async def submit_application(year: int, body: ApplicationCreate, *, client: Clie
     return Applied(stored, await exchange_calls.signal_application(client, year, received))
 
 
-def may_see_in_full(principal: Principal, application: ExchangeApplication) -> bool:
-    """Staff see every application; a partner its own staff's (e-mail and access needs included)."""
-    return principal.is_staff or application.organisation == principal.partner_id
-
-
 def application_public(application: ExchangeApplication, *, full: bool) -> ApplicationPublic:
     return ApplicationPublic(
         id=application.id,
@@ -217,7 +213,7 @@ def application_public(application: ExchangeApplication, *, full: bool) -> Appli
 async def visible_applications(session: AsyncSession, year: int, principal: Principal) -> list[ApplicationPublic]:
     """Staff: all. A partner: its own organisation's in full, and the museum colleagues shortlisted (or
     selected) for it to choose whom to host, without their e-mail or access needs."""
-    if principal.is_staff:
+    if sees_everything(principal):
         return [application_public(a, full=True) for a in await exchange_reads.list_applications(session, year)]
     assert principal.partner_id is not None
     own = await exchange_reads.list_applications(session, year, organisations=[principal.partner_id])

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.datastructures import FormData
 
+from api.access import page_access
 from api.deps import InstrumentsDep, SessionDep, TemporalDep
 from api.errors import ApiError
 from api.follow_up import surveys as service
@@ -30,7 +31,8 @@ from domain.respondents import TokenProblem
 from domain.surveys import QuestionKind, SurveyInstrument
 from store.surveys.reads import ResolvedToken, TokenRefusal
 
-router = APIRouter(include_in_schema=False)
+#: Every survey page: the single-use token in the path is the credential (`api.access`).
+router = APIRouter(include_in_schema=False, dependencies=[page_access("survey_token")])
 
 SURVEY_HEADERS = {**SECURITY_HEADERS, "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 LangQuery = Annotated[str | None, Query(max_length=16)]

@@ -6,9 +6,13 @@ No response ever carries a survey link or token.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, status
 
-from api.deps import CatalogDep, InstrumentsDep, LimitQuery, OffsetQuery, SessionDep, SurveyStaffDep
+from api.access import access
+from api.auth import Principal
+from api.deps import CatalogDep, InstrumentsDep, LimitQuery, OffsetQuery, SessionDep
 from api.errors import UPLOAD_TOO_LARGE, ApiError, error_responses, invalid
 from api.follow_up import respondents as service
 from api.follow_up.schemas import RespondentCreate, RespondentImport, RespondentPublic
@@ -45,7 +49,7 @@ _CSV_UPLOAD = {
 async def add_respondent(
     project_id: str,
     body: RespondentCreate,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
     catalog: CatalogDep,
     instruments: InstrumentsDep,
@@ -62,7 +66,7 @@ async def add_respondent(
 async def import_respondents(
     project_id: str,
     request: Request,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
     catalog: CatalogDep,
     instruments: InstrumentsDep,
@@ -76,7 +80,7 @@ async def import_respondents(
 @router.get("", responses=error_responses(401, 404, 422))
 async def list_respondents(
     project_id: str,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
     catalog: CatalogDep,
     instruments: InstrumentsDep,

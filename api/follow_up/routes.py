@@ -6,16 +6,18 @@ Staff only; a partner key gets 404. See api.follow_up.service for where each fig
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 
+from api.access import access
+from api.auth import Principal
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
     InstrumentsDep,
     SessionDep,
     SessionmakerDep,
-    SurveyStaffDep,
     TemporalDep,
 )
 from api.errors import error_responses
@@ -34,7 +36,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["follow-up"])
 @router.get("/follow-up", responses=error_responses(401, 404, 503))
 async def read_follow_up(
     project_id: str,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     client: TemporalDep,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
@@ -50,7 +52,7 @@ async def read_follow_up(
 async def set_follow_up_schedule(
     project_id: str,
     body: FollowUpScheduleUpdate,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     zone: ProjectZoneDep,  # 👉 an end date sent without an offset is read in the project's zone
     client: TemporalDep,
     session: SessionDep,
@@ -77,7 +79,7 @@ async def set_follow_up_schedule(
 )
 async def export_responses(
     project_id: str,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
     catalog: CatalogDep,
     instruments: InstrumentsDep,
@@ -98,7 +100,7 @@ async def export_responses(
 @router.get("/outcomes", responses=error_responses(401, 404))
 async def read_outcomes(
     project_id: str,
-    principal: SurveyStaffDep,
+    principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
     catalog: CatalogDep,
     instruments: InstrumentsDep,

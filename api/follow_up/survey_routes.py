@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
 
+from api.access import access
 from api.deps import InstrumentsDep, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.follow_up import surveys as service
@@ -23,7 +24,7 @@ Token = Annotated[str, "the token of a personal survey link (/s/{token})"]
 LangQuery = Annotated[str | None, Query(max_length=16, description="Show the survey in this language if offered.")]
 
 
-@router.get("/{token}", responses=error_responses(404, 409, 410))
+@router.get("/{token}", responses=error_responses(404, 409, 410), dependencies=[access("survey_token")])
 async def read_survey(
     token: Token, session: SessionDep, instruments: InstrumentsDep, lang: LangQuery = None
 ) -> SurveyPublic:
@@ -34,7 +35,12 @@ async def read_survey(
     return opened.public()
 
 
-@router.post("/{token}/responses", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 410, 422))
+@router.post(
+    "/{token}/responses",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409, 410, 422),
+    dependencies=[access("survey_token")],
+)
 async def submit_survey_response(
     token: Token,
     body: AnswersCreate,
@@ -46,7 +52,7 @@ async def submit_survey_response(
     return await service.submit_answers(session, client, instruments, token, dict(body.answers), body.language)
 
 
-@router.post("/{token}/opt-out", responses=error_responses(404, 422))
+@router.post("/{token}/opt-out", responses=error_responses(404, 422), dependencies=[access("survey_token")])
 async def opt_out_of_surveys(
     token: Token,
     session: SessionDep,

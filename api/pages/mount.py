@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import ApiError
 from api.pages.session import Signer, session_secret
+from api.pages.viewer import PageRefused
 from api.pages.web import (
     STATIC_DIR,
     CsrfRejected,
@@ -22,7 +23,9 @@ from api.pages.web import (
     build_env,
     current_viewer,
     error_page,
+    not_found_page,
     sign_in_redirect,
+    staff_only_page,
 )
 from api.routers import PAGE_ROUTERS
 from api.settings import ApiSettings
@@ -32,6 +35,14 @@ STATIC_PATH = "/static"
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
     return sign_in_redirect(request)
+
+
+async def _page_refused(request: Request, exc: Exception) -> Response:
+    """A page `api.access` refuses: "Staff only", or the 404 page for someone else's project."""
+    assert isinstance(exc, PageRefused)
+    if exc.kind == PageRefused.STAFF_ONLY:
+        return staff_only_page(request, exc.viewer)
+    return not_found_page(request, exc.viewer)
 
 
 async def _csrf_rejected(request: Request, exc: Exception) -> Response:
@@ -54,6 +65,7 @@ def install_pages(app: FastAPI, settings: ApiSettings) -> None:
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(PageRefused, _page_refused)
     page_paths = {getattr(r, "path", None) for router in PAGE_ROUTERS for r in router.routes}
     json_api_error = app.exception_handlers[ApiError]
 

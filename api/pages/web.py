@@ -1,4 +1,6 @@
-"""What every page shares: who is signed in, rendering, CSRF-checked forms, redirects, refusals.
+"""What every page shares: rendering, CSRF-checked forms, redirects, refusals.
+
+Who is signed in is `api.pages.viewer`; which pages need whom is `api.access`.
 
 Page routes answer HTML for everything a person can cause: a refusal or bad input re-renders the
 form with the field and reason (409/422/403), an unknown or someone else's project is the 404
@@ -8,11 +10,10 @@ page's form carries names, e-mail addresses and evidence, none of which may reac
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,13 +25,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.auth import ENV_ADMIN_KEY_ID, Principal, Role, hash_key
+from api.access import is_partner
+from api.auth import Principal
 from api.errors import ApiError, failure_to_api_error
 from api.pages.form_words import people_reason
-from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Flash, Signer
-from api.settings import ApiSettings
+from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, Flash
+from api.pages.viewer import Pages as Pages
+from api.pages.viewer import SignInRequired as SignInRequired
+from api.pages.viewer import Viewer as Viewer
+from api.pages.viewer import current_viewer as current_viewer
+from api.pages.viewer import pages_of as pages_of
+from api.pages.viewer import viewer_name as viewer_name
 from domain.submissions import FieldRuleError
-from store.partners import reads as partner_reads
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -113,40 +119,8 @@ class FormError:
         return cls(f"Please correct this: {described}.", fields)
 
 
-class SignInRequired(Exception):
-    """Raised by `require_viewer`; answered with a redirect to the sign-in form."""
-
-
 class CsrfRejected(Exception):
     """A POST without this session's form token: answered 403, nothing done."""
-
-
-@dataclass(frozen=True)
-class Viewer:
-    principal: Principal
-    session_token: str
-    #: The server-side session row (`web_session`) the cookie names; signing out deletes it.
-    session_id: str = ""
-    #: Who is signed in, in words: a partner's organisation name, else the staff key's label (issue 12).
-    name: str = ""
-
-    @property
-    def is_staff(self) -> bool:
-        return self.principal.is_staff
-
-
-@dataclass(frozen=True)
-class Pages:
-    """Kept on `app.state.pages` by `install_pages`."""
-
-    settings: ApiSettings
-    signer: Signer
-    env: jinja2.Environment
-
-
-def pages_of(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
 
 
 def zone(name: str) -> ZoneInfo:
@@ -196,68 +170,6 @@ def build_env() -> jinja2.Environment:
     env.filters["label"] = field_label
     env.filters["human"] = lambda s: str(s).replace("_", " ")
     return env
-
-
-async def _principal(request: Request, pages: Pages, key_id: str, fingerprint: str) -> Principal | None:
-    """The principal a session names, if its key still exists unrevoked and is the key signed in with."""
-    admin_key = pages.settings.admin_key
-    if key_id == ENV_ADMIN_KEY_ID:
-        if admin_key is None:
-            return None
-        key_hash = hash_key(admin_key.get_secret_value())
-        principal = Principal(key_id=ENV_ADMIN_KEY_ID, role=Role.ADMIN, label="admin")
-    else:
-        async with request.app.state.sessionmaker() as session:
-            row = await partner_reads.get_api_key(session, key_id)
-        if row is None or row.revoked_at is not None:
-            return None
-        key_hash = row.key_hash
-        principal = Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
-    if not hmac.compare_digest(pages.signer.key_fingerprint(key_hash), fingerprint):
-        return None
-    return principal
-
-
-async def current_viewer(request: Request) -> Viewer | None:
-    """Who is signed in (re-checked against the key on every request), or None."""
-    pages = pages_of(request)
-    token = request.cookies.get(SESSION_COOKIE)
-    claims = pages.signer.read_session(token)
-    if token is None or claims is None:
-        return None
-    async with request.app.state.sessionmaker() as session:
-        if not await partner_reads.web_session_active(session, claims.session_id, datetime.now(UTC)):
-            return None  # signed out (or never started here): the cookie is a dead copy
-    principal = await _principal(request, pages, claims.key_id, claims.key_fingerprint)
-    if principal is None:
-        return None
-    # 👉 api.errors reads this to answer a partner's refusal on someone else's project with 404.
-    request.state.principal = principal
-    return Viewer(
-        principal=principal,
-        session_token=token,
-        session_id=claims.session_id,
-        name=await viewer_name(request, principal),
-    )
-
-
-async def viewer_name(request: Request, principal: Principal) -> str:
-    """A partner key reads as its organisation, never the key's label; staff as the key's label."""
-    if principal.partner_id is not None:
-        async with request.app.state.sessionmaker() as session:
-            partner = await partner_reads.get_partner(session, principal.partner_id)
-        if partner is not None:
-            return partner.name
-    if principal.key_id == ENV_ADMIN_KEY_ID or not principal.label:
-        return "Museum staff" if principal.is_staff else "Partner organisation"
-    return principal.label
-
-
-async def require_viewer(request: Request) -> Viewer:
-    viewer = await current_viewer(request)
-    if viewer is None:
-        raise SignInRequired
-    return viewer
 
 
 async def checked_form(request: Request, viewer: Viewer | None) -> FormData:
@@ -368,7 +280,7 @@ def as_api_error(principal: Principal) -> Iterator[None]:
     except ApiError:
         raise
     except Exception as exc:
-        error = failure_to_api_error(exc, caller_is_partner=not principal.is_staff)
+        error = failure_to_api_error(exc, caller_is_partner=is_partner(principal))
         if error is None:
             raise
         raise error from None

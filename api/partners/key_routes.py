@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.auth import Role, issue_key
-from api.deps import AdminDep, KeyCacheDep, SessionDep, StaffDep
+from api.access import access
+from api.auth import Principal, Role, issue_key
+from api.deps import KeyCacheDep, SessionDep
 from api.errors import KEY_NOT_FOUND, error_responses, forbidden, not_found
 from api.partners.schemas import KeyCreate, KeyCreated
 from store.partners import reads as partner_reads
@@ -17,14 +19,18 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 422))
-async def create_key(body: KeyCreate, principal: AdminDep, session: SessionDep) -> KeyCreated:
+async def create_key(
+    body: KeyCreate, principal: Annotated[Principal, access("admin")], session: SessionDep
+) -> KeyCreated:
     """Issue a staff or admin API key; the key is in this response only."""
     row, key = await issue_key(session, role=Role(body.role), partner_id=None, label=body.label, now=datetime.now(UTC))
     return KeyCreated.of(row, key)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403, 404))
-async def revoke_key(key_id: str, principal: StaffDep, session: SessionDep, cache: KeyCacheDep) -> Response:
+async def revoke_key(
+    key_id: str, principal: Annotated[Principal, access("staff")], session: SessionDep, cache: KeyCacheDep
+) -> Response:
     """Revoke a key at once on this replica (elsewhere within the key cache's TTL)."""
     row = await partner_reads.get_api_key(session, key_id)
     if row is None:

@@ -1,21 +1,21 @@
 """Staff pages: partner organisations (list, create, issue a key) and the e-mail outbox.
 
 A new partner key is shown once, on the page that answers the POST (never in a redirect, a URL or
-a cookie), marked `no-store` so the browser keeps no copy; only its hash is stored.
+a cookie), marked `no-store` so the browser keeps no copy; only its hash is stored. The forms take
+the JSON routes' code path (api.partners.service), so they refuse alike.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
+from api.access import page_access
 from api.app_services import services_of
-from api.auth import Role, issue_key
+from api.errors import ApiError
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -24,18 +24,16 @@ from api.pages.web import (
     not_found_page,
     redirect,
     render,
-    require_viewer,
-    staff_only_page,
     text,
 )
+from api.partners import service as partner_service
 from api.partners.schemas import PartnerCreate, PartnerKeyCreate
 from store.partners import reads as partner_reads
-from store.partners import writes as partner_writes
 from store.projects import reads as project_reads
 
 router = APIRouter(include_in_schema=False)
 
-ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+StaffViewer = Annotated[Viewer, page_access("staff")]
 
 PAGE_SIZE = 25
 PARTNER_FIELDS = ("name", "contact_name", "contact_email")
@@ -80,19 +78,15 @@ async def _partners(
 
 
 @router.get("/partners")
-async def list_partners_page(request: Request, viewer: ViewerDep) -> Response:
+async def list_partners_page(request: Request, viewer: StaffViewer) -> Response:
     """Partner organisations, newest first, with the form to add one."""
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     return await _partners(request, viewer)
 
 
 @router.post("/partners")
-async def create_partner_page(request: Request, viewer: ViewerDep) -> Response:
+async def create_partner_page(request: Request, viewer: StaffViewer) -> Response:
     """Register a partner organisation and its contact."""
     form = await checked_form(request, viewer)
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     values = {name: text(form, name) for name in PARTNER_FIELDS}
     try:
         body = PartnerCreate.model_validate(values)
@@ -104,68 +98,51 @@ async def create_partner_page(request: Request, viewer: ViewerDep) -> Response:
             values=values,
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    async with services_of(request).sessionmaker() as session:
-        try:
-            if await partner_reads.find_partner_by_name(session, body.name) is not None:
-                raise IntegrityError("partner.name_key", None, ValueError("duplicate"))
-            partner = await partner_writes.create_partner(
-                session,
-                name=body.name,
-                contact_name=body.contact_name,
-                contact_email=body.contact_email,
-                now=datetime.now(UTC),
-            )
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            return await _partners(
-                request,
-                viewer,
-                error=FormError(ALREADY_REGISTERED, {"name": ALREADY_REGISTERED}),
-                values=values,
-                status_code=status.HTTP_409_CONFLICT,
-            )
-        name = partner.name
+    try:
+        async with services_of(request).sessionmaker() as session:
+            name = (await partner_service.register_partner(session, body)).name
+    except ApiError:  # the one refusal: the name is already registered (409)
+        return await _partners(
+            request,
+            viewer,
+            error=FormError(ALREADY_REGISTERED, {"name": ALREADY_REGISTERED}),
+            values=values,
+            status_code=status.HTTP_409_CONFLICT,
+        )
     return redirect(request, "/partners", Flash("success", f"Partner “{name}” added. Issue it a key below."))
 
 
 @router.post("/partners/{partner_id}/keys")
-async def create_partner_key_page(request: Request, viewer: ViewerDep, partner_id: str) -> Response:
+async def create_partner_key_page(request: Request, viewer: StaffViewer, partner_id: str) -> Response:
     """Issue an API key for a partner and show it, once."""
     form = await checked_form(request, viewer)
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     try:
         body = PartnerKeyCreate.model_validate({"label": text(form, "label")})
     except ValidationError as exc:
         return await _partners(
             request, viewer, error=FormError.invalid_input(exc), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
-    async with services_of(request).sessionmaker() as session:
-        partner = await partner_reads.get_partner(session, partner_id)
-        if partner is None:
-            return not_found_page(request, viewer)
-        partner_name = partner.name
-        row, key = await issue_key(
-            session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC)
-        )
+    try:
+        async with services_of(request).sessionmaker() as session:
+            issued = await partner_service.issue_partner_key(session, partner_id, body)
+            partner_name = issued.partner.name
+    except ApiError:  # the one refusal: no such partner (404)
+        return not_found_page(request, viewer)
     return render(
         request,
         "key_created.html",
         viewer,
         status_code=status.HTTP_201_CREATED,
         partner_name=partner_name,
-        key=key,
-        prefix=row.prefix,
-        label=row.label,
+        key=issued.key,
+        prefix=issued.row.prefix,
+        label=issued.row.label,
     )
 
 
 @router.get("/outbox")
-async def outbox_page(request: Request, viewer: ViewerDep) -> Response:
+async def outbox_page(request: Request, viewer: StaffViewer) -> Response:
     """E-mails Engage wrote, newest first; each body can be opened in place."""
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     page = _page(request)
     async with services_of(request).sessionmaker() as session:
         rows, total = await project_reads.list_outbox(

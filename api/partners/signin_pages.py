@@ -11,9 +11,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 
+from api.access import page_access
 from api.app_services import services_of
 from api.auth import ENV_ADMIN_KEY_ID, authenticate, hash_key
 from api.errors import ApiError
@@ -22,7 +23,6 @@ from api.pages.web import (
     FormError,
     Viewer,
     checked_form,
-    current_viewer,
     pages_of,
     redirect,
     render,
@@ -34,7 +34,7 @@ from store.partners import writes as partner_writes
 
 router = APIRouter(include_in_schema=False)
 
-OptionalViewer = Annotated[Viewer | None, Depends(current_viewer)]
+OptionalViewer = Annotated[Viewer | None, page_access("public")]
 
 SIGN_IN_REFUSED = "That key was not recognised, or it has been revoked. Check it and paste it again."
 
@@ -76,7 +76,7 @@ async def home(request: Request, viewer: OptionalViewer) -> Response:
     return _sign_in_form(request)
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[page_access("public")])
 async def sign_in(request: Request) -> Response:
     """Check the pasted key and start a session naming its id."""
     form = await checked_form(request, None)

@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from api.access import page_access, require_staff
 from api.app_services import services_of
-from api.errors import ApiError, forbidden
+from api.errors import ApiError
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -29,7 +30,6 @@ from api.pages.web import (
     not_found_page,
     parse_local,
     redirect,
-    require_viewer,
     text,
 )
 from api.projects import updates
@@ -48,7 +48,8 @@ from domain.state import ProjectState
 
 router = APIRouter(include_in_schema=False)
 
-ViewerDep = Annotated[Viewer, Depends(require_viewer)]
+PartyDep = Annotated[Viewer, page_access("project_party")]
+StaffActDep = Annotated[Viewer, page_access("project_staff")]
 
 #: Whole-project decisions (api.projects.updates.DECISIONS), and what the page says once one is done.
 DECISION_DONE: dict[Decision, str] = {
@@ -95,8 +96,8 @@ async def _act(
         state = await load_state(request, viewer, project_id)
         if state is None:
             return not_found_page(request, viewer)
-        if staff_only and not viewer.is_staff:
-            raise forbidden()
+        if staff_only:
+            require_staff(viewer.principal)  # shown on the project page: this partner takes part in it
         with as_api_error(viewer.principal):
             message = await perform(state)
     except _Refused as refused:
@@ -120,7 +121,7 @@ def _idempotency(request_form: FormData, form_id: str) -> str | None:
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_key}/submit")
-async def submit_milestone_page(request: Request, viewer: ViewerDep, project_id: str, milestone_key: str) -> Response:
+async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: str, milestone_key: str) -> Response:
     """Submit evidence for a milestone (summary and links, one per line)."""
     form_id = f"submit-{milestone_key}"
 
@@ -143,7 +144,7 @@ async def submit_milestone_page(request: Request, viewer: ViewerDep, project_id:
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_key}/review")
-async def review_milestone_page(request: Request, viewer: ViewerDep, project_id: str, milestone_key: str) -> Response:
+async def review_milestone_page(request: Request, viewer: StaffActDep, project_id: str, milestone_key: str) -> Response:
     """Accept, return (with a note) or decline the latest submission."""
     form_id = f"review-{milestone_key}"
 
@@ -160,7 +161,7 @@ async def review_milestone_page(request: Request, viewer: ViewerDep, project_id:
 
 
 @router.post("/projects/{project_id}/workshops")
-async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id: str) -> Response:
+async def schedule_workshop_page(request: Request, viewer: StaffActDep, project_id: str) -> Response:
     """Schedule a workshop session (times in the project's time zone)."""
     form_id = "schedule_workshop"
 
@@ -177,7 +178,7 @@ async def schedule_workshop_page(request: Request, viewer: ViewerDep, project_id
 
 
 @router.post("/projects/{project_id}/workshops/{workshop_id}/attendance")
-async def record_attendance_page(request: Request, viewer: ViewerDep, project_id: str, workshop_id: str) -> Response:
+async def record_attendance_page(request: Request, viewer: StaffActDep, project_id: str, workshop_id: str) -> Response:
     """Record how many came to a session, and their feedback."""
     form_id = f"attendance-{workshop_id}"
 
@@ -195,7 +196,7 @@ async def record_attendance_page(request: Request, viewer: ViewerDep, project_id
 
 
 @router.post("/projects/{project_id}/workshops/{workshop_id}/cancel")
-async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: str, workshop_id: str) -> Response:
+async def cancel_workshop_page(request: Request, viewer: StaffActDep, project_id: str, workshop_id: str) -> Response:
     """Cancel a session that will not take place, so the workshops stage need not wait for it."""
     form_id = f"cancel-{workshop_id}"
 
@@ -211,7 +212,7 @@ async def cancel_workshop_page(request: Request, viewer: ViewerDep, project_id: 
 
 
 @router.post("/projects/{project_id}/display")
-async def set_display_page(request: Request, viewer: ViewerDep, project_id: str) -> Response:
+async def set_display_page(request: Request, viewer: StaffActDep, project_id: str) -> Response:
     """Set or move the display's title, place and dates."""
     form_id = "set_display"
 
@@ -228,7 +229,7 @@ async def set_display_page(request: Request, viewer: ViewerDep, project_id: str)
 
 
 @router.post("/projects/{project_id}/decisions/{decision}")
-async def decide_project_page(request: Request, viewer: ViewerDep, project_id: str, decision: str) -> Response:
+async def decide_project_page(request: Request, viewer: StaffActDep, project_id: str, decision: str) -> Response:
     """Pause, resume, withdraw (a reason is required) or close the project."""
     known = next((d for d in DECISION_DONE if d == decision), None)
     if known is None:

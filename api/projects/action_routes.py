@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from temporalio.client import Client
 
+from api.access import access
 from api.auth import Principal
-from api.deps import CatalogDep, IdempotencyKeyDep, StaffDep, TemporalDep
+from api.deps import CatalogDep, IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.projects import updates
 from api.projects.schemas import ProjectPublic, StaffActionCreate
@@ -46,7 +47,7 @@ async def _act(
 @router.post("/pause", responses=_RESPONSES)
 async def pause_project(
     project_id: str,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     catalog: CatalogDep,
     body: OptionalReason = None,
@@ -59,7 +60,7 @@ async def pause_project(
 @router.post("/resume", responses=_RESPONSES)
 async def resume_project(
     project_id: str,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     catalog: CatalogDep,
     body: OptionalReason = None,
@@ -72,7 +73,7 @@ async def resume_project(
 @router.post("/withdraw", responses=_RESPONSES)
 async def withdraw_project(
     project_id: str,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     catalog: CatalogDep,
     body: OptionalReason = None,
@@ -85,7 +86,7 @@ async def withdraw_project(
 @router.post("/close", responses=_RESPONSES)
 async def close_project(
     project_id: str,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     catalog: CatalogDep,
     body: OptionalReason = None,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 
-from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
+from api.access import access
+from api.auth import Principal
+from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
 from api.projects import updates
@@ -17,7 +21,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}/display", tags=["displa
 async def set_display(
     project_id: str,
     body: DisplayUpdate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     zone: ProjectZoneDep,  # 👉 dates sent without an offset are read in the project's zone
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from temporalio.client import WorkflowUpdateFailedError
 
-from api.deps import IdempotencyKeyDep, PrincipalDep, SessionmakerDep, StaffDep, TemporalDep
-from api.errors import ApiError, error_responses
+from api.access import access
+from api.auth import Principal
+from api.deps import IdempotencyKeyDep, SessionmakerDep, TemporalDep
+from api.errors import error_responses
 from api.projects import updates
 from api.projects.schemas import MilestonePublic, ReviewCreate, SubmissionCreate
 from api.projects.views import milestone_public
-from api.temporal_calls import require_visible
 from domain.state import MilestoneState
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/milestones", tags=["milestones"])
@@ -40,23 +40,17 @@ async def submit_milestone(
     project_id: str,
     milestone_key: MilestoneKey,
     body: SubmissionCreate,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("project_party")],
     client: TemporalDep,
     sessionmaker: SessionmakerDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> MilestonePublic:
     """Submit evidence for a milestone of the current stage (staff may submit a partner's for them)."""
-    try:
-        milestone = await updates.submit_milestone(
-            client, sessionmaker, project_id, milestone_key, body, principal, idempotency_key
-        )
-    except (WorkflowUpdateFailedError, ApiError):
-        # 👉 Visibility is checked only when the answer is not a success: the validator accepts a
-        # partner's submission only from a partner of the project, so an accepted one proves it and
-        # costs no extra query (a query first doubled this request's time). A refusal, an unknown or
-        # an ended project is still answered 404 to a partner who may not see the project.
-        await require_visible(client, sessionmaker, project_id, principal)
-        raise
+    # 👉 A partner of another project never gets here (`project_party`: one read-model lookup, not a
+    # workflow query); the workflow's validator checks the submitting party again itself.
+    milestone = await updates.submit_milestone(
+        client, sessionmaker, project_id, milestone_key, body, principal, idempotency_key
+    )
     return _answer(milestone)
 
 
@@ -65,7 +59,7 @@ async def review_milestone(
     project_id: str,
     milestone_key: MilestoneKey,
     body: ReviewCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> MilestonePublic:

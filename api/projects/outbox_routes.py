@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import LimitQuery, OffsetQuery, SessionDep, StaffDep
+from api.access import access
+from api.auth import Principal
+from api.deps import LimitQuery, OffsetQuery, SessionDep
 from api.errors import error_responses
 from api.projects.schemas import OutboxEmailPublic
 from api.schemas import Page
@@ -17,7 +19,7 @@ router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
 @router.get("", responses=error_responses(401, 403))
 async def list_outbox(
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     session: SessionDep,
     project_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: LimitQuery = 50,

@@ -15,17 +15,18 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api import temporal_calls as workflow_calls
+from api.access import may_see
 from api.app_services import services_of
 from api.errors import ApiError
 from api.pages.web import FormError, Viewer, as_api_error, not_found_page, render, unavailable_page
 from api.partners import actor_names
+from api.partners import service as partner_service
 from api.partners.actor_names import ActorNames
 from api.projects.schemas import MilestonePublic, ProjectPublic
 from api.projects.views import project_public
 from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES, LifecycleTemplate, Stage
 from domain.state import ProjectState
 from domain.templates import TemplateCatalog
-from store.partners import reads as partner_reads
 from store.projects import reads as project_reads
 from store.tables import Event
 
@@ -122,15 +123,6 @@ def timeline(
     return entries
 
 
-async def partner_names(request: Request, partner_ids: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    async with services_of(request).sessionmaker() as session:
-        for partner_id in partner_ids:
-            partner = await partner_reads.get_partner(session, partner_id)
-            names[partner_id] = partner.name if partner is not None else partner_id
-    return names
-
-
 async def load_read(request: Request, viewer: Viewer, project_id: str) -> workflow_calls.ProjectRead | None:
     """The state (live, or the read model's when the workflow cannot answer) if `viewer` may see the
     project, else None (a partner is never told more). Raises `ApiError` for an outage (503)."""
@@ -138,7 +130,7 @@ async def load_read(request: Request, viewer: Viewer, project_id: str) -> workfl
         found = await workflow_calls.read_project_state(
             services_of(request).client, services_of(request).sessionmaker, project_id
         )
-    if found is None or not viewer.principal.may_see(found.state.partner_ids):
+    if found is None or not may_see(viewer.principal, found.state.partner_ids):
         return None
     return found
 
@@ -198,6 +190,7 @@ async def render_project(
         names = await actor_names.resolve(
             session, {e.actor for e in events}, partner_ids=state.partner_ids, actors_seen=seen
         )
+        partners = await partner_service.partner_names(session, state.partner_ids)
     return render(
         request,
         "project.html",
@@ -208,7 +201,7 @@ async def render_project(
         steps=stage_steps(template, state, project),
         ended=state.stage in TERMINAL_STAGES,
         offered=Offered.of(project),
-        partners=await partner_names(request, state.partner_ids),
+        partners=partners,
         timeline=timeline(events, state, template, names),
         names=names,
         errors=errors or {},

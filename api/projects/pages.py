@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.access import page_access, partner_scope
 from api.app_services import services_of
 from api.errors import ApiError
 from api.pages.session import Flash
@@ -27,8 +28,6 @@ from api.pages.web import (
     checked_form,
     redirect,
     render,
-    require_viewer,
-    staff_only_page,
     text,
     texts,
 )
@@ -43,8 +42,6 @@ from store.projects import reads as project_reads
 from store.projects.reads import ProjectFilter
 
 router = APIRouter(include_in_schema=False)
-
-ViewerDep = Annotated[Viewer, Depends(require_viewer)]
 
 PAGE_SIZE = 25
 #: The partners offered in the form's list (newest first). Beyond this, use the JSON API.
@@ -76,17 +73,18 @@ async def _dashboard(
     partner = params.get("partner", "")
     overdue = params.get("overdue", "")
     page = _page_number(params.get("page"))
+    scope = partner_scope(viewer.principal)
     filters = ProjectFilter(
         stage=stage if stage in {s.value for s in STAGES} else None,
         template=template if template in catalog.names() else None,
-        partner_id=(partner[:32] or None) if viewer.is_staff else viewer.principal.partner_id,
+        partner_id=(partner[:32] or None) if scope is None else scope,
         overdue={"yes": True, "no": False}.get(overdue),
     )
     async with services_of(request).sessionmaker() as session:
         listings, total = await project_reads.list_projects(
             session, filters, now=datetime.now(UTC), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-        if viewer.is_staff:
+        if scope is None:
             partner_rows, _ = await partner_reads.list_partners(session, only_id=None, limit=PARTNER_CHOICES, offset=0)
         else:
             partner_rows, _ = await partner_reads.list_partners(
@@ -132,17 +130,15 @@ async def _dashboard(
 
 
 @router.get("/projects")
-async def list_projects_page(request: Request, viewer: ViewerDep) -> Response:
+async def list_projects_page(request: Request, viewer: Annotated[Viewer, page_access("signed_in")]) -> Response:
     """The dashboard: projects with filters and pages; staff also get the "New project" form."""
     return await _dashboard(request, viewer)
 
 
 @router.post("/projects")
-async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
+async def create_project_page(request: Request, viewer: Annotated[Viewer, page_access("staff")]) -> Response:
     """Start a project from the dashboard form, then open its page."""
     form = await checked_form(request, viewer)
-    if not viewer.is_staff:
-        return staff_only_page(request, viewer)
     values: dict[str, object] = {name: text(form, name) for name in CREATE_FIELDS}
     values["partner_ids"] = texts(form, "partner_ids")
     try:
@@ -184,6 +180,8 @@ async def create_project_page(request: Request, viewer: ViewerDep) -> Response:
 
 
 @router.get("/projects/{project_id}")
-async def read_project_page(request: Request, viewer: ViewerDep, project_id: str) -> Response:
+async def read_project_page(
+    request: Request, viewer: Annotated[Viewer, page_access("project_party")], project_id: str
+) -> Response:
     """One project: stages, milestones, submissions, workshops, display, timeline, and its forms."""
     return await project_page(request, viewer, project_id)

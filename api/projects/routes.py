@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from api import temporal_calls as workflow_calls
+from api.access import access, partner_scope
+from api.auth import Principal
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
     LimitQuery,
     OffsetQuery,
-    PrincipalDep,
     ServicesDep,
     SessionDep,
     SessionmakerDep,
@@ -43,7 +44,7 @@ async def create_project(
     body: ProjectCreate,
     response: Response,
     background: BackgroundTasks,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("signed_in")],
     services: ServicesDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
@@ -62,7 +63,7 @@ async def create_project(
 
 @router.get("", responses=error_responses(401, 422))
 async def list_projects(
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("signed_in")],
     session: SessionDep,
     catalog: CatalogDep,
     stage: Stage | None = None,
@@ -73,10 +74,11 @@ async def list_projects(
     offset: OffsetQuery = 0,
 ) -> Page[ProjectSummary]:
     """Projects from the read model, newest first; a partner key sees only its own."""
-    if not principal.is_staff:
-        if partner is not None and partner != principal.partner_id:
+    only = partner_scope(principal)
+    if only is not None:
+        if partner is not None and partner != only:
             return Page(items=[], total=0, limit=limit, offset=offset)
-        partner = principal.partner_id
+        partner = only
     filters = ProjectFilter(
         stage=stage.value if stage else None, template=template, partner_id=partner, overdue=overdue
     )
@@ -109,7 +111,7 @@ async def list_projects(
 @router.get("/{project_id}", responses=error_responses(401, 404, 503))
 async def read_project(
     project_id: str,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("project_party")],
     client: TemporalDep,
     sessionmaker: SessionmakerDep,
     catalog: CatalogDep,
@@ -120,7 +122,7 @@ async def read_project(
     `live: false` and `live_reason`: never a 500.
     """
     found = await workflow_calls.read_project_state(client, sessionmaker, project_id)
-    if found is None or not principal.may_see(found.state.partner_ids):
+    if found is None:
         raise not_found(PROJECT_NOT_FOUND)
     state = found.state
     template = catalog.get(state.template_name, state.template_version)
@@ -130,16 +132,12 @@ async def read_project(
 @router.get("/{project_id}/events", responses=error_responses(401, 404))
 async def list_project_events(
     project_id: str,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("project_party")],
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: OffsetQuery = 0,
 ) -> Page[EventPublic]:
     """The project's timeline from the event log, oldest first."""
-    if not principal.is_staff:
-        assert principal.partner_id is not None
-        if not await project_reads.partner_in_project(session, project_id, principal.partner_id):
-            raise not_found(PROJECT_NOT_FOUND)
     events, total = await project_reads.list_events(session, project_id, limit=limit, offset=offset)
     if total == 0 and await project_reads.get_project(session, project_id) is None:
         raise not_found(PROJECT_NOT_FOUND)

@@ -25,15 +25,14 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import temporal_calls as workflow_calls
+from api.access import require_own_partnership
 from api.app_services import AppServices
 from api.auth import Principal
 from api.errors import (
     IDEMPOTENCY_KEY_REUSED,
-    PARTNER_SCOPE,
     UNKNOWN_PARTNER,
     UNKNOWN_TEMPLATE,
     ApiError,
-    forbidden,
     invalid,
 )
 from api.projects.schemas import ProjectCreate, ProjectPublic
@@ -87,8 +86,7 @@ async def start_project(
     template = services.catalog.latest(body.template)
     if template is None:
         raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
-    if not principal.is_staff and body.partner_ids != [principal.partner_id]:
-        raise forbidden(PARTNER_SCOPE)
+    require_own_partnership(principal, body.partner_ids)
     unknown = services.known_partners.unknown(body.partner_ids)
     if unknown:
         # 👉 A session of its own, ended before calling Temporal: a pooled connection held across the

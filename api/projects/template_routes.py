@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CatalogDep, PrincipalDep
+from api.access import access
+from api.auth import Principal
+from api.deps import CatalogDep
 from api.errors import TEMPLATE_NOT_FOUND, error_responses, not_found
 from api.projects.schemas import TemplateSummary
 from api.schemas import Page
@@ -16,7 +18,9 @@ router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 
 
 @router.get("", responses=error_responses(401))
-async def list_templates(principal: PrincipalDep, catalog: CatalogDep) -> Page[TemplateSummary]:
+async def list_templates(
+    principal: Annotated[Principal, access("signed_in")], catalog: CatalogDep
+) -> Page[TemplateSummary]:
     """The latest version of every template."""
     items = [
         TemplateSummary(
@@ -35,7 +39,7 @@ async def list_templates(principal: PrincipalDep, catalog: CatalogDep) -> Page[T
 @router.get("/{name}", responses=error_responses(401, 404))
 async def read_template(
     name: str,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, access("signed_in")],
     catalog: CatalogDep,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> LifecycleTemplate:

@@ -10,13 +10,14 @@ api.errors), and a retried request, from either, is applied once.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.workflow import UpdateMethodMultiParam
 
+from api.access import sees_everything
 from api.auth import Principal
 from api.errors import IDEMPOTENCY_KEY_REUSED, ApiError
 from api.projects.schemas import (
@@ -34,6 +35,9 @@ from domain.submissions import Actor, MilestoneSubmission, ReviewDecision, Staff
 from store.partners import reads as partner_reads
 from workflows.project import ProjectWorkflow
 
+P = TypeVar("P")
+R = TypeVar("R")
+
 Decision = Literal["pause", "resume", "withdraw", "close"]
 
 #: Whole-project decisions by the name their route, their form and their update ids use.
@@ -43,6 +47,19 @@ DECISIONS: dict[str, UpdateMethodMultiParam[[ProjectWorkflow, StaffAction], Proj
     "withdraw": ProjectWorkflow.withdraw,
     "close": ProjectWorkflow.close,
 }
+
+
+async def _run(
+    client: Client,
+    project_id: str,
+    update: UpdateMethodMultiParam[[ProjectWorkflow, P], R],
+    payload: P,
+    name: str,
+    principal: Principal,
+    idempotency_key: str | None,
+) -> R:
+    """Run `update` with `payload`; `name` scopes the update id, so a retry is applied once."""
+    return await run_update(client, project_id, update, payload, update_id=update_id(name, principal, idempotency_key))
 
 
 def _same_milestone(milestone: MilestoneState, milestone_key: str) -> MilestoneState:
@@ -73,7 +90,7 @@ async def submit_milestone(
 ) -> MilestoneState:
     """Submit evidence for a milestone of the current stage (staff may submit a partner's for them)."""
     actor = principal.actor()
-    if body.on_behalf_of is not None and principal.is_staff:
+    if body.on_behalf_of is not None and sees_everything(principal):
         actor = await _acting_for(sessionmaker, actor, body.on_behalf_of)
     submission = MilestoneSubmission(
         milestone_key=milestone_key,
@@ -83,12 +100,8 @@ async def submit_milestone(
         cost=body.cost,
         on_behalf_of=body.on_behalf_of,
     )
-    milestone = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.submit_milestone,
-        submission,
-        update_id=update_id("submit_milestone", principal, idempotency_key),
+    milestone = await _run(
+        client, project_id, ProjectWorkflow.submit_milestone, submission, "submit_milestone", principal, idempotency_key
     )
     return _same_milestone(milestone, milestone_key)
 
@@ -105,12 +118,8 @@ async def review_milestone(
     review = ReviewDecision(
         milestone_key=milestone_key, decision=body.decision, note=body.note, actor=principal.actor()
     )
-    milestone = await run_update(
-        client,
-        project_id,
-        ProjectWorkflow.review_milestone,
-        review,
-        update_id=update_id("review_milestone", principal, idempotency_key),
+    milestone = await _run(
+        client, project_id, ProjectWorkflow.review_milestone, review, "review_milestone", principal, idempotency_key
     )
     return _same_milestone(milestone, milestone_key)
 
@@ -119,12 +128,14 @@ async def schedule_workshop(
     client: Client, project_id: str, body: WorkshopCreate, principal: Principal, idempotency_key: str | None
 ) -> WorkshopState:
     """Schedule a workshop session (during partnership or workshops)."""
-    return await run_update(
+    return await _run(
         client,
         project_id,
         ProjectWorkflow.schedule_workshop,
         body.session(principal.actor()),
-        update_id=update_id("schedule_workshop", principal, idempotency_key),
+        "schedule_workshop",
+        principal,
+        idempotency_key,
     )
 
 
@@ -137,12 +148,14 @@ async def record_attendance(
     idempotency_key: str | None,
 ) -> WorkshopState:
     """Record how many came to a session that has started, and their feedback."""
-    return await run_update(
+    return await _run(
         client,
         project_id,
         ProjectWorkflow.record_attendance,
         body.record(workshop_id, principal.actor()),
-        update_id=update_id("record_attendance", principal, idempotency_key),
+        "record_attendance",
+        principal,
+        idempotency_key,
     )
 
 
@@ -155,12 +168,14 @@ async def cancel_workshop(
     idempotency_key: str | None,
 ) -> WorkshopState:
     """Cancel a session that will not take place (not one whose attendance is recorded)."""
-    return await run_update(
+    return await _run(
         client,
         project_id,
         ProjectWorkflow.cancel_workshop,
         body.cancellation(workshop_id, principal.actor()),
-        update_id=update_id("cancel_workshop", principal, idempotency_key),
+        "cancel_workshop",
+        principal,
+        idempotency_key,
     )
 
 
@@ -168,12 +183,14 @@ async def set_display(
     client: Client, project_id: str, body: DisplayUpdate, principal: Principal, idempotency_key: str | None
 ) -> DisplayState:
     """Set or move the display's title, place and dates; a later closing date is an extension."""
-    return await run_update(
+    return await _run(
         client,
         project_id,
         ProjectWorkflow.set_display,
         body.plan(principal.actor()),
-        update_id=update_id("set_display", principal, idempotency_key),
+        "set_display",
+        principal,
+        idempotency_key,
     )
 
 
@@ -187,10 +204,4 @@ async def decide(
 ) -> ProjectState:
     """Pause, resume, withdraw (a reason is required) or close the whole project."""
     action = StaffAction(actor=principal.actor(), reason=body.reason if body else "")
-    return await run_update(
-        client,
-        project_id,
-        DECISIONS[decision],
-        action,
-        update_id=update_id(decision, principal, idempotency_key),
-    )
+    return await _run(client, project_id, DECISIONS[decision], action, decision, principal, idempotency_key)

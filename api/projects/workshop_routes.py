@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.deps import IdempotencyKeyDep, StaffDep, TemporalDep
+from api.access import access
+from api.auth import Principal
+from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
 from api.projects import updates
@@ -21,7 +23,7 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}/workshops", tags=["work
 async def schedule_workshop(
     project_id: str,
     body: WorkshopCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     zone: ProjectZoneDep,  # 👉 times sent without an offset are read in the project's zone
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
@@ -36,7 +38,7 @@ async def record_attendance(
     project_id: str,
     workshop_id: Annotated[str, Path(min_length=1, max_length=32)],
     body: AttendanceCreate,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
@@ -50,7 +52,7 @@ async def cancel_workshop(
     project_id: str,
     workshop_id: Annotated[str, Path(min_length=1, max_length=32)],
     body: WorkshopCancel,
-    principal: StaffDep,
+    principal: Annotated[Principal, access("staff")],
     client: TemporalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:

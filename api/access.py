@@ -1,0 +1,246 @@
+"""Who may call what: ONE table for every JSON route and page, and the rules it names, checked here.
+
+Read `ROUTES` to learn who may call any route or page: `"METHOD /path" -> rule name`. Each rule is
+described in `RULES` (roles, and for "partner of the resource" how the resource's owner is found).
+A route declares its rule by name, which also yields the caller:
+
+    principal: Annotated[Principal, access("project_party")]   # a JSON route
+    viewer: Annotated[Viewer, page_access("staff")]           # a page
+
+and the check runs in `api.access_rules`, never in an inline `if principal...` in a handler.
+`audit(app)` reports any route missing from the table or declaring another rule than the table
+says; tests/api/test_access_table.py runs it over the whole app. What a caller SEES more of (staff
+see every project in a list, a partner its own) also goes through the named helpers at the bottom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount, Route
+
+from api import access_rules
+from api.auth import Principal, Role
+from api.errors import forbidden
+
+#: Rule name -> who may call, in words. Roles: admin, staff (admin included), partner of the resource,
+#: respondent by token, public, signed in.
+RULES: dict[str, str] = {
+    "public": "anyone, no key (probes, docs, the call for applications)",
+    "signed_in": "any valid key, or anyone signed in to the pages; what a partner sees is narrowed",
+    "staff": "staff and admin keys; a partner key is refused with 403 (a page shows 'Staff only')",
+    "admin": "admin keys only; staff and partner keys are refused with 403",
+    "survey_staff": "staff and admin; a partner key is answered 404 like a stranger (respondents' data)",
+    "partner": "a partner signed in to the pages; staff are refused with 403 (they use the JSON API)",
+    "partner_self": "staff, or the partner whose id is the path's {partner_id}; other partners 404",
+    "project_party": "staff, or a partner of the project: {project_id} -> its partner ids (read model, "
+    "then the workflow); other partners 404 'Project not found.'",
+    "project_staff": "staff; a partner of the project is refused (403, shown on the project page); any "
+    "other partner 404, as for project_party",
+    "programme_party": "staff, or a partner taking part in the programme: {year} -> its active partner "
+    "ids; other partners 404 'Programme not found.'",
+    "programme_partner": "staff, or the partner the change is for ({partner_id} in the path, or the body's "
+    "partner_id via `require_acts_for`); other partners 404 'Programme not found.'",
+    "survey_token": "the respondent holding the single-use token in the path (no key): the token is "
+    "the credential, checked by api.follow_up.respondents",
+}
+
+#: Every route and page: "METHOD /path" -> rule name. A route missing here fails the access test.
+ROUTES: dict[str, str] = {
+    # probes, documents, metrics
+    "GET /healthz": "public",
+    "GET /readyz": "public",
+    "GET /openapi.json": "public",
+    "GET /docs": "public",
+    "GET /metrics": "staff",
+    # partners and keys
+    "POST /api/v1/partners": "staff",
+    "GET /api/v1/partners": "signed_in",
+    "GET /api/v1/partners/{partner_id}": "partner_self",
+    "POST /api/v1/partners/{partner_id}/keys": "staff",
+    "POST /api/v1/keys": "admin",
+    "DELETE /api/v1/keys/{key_id}": "staff",
+    # projects
+    "GET /api/v1/templates": "signed_in",
+    "GET /api/v1/templates/{name}": "signed_in",
+    "POST /api/v1/projects": "signed_in",  # a partner only for itself: `require_own_partnership`
+    "GET /api/v1/projects": "signed_in",
+    "GET /api/v1/projects/{project_id}": "project_party",
+    "GET /api/v1/projects/{project_id}/events": "project_party",
+    "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/submissions": "project_party",
+    "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/review": "staff",
+    "POST /api/v1/projects/{project_id}/workshops": "staff",
+    "POST /api/v1/projects/{project_id}/workshops/{workshop_id}/attendance": "staff",
+    "POST /api/v1/projects/{project_id}/workshops/{workshop_id}/cancel": "staff",
+    "PUT /api/v1/projects/{project_id}/display": "staff",
+    "POST /api/v1/projects/{project_id}/pause": "staff",
+    "POST /api/v1/projects/{project_id}/resume": "staff",
+    "POST /api/v1/projects/{project_id}/withdraw": "staff",
+    "POST /api/v1/projects/{project_id}/close": "staff",
+    "GET /api/v1/outbox": "staff",
+    # follow-up surveys
+    "POST /api/v1/projects/{project_id}/respondents": "survey_staff",
+    "GET /api/v1/projects/{project_id}/respondents": "survey_staff",
+    "POST /api/v1/projects/{project_id}/respondents/import": "survey_staff",
+    "GET /api/v1/projects/{project_id}/follow-up": "survey_staff",
+    "PUT /api/v1/projects/{project_id}/follow-up/schedule": "survey_staff",
+    "GET /api/v1/projects/{project_id}/responses.csv": "survey_staff",
+    "GET /api/v1/projects/{project_id}/outcomes": "survey_staff",
+    "GET /api/v1/surveys/{token}": "survey_token",
+    "POST /api/v1/surveys/{token}/responses": "survey_token",
+    "POST /api/v1/surveys/{token}/opt-out": "survey_token",
+    # Knowledge Exchange
+    "POST /api/v1/exchange/programmes": "staff",
+    "GET /api/v1/exchange/programmes": "signed_in",
+    "GET /api/v1/exchange/programmes/{year}": "staff",
+    "POST /api/v1/exchange/programmes/{year}/partners/{partner_id}/confirm": "programme_partner",
+    "POST /api/v1/exchange/programmes/{year}/partners/{partner_id}/replace": "staff",
+    "POST /api/v1/exchange/programmes/{year}/applications/{application_id}/shortlist": "staff",
+    "POST /api/v1/exchange/programmes/{year}/selections": "programme_partner",
+    "POST /api/v1/exchange/programmes/{year}/placements/match": "staff",
+    "PUT /api/v1/exchange/programmes/{year}/placements/{placement_id}/dates": "staff",
+    "POST /api/v1/exchange/programmes/{year}/placements/{placement_id}/case-study": "staff",
+    "GET /api/v1/exchange/programmes/{year}/placements/{placement_id}/case-study": "staff",
+    "POST /api/v1/exchange/programmes/{year}/applications": "public",
+    "GET /api/v1/exchange/programmes/{year}/applications": "programme_party",
+    "GET /api/v1/exchange/schedule": "staff",
+    "POST /api/v1/exchange/schedule": "staff",
+    "DELETE /api/v1/exchange/schedule": "staff",
+    # pages: signing in
+    "GET /": "public",
+    "POST /sign-in": "public",
+    "POST /sign-out": "public",
+    # pages: projects
+    "GET /projects": "signed_in",
+    "POST /projects": "staff",
+    "GET /projects/{project_id}": "project_party",
+    "POST /projects/{project_id}/milestones/{milestone_key}/submit": "project_party",
+    "POST /projects/{project_id}/milestones/{milestone_key}/review": "project_staff",
+    "POST /projects/{project_id}/workshops": "project_staff",
+    "POST /projects/{project_id}/workshops/{workshop_id}/attendance": "project_staff",
+    "POST /projects/{project_id}/workshops/{workshop_id}/cancel": "project_staff",
+    "POST /projects/{project_id}/display": "project_staff",
+    "POST /projects/{project_id}/decisions/{decision}": "project_staff",
+    # pages: partners, outbox
+    "GET /partners": "staff",
+    "POST /partners": "staff",
+    "POST /partners/{partner_id}/keys": "staff",
+    "GET /outbox": "staff",
+    # pages: follow-up surveys
+    "GET /s/{token}": "survey_token",
+    "POST /s/{token}": "survey_token",
+    "GET /s/{token}/thanks": "survey_token",
+    "GET /s/{token}/opt-out": "survey_token",
+    "POST /s/{token}/opt-out": "survey_token",
+    # pages: Knowledge Exchange
+    "GET /exchange": "signed_in",
+    "GET /exchange/{year}": "signed_in",  # staff see the dashboard, a partner its own view
+    "POST /exchange/{year}/selection": "partner",
+    "POST /exchange/{year}/placements/{placement_id}/case-study": "staff",
+    "GET /exchange/{year}/placements/{placement_id}/case-study": "staff",
+    "GET /exchange/{year}/apply": "public",
+    "POST /exchange/{year}/apply": "public",
+    "GET /exchange/{year}/apply/thanks": "public",
+}
+
+#: The attribute that marks a dependency as an access rule (read by `audit`).
+RULE_ATTRIBUTE = "engage_access_rule"
+
+
+def _marked(rule: str, check: Callable[..., Any]) -> Any:
+    if rule not in RULES:
+        raise KeyError(f"no access rule is named {rule!r}; the rules are {sorted(RULES)}")
+    setattr(check, RULE_ATTRIBUTE, rule)
+    return Depends(check)
+
+
+@cache
+def access(rule: str) -> Any:
+    """`Depends(...)` for a JSON route: checks `rule` and yields the Principal (None when no key is needed)."""
+    return _marked(rule, access_rules.json_check(rule))
+
+
+@cache
+def page_access(rule: str) -> Any:
+    """`Depends(...)` for a page: checks `rule` and yields the Viewer (None when no one need be signed in)."""
+    return _marked(rule, access_rules.page_check(rule))
+
+
+# 👉 What a caller sees more of, named once: handlers ask these, never `principal.role` themselves.
+
+
+def sees_everything(principal: Principal) -> bool:
+    """Staff and admin see every project, partner and programme; a partner only its own."""
+    return access_rules.staff_or_admin(principal)
+
+
+def partner_scope(principal: Principal) -> str | None:
+    """The one partner a caller's lists are narrowed to, or None for staff (no narrowing)."""
+    return None if sees_everything(principal) else principal.partner_id
+
+
+def may_see(principal: Principal, partner_ids: Iterable[str]) -> bool:
+    """Staff see every project and programme; a partner only those it takes part in."""
+    return sees_everything(principal) or principal.partner_id in set(partner_ids)
+
+
+def is_partner(principal: Principal) -> bool:
+    return principal.role is Role.PARTNER
+
+
+def require_staff(principal: Principal) -> None:
+    """403 unless staff: for a page that shows a partner of the project the refusal on the page itself."""
+    if not sees_everything(principal):
+        raise forbidden()
+
+
+def require_own_partnership(principal: Principal, partner_ids: Iterable[str]) -> None:
+    """A partner starts a project only for itself alone (403 `PARTNER_SCOPE` otherwise)."""
+    access_rules.require_own_partnership(principal, list(partner_ids))
+
+
+def require_acts_for(principal: Principal, partner_id: str) -> None:
+    """`programme_partner` when the partner is named in the body: a partner acts only for itself (404)."""
+    access_rules.require_acts_for(principal, partner_id)
+
+
+# 👉 The audit: every route in the table, declaring the rule the table gives it.
+
+
+def _declared(dependant: Dependant) -> Iterator[str]:
+    for sub in dependant.dependencies:
+        rule = getattr(sub.call, RULE_ATTRIBUTE, None)
+        if rule is not None:
+            yield rule
+        yield from _declared(sub)
+
+
+def route_keys(route: Any) -> list[str]:
+    methods = sorted(getattr(route, "methods", None) or ())
+    return [f"{method} {route.path}" for method in methods if method != "HEAD"]
+
+
+def audit(app: FastAPI) -> list[str]:
+    """Every problem with `app`'s routes: one not in `ROUTES`, or declaring no rule or another one."""
+    problems: list[str] = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            continue  # static files: the stylesheet and the docs' assets, public by nature
+        if not isinstance(route, Route | APIRoute):
+            problems.append(f"{route!r}: a route of a kind the access table cannot check")
+            continue
+        # 👉 A plain Starlette route (FastAPI's own /openapi.json) takes no dependencies: the table only.
+        declared = sorted(set(_declared(context.dependant))) if isinstance(route, APIRoute) else None
+        for key in route_keys(context):
+            wanted = ROUTES.get(key)
+            if wanted is None:
+                problems.append(f"{key}: no rule in api.access.ROUTES")
+            elif declared is not None and declared != [wanted]:
+                problems.append(f"{key}: the table says {wanted!r} but the route declares {declared}")
+    return problems
