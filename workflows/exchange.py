@@ -21,6 +21,10 @@ Activities: record_exchange_changes, register_placement, notify_unsuccessful_app
     applicant's outcome), acknowledge_applications.
 Signals sent: note_placement_dates(PlacementRescheduled) to a started placement that moved.
 
+Who acts is checked here, not only by the API (issue 13): every Update's input names its actor, and
+the validators (domain.exchange_rules) let a partner confirm and select only for itself, and only
+staff replace partners, shortlist, match and move placements.
+
 This module holds the two workflows, the programme's run loop and its handlers; the loop's steps
 (dates, placements, e-mails, the timeline) are in workflows/exchange_steps.py.
 """

@@ -4,7 +4,8 @@ Id `followup/{project_id}`, a child of the project's ProjectWorkflow (started wh
 enters its follow_up stage; cancelled if the project is withdrawn or closed early).
 
 Update: reschedule(Reschedule) -> FollowUpState — new offsets or a moved end date for the waves
-    not yet sent (waves already sent are untouched).
+    not yet sent (waves already sent are untouched). Staff only: the validator checks the actor
+    the input names (issue 13), so a partner cannot move waves even by calling Temporal directly.
 Signals: note_answer(SurveyAnswered), note_opt_out(RespondentOptedOut) — fire-and-forget: the
     answer or opt-out is already durable in the database when they arrive; they keep the live
     counts current and let the workflow skip a reminder round nobody needs.
