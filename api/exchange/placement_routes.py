@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from api.access import access
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
@@ -41,7 +42,7 @@ async def match_placements(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Match selected applicants into five-day placements; each starts its own placement project."""
-    state = await programme_updates.match_placements(client, year, body, principal, idempotency_key)
+    state = await programme_updates.match_placements(Caller(client, principal, idempotency_key), year, body)
     return service.programme_public(state)
 
 
@@ -55,7 +56,7 @@ async def move_placement(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Move a placement's five working days (within the placement window)."""
-    state = await programme_updates.move_placement(client, year, placement_id, body, principal, idempotency_key)
+    state = await programme_updates.move_placement(Caller(client, principal, idempotency_key), year, placement_id, body)
     return service.programme_public(state)
 
 

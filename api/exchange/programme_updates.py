@@ -1,6 +1,6 @@
 """Changes to a year's programme that partners and staff make, written once: the JSON routes (and any
 page that offers them) call these, so the workflow gets one payload per change, with the caller as
-actor, under the update id `api.temporal_calls.update_id` derives from an Idempotency-Key.
+actor, under the caller's update id (api.callers.Caller).
 
 Shortlisting and selecting, which first check the applications in the database, are in
 api.exchange.service (`shortlist`, `select`). Marking a case study is a database change only, here
@@ -9,15 +9,16 @@ too because the JSON route and the staff page both make it.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from typing import TypeVar
 
-from api.auth import Principal
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.workflow import UpdateMethodMultiParam
+
+from api.callers import Caller
 from api.errors import UNKNOWN_PARTNER, invalid, not_found
 from api.exchange import calls as exchange_calls
 from api.exchange.errors import PLACEMENT_NOT_FOUND
 from api.exchange.schemas import MatchCreate, PlacementDatesUpdate, ReplacementCreate
-from api.temporal_calls import update_id
 from domain.exchange import (
     ExchangeState,
     MatchPlan,
@@ -30,48 +31,36 @@ from store.exchange import writes as exchange_writes
 from store.partners import reads as partner_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
 
+P = TypeVar("P")
+R = TypeVar("R")
 
-async def confirm_partner(
-    client: Client, year: int, partner_id: str, principal: Principal, idempotency_key: str | None
-) -> ExchangeState:
+
+async def _run(
+    caller: Caller, year: int, update: UpdateMethodMultiParam[[ExchangeProgrammeWorkflow, P], R], payload: P, name: str
+) -> R:
+    """Run `update` with `payload`; `name` scopes the update id, so a retry is applied once."""
+    return await exchange_calls.run_update(caller.client, year, update, payload, update_id=caller.update_id(name))
+
+
+async def confirm_partner(caller: Caller, year: int, partner_id: str) -> ExchangeState:
     """A partner (or staff for it) confirms it takes part this year, before its deadline."""
-    confirmation = PartnerConfirmation(partner_id=partner_id, actor=principal.actor())
-    return await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.confirm_partner,
-        confirmation,
-        update_id=update_id("confirm_partner", principal, idempotency_key),
-    )
+    confirmation = PartnerConfirmation(partner_id=partner_id, actor=caller.actor())
+    return await _run(caller, year, ExchangeProgrammeWorkflow.confirm_partner, confirmation, "confirm_partner")
 
 
 async def replace_partner(
-    client: Client,
-    session: AsyncSession,
-    year: int,
-    partner_id: str,
-    body: ReplacementCreate,
-    principal: Principal,
-    idempotency_key: str | None,
+    caller: Caller, session: AsyncSession, year: int, partner_id: str, body: ReplacementCreate
 ) -> ExchangeState:
     """Replace a partner that did not confirm in time with another (registered) organisation."""
     if await partner_reads.get_partner(session, body.replacement_partner_id) is None:
         raise invalid("replacement_partner_id", "no partner has that id", UNKNOWN_PARTNER)
     replacement = PartnerReplacement(
-        partner_id=partner_id, replacement_partner_id=body.replacement_partner_id, actor=principal.actor()
+        partner_id=partner_id, replacement_partner_id=body.replacement_partner_id, actor=caller.actor()
     )
-    return await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.replace_partner,
-        replacement,
-        update_id=update_id("replace_partner", principal, idempotency_key),
-    )
+    return await _run(caller, year, ExchangeProgrammeWorkflow.replace_partner, replacement, "replace_partner")
 
 
-async def match_placements(
-    client: Client, year: int, body: MatchCreate, principal: Principal, idempotency_key: str | None
-) -> ExchangeState:
+async def match_placements(caller: Caller, year: int, body: MatchCreate) -> ExchangeState:
     """Match selected applicants into five-day placements; each starts its own placement project."""
     plan = MatchPlan(
         placements=tuple(
@@ -80,34 +69,15 @@ async def match_placements(
             )
             for p in body.placements
         ),
-        actor=principal.actor(),
+        actor=caller.actor(),
     )
-    return await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.match_placements,
-        plan,
-        update_id=update_id("match_placements", principal, idempotency_key),
-    )
+    return await _run(caller, year, ExchangeProgrammeWorkflow.match_placements, plan, "match_placements")
 
 
-async def move_placement(
-    client: Client,
-    year: int,
-    placement_id: str,
-    body: PlacementDatesUpdate,
-    principal: Principal,
-    idempotency_key: str | None,
-) -> ExchangeState:
+async def move_placement(caller: Caller, year: int, placement_id: str, body: PlacementDatesUpdate) -> ExchangeState:
     """Move a placement's five working days (within the placement window)."""
-    dates = PlacementDates(placement_id=placement_id, starts_on=body.starts_on, actor=principal.actor())
-    return await exchange_calls.run_update(
-        client,
-        year,
-        ExchangeProgrammeWorkflow.move_placement,
-        dates,
-        update_id=update_id("move_placement", principal, idempotency_key),
-    )
+    dates = PlacementDates(placement_id=placement_id, starts_on=body.starts_on, actor=caller.actor())
+    return await _run(caller, year, ExchangeProgrammeWorkflow.move_placement, dates, "move_placement")
 
 
 async def mark_case_study(session: AsyncSession, year: int, placement_id: str) -> None:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, status
 
 from api.access import access, may_see, require_acts_for, sees_everything
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
@@ -137,7 +138,7 @@ async def confirm_partner(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """A partner (or staff for it) confirms it takes part this year, before its deadline."""
-    state = await programme_updates.confirm_partner(client, year, partner_id, principal, idempotency_key)
+    state = await programme_updates.confirm_partner(Caller(client, principal, idempotency_key), year, partner_id)
     return service.programme_public(state)
 
 
@@ -152,7 +153,9 @@ async def replace_partner(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Replace a partner that did not confirm in time with another organisation."""
-    state = await programme_updates.replace_partner(client, session, year, partner_id, body, principal, idempotency_key)
+    state = await programme_updates.replace_partner(
+        Caller(client, principal, idempotency_key), session, year, partner_id, body
+    )
     return service.programme_public(state)
 
 

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from api.access import page_access, require_staff
 from api.app_services import services_of
+from api.callers import Caller
 from api.errors import ApiError
 from api.pages.session import Flash
 from api.pages.web import (
@@ -115,9 +116,10 @@ async def _act(
     )
 
 
-def _idempotency(request_form: FormData, form_id: str) -> str | None:
-    nonce = text(request_form, "nonce")
-    return f"page:{nonce}:{form_id}" if nonce else None
+def _caller(request: Request, viewer: Viewer, form: FormData, form_id: str) -> Caller:
+    """The viewer as caller; the form's nonce is its Idempotency-Key, so a double submit applies once."""
+    nonce = text(form, "nonce")
+    return Caller(services_of(request).client, viewer.principal, f"page:{nonce}:{form_id}" if nonce else None)
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_key}/submit")
@@ -128,15 +130,8 @@ async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: 
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
-        services = services_of(request)
         milestone = await updates.submit_milestone(
-            services.client,
-            services.sessionmaker,
-            project_id,
-            milestone_key,
-            body,
-            viewer.principal,
-            _idempotency(form, form_id),
+            _caller(request, viewer, form, form_id), services_of(request).sessionmaker, project_id, milestone_key, body
         )
         return f"Submitted “{milestone.title}”."
 
@@ -152,7 +147,7 @@ async def review_milestone_page(request: Request, viewer: StaffActDep, project_i
         form = await request.form()
         body = _validated(ReviewCreate, {"decision": text(form, "decision"), "note": text(form, "note")})
         milestone = await updates.review_milestone(
-            services_of(request).client, project_id, milestone_key, body, viewer.principal, _idempotency(form, form_id)
+            _caller(request, viewer, form, form_id), project_id, milestone_key, body
         )
         done = {"accept": "accepted", "return": "returned to the partner", "decline": "declined"}
         return f"“{milestone.title}” {done[body.decision.value]}."
@@ -169,9 +164,7 @@ async def schedule_workshop_page(request: Request, viewer: StaffActDep, project_
         form = await request.form()
         moments = _moments(form, state.timezone, "starts_at", "ends_at")
         body = _validated(WorkshopCreate, {"title": text(form, "title"), "place": text(form, "place"), **moments})
-        workshop = await updates.schedule_workshop(
-            services_of(request).client, project_id, body, viewer.principal, _idempotency(form, form_id)
-        )
+        workshop = await updates.schedule_workshop(_caller(request, viewer, form, form_id), project_id, body)
         return f"Workshop “{workshop.title}” scheduled."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -188,7 +181,7 @@ async def record_attendance_page(request: Request, viewer: StaffActDep, project_
             AttendanceCreate, {"attendance": text(form, "attendance") or None, "feedback": text(form, "feedback")}
         )
         workshop = await updates.record_attendance(
-            services_of(request).client, project_id, workshop_id, body, viewer.principal, _idempotency(form, form_id)
+            _caller(request, viewer, form, form_id), project_id, workshop_id, body
         )
         return f"Attendance recorded for “{workshop.title}”."
 
@@ -203,9 +196,7 @@ async def cancel_workshop_page(request: Request, viewer: StaffActDep, project_id
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
-        workshop = await updates.cancel_workshop(
-            services_of(request).client, project_id, workshop_id, body, viewer.principal, _idempotency(form, form_id)
-        )
+        workshop = await updates.cancel_workshop(_caller(request, viewer, form, form_id), project_id, workshop_id, body)
         return f"Workshop “{workshop.title}” cancelled."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -220,9 +211,7 @@ async def set_display_page(request: Request, viewer: StaffActDep, project_id: st
         form = await request.form()
         moments = _moments(form, state.timezone, "opens_at", "closes_at")
         body = _validated(DisplayUpdate, {"title": text(form, "title"), "location": text(form, "location"), **moments})
-        await updates.set_display(
-            services_of(request).client, project_id, body, viewer.principal, _idempotency(form, form_id)
-        )
+        await updates.set_display(_caller(request, viewer, form, form_id), project_id, body)
         return "Display saved."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -239,9 +228,7 @@ async def decide_project_page(request: Request, viewer: StaffActDep, project_id:
     async def perform(state: ProjectState) -> str:
         form = await request.form()
         body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
-        await updates.decide(
-            services_of(request).client, project_id, known, body, viewer.principal, _idempotency(form, decision)
-        )
+        await updates.decide(_caller(request, viewer, form, decision), project_id, known, body)
         return done
 
     return await _act(request, viewer, project_id, decision, perform, staff_only=True)

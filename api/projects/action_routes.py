@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.access import access
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import CatalogDep, IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.projects import updates
@@ -40,7 +41,7 @@ async def _act(
     idempotency_key: str | None,
 ) -> ProjectPublic:
     """One staff decision (api.projects.updates.decide), answered with the project."""
-    state = await updates.decide(client, project_id, decision, body, principal, idempotency_key)
+    state = await updates.decide(Caller(client, principal, idempotency_key), project_id, decision, body)
     return _answer(state, catalog, principal)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.access import access
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
@@ -27,5 +28,5 @@ async def set_display(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> DisplayPublic:
     """Set or move the display's dates; a later closing date counts as an extension."""
-    display = await updates.set_display(client, project_id, body, principal, idempotency_key)
+    display = await updates.set_display(Caller(client, principal, idempotency_key), project_id, body)
     return DisplayPublic.model_validate(display.model_dump())

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, status
 
 from api.access import access
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import IdempotencyKeyDep, SessionmakerDep, TemporalDep
 from api.errors import error_responses
 from api.projects import updates
@@ -49,7 +50,7 @@ async def submit_milestone(
     # 👉 A partner of another project never gets here (`project_party`: one read-model lookup, not a
     # workflow query); the workflow's validator checks the submitting party again itself.
     milestone = await updates.submit_milestone(
-        client, sessionmaker, project_id, milestone_key, body, principal, idempotency_key
+        Caller(client, principal, idempotency_key), sessionmaker, project_id, milestone_key, body
     )
     return _answer(milestone)
 
@@ -64,5 +65,7 @@ async def review_milestone(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> MilestonePublic:
     """Accept, return (with a note) or decline the latest submission of a milestone."""
-    milestone = await updates.review_milestone(client, project_id, milestone_key, body, principal, idempotency_key)
+    milestone = await updates.review_milestone(
+        Caller(client, principal, idempotency_key), project_id, milestone_key, body
+    )
     return _answer(milestone)

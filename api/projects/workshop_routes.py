@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, status
 
 from api.access import access
 from api.auth import Principal
+from api.callers import Caller
 from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
@@ -29,7 +30,7 @@ async def schedule_workshop(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Schedule a session (during partnership or workshops)."""
-    workshop = await updates.schedule_workshop(client, project_id, body, principal, idempotency_key)
+    workshop = await updates.schedule_workshop(Caller(client, principal, idempotency_key), project_id, body)
     return workshop_public(workshop)
 
 
@@ -43,7 +44,9 @@ async def record_attendance(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Record how many came to a session that has started, and their feedback."""
-    workshop = await updates.record_attendance(client, project_id, workshop_id, body, principal, idempotency_key)
+    workshop = await updates.record_attendance(
+        Caller(client, principal, idempotency_key), project_id, workshop_id, body
+    )
     return workshop_public(workshop)
 
 
@@ -57,5 +60,5 @@ async def cancel_workshop(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> WorkshopPublic:
     """Cancel a session that will not take place (not one whose attendance is recorded)."""
-    workshop = await updates.cancel_workshop(client, project_id, workshop_id, body, principal, idempotency_key)
+    workshop = await updates.cancel_workshop(Caller(client, principal, idempotency_key), project_id, workshop_id, body)
     return workshop_public(workshop)
