@@ -14,6 +14,8 @@ fetched (bench/README.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import State
 from starlette.requests import HTTPConnection
@@ -24,6 +26,9 @@ from api.partners.known import KnownPartners
 from api.settings import ApiSettings
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
+
+if TYPE_CHECKING:
+    from api.pages.viewer import Pages
 
 
 class AppServices:
@@ -64,6 +69,12 @@ class AppServices:
     def known_partners(self) -> KnownPartners:
         known: KnownPartners = self._state.known_partners
         return known
+
+    @property
+    def pages(self) -> Pages:
+        """The page plumbing (Jinja2, signer), put there by `api.pages.mount.install_pages`."""
+        pages: Pages = self._state.pages
+        return pages
 
 
 def services_of(connection: HTTPConnection) -> AppServices:

@@ -49,8 +49,7 @@ class Pages:
 
 
 def pages_of(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
+    return services_of(request).pages
 
 
 @dataclass(frozen=True)
