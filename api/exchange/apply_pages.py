@@ -16,7 +16,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.access import page_access
@@ -24,6 +23,7 @@ from api.app_services import services_of
 from api.errors import ApiError, unavailable
 from api.exchange import service
 from api.exchange.schemas import ApplicationCreate
+from api.pages.form_body import form_body
 from api.pages.session import PRE_SESSION_COOKIE
 from api.pages.web import (
     FormError,
@@ -146,16 +146,10 @@ async def apply(request: Request, year: YearPath) -> Response:
         return not_found_page(request, None)
     values: dict[str, object] = {name: text(form, name) for name in FIELDS}
     values["preferred_areas"] = [a for a in texts(form, "preferred_areas") if a in AREAS]
-    try:
-        body = ApplicationCreate.model_validate(values)
-    except ValidationError as exc:
+    body = form_body(ApplicationCreate, values)
+    if isinstance(body, FormError):
         return await _form(
-            request,
-            year,
-            state,
-            error=FormError.invalid_input(exc),
-            values=values,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            request, year, state, error=body, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
     try:
         async with services_of(request).sessionmaker() as session:

@@ -15,7 +15,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from api.access import page_access, partner_scope, sees_everything
 from api.app_services import services_of
@@ -25,6 +24,7 @@ from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
 from api.exchange.dashboard import dashboard
 from api.exchange.schemas import SelectionCreate
+from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
     SECURITY_HEADERS,
@@ -151,20 +151,17 @@ async def select_page(request: Request, viewer: Annotated[Viewer, page_access("p
     """A partner's choice of the colleague it sends and the museum colleague it hosts."""
     form = await checked_form(request, viewer)
     values = {name: text(form, name) for name in SELECTION_FIELDS}
-    try:
-        body = SelectionCreate(
-            partner_id=viewer.principal.partner_id or "",
-            outgoing_application_id=values["outgoing_application_id"] or None,
-            hosted_application_id=values["hosted_application_id"] or None,
-        )
-    except ValidationError as exc:
+    body = form_body(
+        SelectionCreate,
+        {
+            "partner_id": viewer.principal.partner_id or "",
+            "outgoing_application_id": values["outgoing_application_id"] or None,
+            "hosted_application_id": values["hosted_application_id"] or None,
+        },
+    )
+    if isinstance(body, FormError):
         return await _partner_page(
-            request,
-            viewer,
-            year,
-            error=FormError.invalid_input(exc),
-            values=values,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            request, viewer, year, error=body, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
     try:
         async with services_of(request).sessionmaker() as session:

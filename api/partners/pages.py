@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from api.access import page_access
 from api.app_services import services_of
 from api.errors import ApiError
+from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -88,15 +88,10 @@ async def create_partner_page(request: Request, viewer: StaffViewer) -> Response
     """Register a partner organisation and its contact."""
     form = await checked_form(request, viewer)
     values = {name: text(form, name) for name in PARTNER_FIELDS}
-    try:
-        body = PartnerCreate.model_validate(values)
-    except ValidationError as exc:
+    body = form_body(PartnerCreate, values)
+    if isinstance(body, FormError):
         return await _partners(
-            request,
-            viewer,
-            error=FormError.invalid_input(exc),
-            values=values,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            request, viewer, error=body, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
     try:
         async with services_of(request).sessionmaker() as session:
@@ -116,12 +111,9 @@ async def create_partner_page(request: Request, viewer: StaffViewer) -> Response
 async def create_partner_key_page(request: Request, viewer: StaffViewer, partner_id: str) -> Response:
     """Issue an API key for a partner and show it, once."""
     form = await checked_form(request, viewer)
-    try:
-        body = PartnerKeyCreate.model_validate({"label": text(form, "label")})
-    except ValidationError as exc:
-        return await _partners(
-            request, viewer, error=FormError.invalid_input(exc), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
-        )
+    body = form_body(PartnerKeyCreate, {"label": text(form, "label")})
+    if isinstance(body, FormError):
+        return await _partners(request, viewer, error=body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     try:
         async with services_of(request).sessionmaker() as session:
             issued = await partner_service.issue_partner_key(session, partner_id, body)

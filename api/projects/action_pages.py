@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from api.access import page_access, require_staff
 from api.app_services import services_of
 from api.callers import Caller
 from api.errors import ApiError
+from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -49,6 +50,8 @@ from domain.state import ProjectState
 
 router = APIRouter(include_in_schema=False)
 
+M = TypeVar("M", bound=BaseModel)
+
 PartyDep = Annotated[Viewer, page_access("project_party")]
 StaffActDep = Annotated[Viewer, page_access("project_staff")]
 
@@ -71,11 +74,11 @@ class _Refused(Exception):
         self.error = error
 
 
-def _validated(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _Refused(FormError.invalid_input(exc)) from None
+def _validated(model: type[M], data: dict[str, Any]) -> M:
+    body = form_body(model, data)
+    if isinstance(body, FormError):
+        raise _Refused(body)
+    return body
 
 
 def _moments(form: FormData, tz: str, *names: str) -> dict[str, datetime]:

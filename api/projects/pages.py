@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from api.access import page_access, partner_scope
 from api.app_services import services_of
 from api.errors import ApiError
+from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -141,21 +141,20 @@ async def create_project_page(request: Request, viewer: Annotated[Viewer, page_a
     form = await checked_form(request, viewer)
     values: dict[str, object] = {name: text(form, name) for name in CREATE_FIELDS}
     values["partner_ids"] = texts(form, "partner_ids")
-    try:
-        body = ProjectCreate.model_validate(
-            {
-                "template": values["template"],
-                "title": values["title"],
-                "summary": values["summary"],
-                "lead": {"name": values["lead_name"], "email": values["lead_email"]},
-                "partner_ids": values["partner_ids"],
-                "timezone": values["timezone"] or "Europe/London",
-            }
-        )
-    except ValidationError as exc:
-        error = FormError.invalid_input(exc)
+    body = form_body(
+        ProjectCreate,
+        {
+            "template": values["template"],
+            "title": values["title"],
+            "summary": values["summary"],
+            "lead": {"name": values["lead_name"], "email": values["lead_email"]},
+            "partner_ids": values["partner_ids"],
+            "timezone": values["timezone"] or "Europe/London",
+        },
+    )
+    if isinstance(body, FormError):
         return await _dashboard(
-            request, viewer, error=error, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            request, viewer, error=body, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
     nonce = text(form, "nonce")
     try:
