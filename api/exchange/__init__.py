@@ -1,11 +1,13 @@
 """Knowledge Exchange: a year's programme of two-way placements between the museum and partners.
 
-- `schemas.py`: request and response shapes; `errors.py`: the programme's detail strings (api.errors
-  maps every refusal to its status and code).
+- `schemas.py`: request and response shapes (the dashboard's in `dashboard_schemas.py`); `errors.py`:
+  the programme's detail strings (api.errors maps every refusal to its status and code).
 - `calls.py`: the programme's start, updates, query and signal, through api.temporal_calls.
-- Services: `service.py` (opening a programme, applications, shortlisting, selection), `schedule.py` (the yearly
+- Services: `service.py` (opening a programme, applications, shortlisting, selection), `programme_updates.py`
+  (confirming and replacing partners, matching and moving placements, marking case studies), `schedule.py` (the yearly
   schedule), `dashboard.py` (stage, budget, response rates, outcomes), `case_study.py` (Markdown and
   HTML case studies, from `case_study_templates/`).
-- JSON routes: `routes.py`, `application_routes.py`, `schedule_routes.py`.
+- JSON routes: `routes.py` (programmes, partners, shortlist, selections), `placement_routes.py` (match,
+  move, case studies), `application_routes.py`, `schedule_routes.py`.
 - Pages: `pages.py` (staff), `apply_pages.py` (the public application form).
 """
