@@ -68,17 +68,14 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
     """The staff dashboard, or a partner's own view of the year."""
     if not sees_everything(viewer.principal):
         return await _partner_page(request, viewer, year)
+    services = services_of(request)
     with as_api_error(viewer.principal):
-        found = await exchange_calls.programme_state(
-            services_of(request).client, services_of(request).sessionmaker, year
-        )
+        found = await exchange_calls.programme_state(services.client, services.sessionmaker, year)
     if found is None:
         return not_found_page(request, viewer)
     state, live = found
-    async with services_of(request).sessionmaker() as session:
-        board = await dashboard(
-            session, state, services_of(request).instruments, datetime.now(UTC), services_of(request).catalog
-        )
+    async with services.sessionmaker() as session:
+        board = await dashboard(session, state, services.instruments, datetime.now(UTC), services.catalog)
         applications = await exchange_reads.list_applications(session, year)
         names = await partner_service.partner_names(session, [p.partner_id for p in state.partners])
     by_status: dict[str, int] = {}
@@ -108,11 +105,12 @@ async def _partner_page(
 ) -> Response:
     partner_id = viewer.principal.partner_id
     # Live state, not the read model: right after "Save selection" the page must show it.
-    found = await exchange_calls.programme_state(services_of(request).client, services_of(request).sessionmaker, year)
+    services = services_of(request)
+    found = await exchange_calls.programme_state(services.client, services.sessionmaker, year)
     state = found[0] if found is not None else None
     if state is None or partner_id not in state.active_partner_ids():
         return not_found_page(request, viewer)
-    async with services_of(request).sessionmaker() as session:
+    async with services.sessionmaker() as session:
         applications = await service.visible_applications(session, year, viewer.principal)
     own = [a for a in applications if a.organisation == partner_id]
     hostable = [a for a in applications if a.organisation != partner_id]
@@ -163,11 +161,12 @@ async def select_page(request: Request, viewer: Annotated[Viewer, page_access("p
         return await _partner_page(
             request, viewer, year, error=body, values=values, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
+    services = services_of(request)
     try:
-        async with services_of(request).sessionmaker() as session:
+        async with services.sessionmaker() as session:
             with as_api_error(viewer.principal):
                 await service.select(
-                    year, body, viewer.principal, client=services_of(request).client, session=session, update_id=None
+                    year, body, viewer.principal, client=services.client, session=session, update_id=None
                 )
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND and refused.field is None:
@@ -197,17 +196,18 @@ async def case_study_page(
     request: Request, viewer: StaffViewer, year: YearPath, placement_id: PlacementPath
 ) -> Response:
     """The case study as a page (staff)."""
+    services = services_of(request)
     try:
-        async with services_of(request).sessionmaker() as session:
+        async with services.sessionmaker() as session:
             with as_api_error(viewer.principal):
                 study = await case_studies.load(
                     year,
                     placement_id,
-                    client=services_of(request).client,
-                    sessionmaker=services_of(request).sessionmaker,
+                    client=services.client,
+                    sessionmaker=services.sessionmaker,
                     session=session,
-                    catalog=services_of(request).catalog,
-                    instruments=services_of(request).instruments,
+                    catalog=services.catalog,
+                    instruments=services.instruments,
                 )
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND:
