@@ -63,7 +63,8 @@ DECISION_DONE: dict[Decision, str] = {
     "close": "Project closed.",
 }
 
-Perform = Callable[[ProjectState], Awaitable[str]]
+#: A form's work: given the project, the form and the viewer as caller, send it; say what was done.
+Perform = Callable[[ProjectState, FormData, Caller], Awaitable[str]]
 
 
 class _Refused(Exception):
@@ -102,8 +103,11 @@ async def _act(
             return not_found_page(request, viewer)
         if staff_only:
             require_staff(viewer.principal)  # shown on the project page: this partner takes part in it
+        nonce = text(form, "nonce")
+        # 👉 The form's nonce is its Idempotency-Key: a double submit reuses the update id, applied once.
+        caller = Caller(services_of(request).client, viewer.principal, f"page:{nonce}:{form_id}" if nonce else None)
         with as_api_error(viewer.principal):
-            message = await perform(state)
+            message = await perform(state, form, caller)
     except _Refused as refused:
         error = refused.error
         code = status.HTTP_422_UNPROCESSABLE_CONTENT
@@ -119,22 +123,15 @@ async def _act(
     )
 
 
-def _caller(request: Request, viewer: Viewer, form: FormData, form_id: str) -> Caller:
-    """The viewer as caller; the form's nonce is its Idempotency-Key, so a double submit applies once."""
-    nonce = text(form, "nonce")
-    return Caller(services_of(request).client, viewer.principal, f"page:{nonce}:{form_id}" if nonce else None)
-
-
 @router.post("/projects/{project_id}/milestones/{milestone_key}/submit")
 async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: str, milestone_key: str) -> Response:
     """Submit evidence for a milestone (summary and links, one per line)."""
     form_id = f"submit-{milestone_key}"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
         milestone = await updates.submit_milestone(
-            _caller(request, viewer, form, form_id), services_of(request).sessionmaker, project_id, milestone_key, body
+            caller, services_of(request).sessionmaker, project_id, milestone_key, body
         )
         return f"Submitted “{milestone.title}”."
 
@@ -146,12 +143,9 @@ async def review_milestone_page(request: Request, viewer: StaffActDep, project_i
     """Accept, return (with a note) or decline the latest submission."""
     form_id = f"review-{milestone_key}"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(ReviewCreate, {"decision": text(form, "decision"), "note": text(form, "note")})
-        milestone = await updates.review_milestone(
-            _caller(request, viewer, form, form_id), project_id, milestone_key, body
-        )
+        milestone = await updates.review_milestone(caller, project_id, milestone_key, body)
         done = {"accept": "accepted", "return": "returned to the partner", "decline": "declined"}
         return f"“{milestone.title}” {done[body.decision.value]}."
 
@@ -163,11 +157,10 @@ async def schedule_workshop_page(request: Request, viewer: StaffActDep, project_
     """Schedule a workshop session (times in the project's time zone)."""
     form_id = "schedule_workshop"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         moments = _moments(form, state.timezone, "starts_at", "ends_at")
         body = _validated(WorkshopCreate, {"title": text(form, "title"), "place": text(form, "place"), **moments})
-        workshop = await updates.schedule_workshop(_caller(request, viewer, form, form_id), project_id, body)
+        workshop = await updates.schedule_workshop(caller, project_id, body)
         return f"Workshop “{workshop.title}” scheduled."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -178,14 +171,11 @@ async def record_attendance_page(request: Request, viewer: StaffActDep, project_
     """Record how many came to a session, and their feedback."""
     form_id = f"attendance-{workshop_id}"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(
             AttendanceCreate, {"attendance": text(form, "attendance") or None, "feedback": text(form, "feedback")}
         )
-        workshop = await updates.record_attendance(
-            _caller(request, viewer, form, form_id), project_id, workshop_id, body
-        )
+        workshop = await updates.record_attendance(caller, project_id, workshop_id, body)
         return f"Attendance recorded for “{workshop.title}”."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -196,10 +186,9 @@ async def cancel_workshop_page(request: Request, viewer: StaffActDep, project_id
     """Cancel a session that will not take place, so the workshops stage need not wait for it."""
     form_id = f"cancel-{workshop_id}"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(WorkshopCancel, {"reason": text(form, "reason")})
-        workshop = await updates.cancel_workshop(_caller(request, viewer, form, form_id), project_id, workshop_id, body)
+        workshop = await updates.cancel_workshop(caller, project_id, workshop_id, body)
         return f"Workshop “{workshop.title}” cancelled."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -210,11 +199,10 @@ async def set_display_page(request: Request, viewer: StaffActDep, project_id: st
     """Set or move the display's title, place and dates."""
     form_id = "set_display"
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         moments = _moments(form, state.timezone, "opens_at", "closes_at")
         body = _validated(DisplayUpdate, {"title": text(form, "title"), "location": text(form, "location"), **moments})
-        await updates.set_display(_caller(request, viewer, form, form_id), project_id, body)
+        await updates.set_display(caller, project_id, body)
         return "Display saved."
 
     return await _act(request, viewer, project_id, form_id, perform, staff_only=True)
@@ -228,10 +216,9 @@ async def decide_project_page(request: Request, viewer: StaffActDep, project_id:
         return not_found_page(request, viewer)
     done = DECISION_DONE[known]
 
-    async def perform(state: ProjectState) -> str:
-        form = await request.form()
+    async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
-        await updates.decide(_caller(request, viewer, form, decision), project_id, known, body)
+        await updates.decide(caller, project_id, known, body)
         return done
 
     return await _act(request, viewer, project_id, decision, perform, staff_only=True)
