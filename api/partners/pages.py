@@ -7,7 +7,7 @@ the JSON routes' code path (api.partners.service), so they refuse alike.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
@@ -47,6 +47,18 @@ def _page(request: Request) -> int:
         return 1
 
 
+def _paging(path: str, page: int, total: int) -> dict[str, Any]:
+    """What a listed page's pager shows: the counts and the links either side."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return {
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "prev_link": f"{path}?page={page - 1}" if page > 1 else None,
+        "next_link": f"{path}?page={page + 1}" if page < pages else None,
+    }
+
+
 async def _partners(
     request: Request,
     viewer: Viewer,
@@ -60,18 +72,13 @@ async def _partners(
         rows, total = await partner_reads.list_partners(
             session, only_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-    pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,
         "partners.html",
         viewer,
         status_code=status_code,
         partners=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        prev_link=f"/partners?page={page - 1}" if page > 1 else None,
-        next_link=f"/partners?page={page + 1}" if page < pages else None,
+        **_paging("/partners", page, total),
         error=error,
         values=values or {},
     )
@@ -140,15 +147,4 @@ async def outbox_page(request: Request, viewer: StaffViewer) -> Response:
         rows, total = await project_reads.list_outbox(
             session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render(
-        request,
-        "outbox.html",
-        viewer,
-        emails=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        prev_link=f"/outbox?page={page - 1}" if page > 1 else None,
-        next_link=f"/outbox?page={page + 1}" if page < pages else None,
-    )
+    return render(request, "outbox.html", viewer, emails=rows, **_paging("/outbox", page, total))

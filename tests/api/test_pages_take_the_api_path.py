@@ -106,3 +106,17 @@ async def test_the_workshop_forms_send_what_the_json_routes_send(api: Api, brows
     assert cancelled.status_code == 303, cancelled.text
     shown = {w["id"]: w for w in (await read_project(api.http, project_id))["workshops"]}
     assert shown[workshop["id"]]["cancel_reason"] == "Rained off"
+
+
+async def test_the_partners_page_pages_through_what_the_json_list_counts(
+    api: Api, browser_like: httpx.AsyncClient
+) -> None:
+    for _ in range(26):
+        await create_partner(api)
+    total = ok(await api.http.get("/api/v1/partners"), 200)["total"]
+    first = await browser_like.get("/partners")
+    assert f"Page 1 of 2 ({total} partners)" in first.text
+    assert '<a href="/partners?page=2" rel="next">' in first.text and 'rel="prev"' not in first.text
+    second = await browser_like.get("/partners?page=2")
+    assert '<a href="/partners?page=1" rel="prev">' in second.text and 'rel="next"' not in second.text
+    assert (await browser_like.get("/outbox")).status_code == 200
