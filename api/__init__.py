@@ -5,14 +5,17 @@ Where to look:
   Exchange), `api/partners/` (partners, keys and people signing in). Each holds `schemas.py`
   (requests and responses, composed from domain models), its services (`service.py` and friends),
   its JSON routes (`routes.py`, `*_routes.py`) and its pages (`pages.py`, `*_pages.py`); pages call
-  the same service functions as the routes.
+  the same service functions as the routes, handing them the same `api/callers.py` `Caller` (client,
+  principal, Idempotency-Key), so both send one payload under one update id.
 - talking to Temporal: `api/temporal_calls.py` (start, update, query, signal, describe any workflow),
   `api/temporal_schedules.py` (the yearly schedule), `api/temporal_refusals.py` (what each failure
   means: unknown, ended, stuck, away, refused) and `api/temporal_connection.py` (address, namespace, TLS).
-- who may call what: `api/auth.py` and `api/deps.py`.
+- who may call what: `api/access.py` (one table of every route and page, and the named rules;
+  the checks in `api/access_rules.py`); keys and principals: `api/auth.py`.
 - errors: `api/errors.py` (one mapping: one status and one code per meaning) and `api/error_shape.py`
   (the one JSON shape).
 - the app: `api/main.py` (`create_app`), `api/routers.py` (every router, in mount order),
-  `api/settings.py`, `api/app_services.py`, middleware, metrics and the OpenAPI document.
+  `api/settings.py`, `api/app_services.py` (`services_of(request)`: the one reader of `app.state`),
+  middleware, metrics and the OpenAPI document.
 - page plumbing shared by every feature: `api/pages/` (Jinja2 set-up, sessions, forms, CSRF).
 """
