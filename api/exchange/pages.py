@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.access import page_access, partner_scope, sees_everything
 from api.app_services import services_of
+from api.callers import Caller
 from api.errors import ApiError
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
@@ -165,9 +166,8 @@ async def select_page(request: Request, viewer: Annotated[Viewer, page_access("p
     try:
         async with services.sessionmaker() as session:
             with as_api_error(viewer.principal):
-                await service.select(
-                    year, body, viewer.principal, client=services.client, session=session, update_id=None
-                )
+                # The selection form carries no nonce: each save is a request of its own.
+                await programme_updates.select(Caller(services.client, viewer.principal), session, year, body)
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND and refused.field is None:
             return not_found_page(request, viewer)

@@ -2,33 +2,39 @@
 page that offers them) call these, so the workflow gets one payload per change, with the caller as
 actor, under the caller's update id (api.callers.Caller).
 
-Shortlisting and selecting, which first check the applications in the database, are in
-api.exchange.service (`shortlist`, `select`). Marking a case study is a database change only, here
-too because the JSON route and the staff page both make it.
+Shortlisting and selecting look the applications up first (the workflow needs their organisations)
+and signal `note_application` again before their Update. Marking a case study is a database change
+only, here too because the JSON route and the staff page both make it.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
+from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.callers import Caller
-from api.errors import UNKNOWN_PARTNER, invalid, not_found
+from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
 from api.exchange import calls as exchange_calls
-from api.exchange.errors import PLACEMENT_NOT_FOUND
-from api.exchange.schemas import MatchCreate, PlacementDatesUpdate, ReplacementCreate
+from api.exchange.errors import APPLICATION_NOT_FOUND, PLACEMENT_NOT_FOUND
+from api.exchange.schemas import MatchCreate, PlacementDatesUpdate, ReplacementCreate, SelectionCreate
 from domain.exchange import (
+    ApplicationReceived,
     ExchangeState,
     MatchPlan,
     PartnerConfirmation,
     PartnerReplacement,
     PlacementDates,
     PlacementPlan,
+    SelectionDecision,
+    Shortlisting,
 )
+from store.exchange import reads as exchange_reads
 from store.exchange import writes as exchange_writes
 from store.partners import reads as partner_reads
+from store.tables import ExchangeApplication
 from workflows.exchange import ExchangeProgrammeWorkflow
 
 P = TypeVar("P")
@@ -78,6 +84,49 @@ async def move_placement(caller: Caller, year: int, placement_id: str, body: Pla
     """Move a placement's five working days (within the placement window)."""
     dates = PlacementDates(placement_id=placement_id, starts_on=body.starts_on, actor=caller.actor())
     return await _run(caller, year, ExchangeProgrammeWorkflow.move_placement, dates, "move_placement")
+
+
+async def _known_application(session: AsyncSession, year: int, application_id: str, field: str) -> ExchangeApplication:
+    found = await exchange_reads.get_application(session, year, application_id)
+    if found is None:
+        raise ApiError(status.HTTP_404_NOT_FOUND, APPLICATION_NOT_FOUND, field=field, reason=APPLICATION_NOT_FOUND)
+    return found
+
+
+async def _note(caller: Caller, year: int, application: ExchangeApplication) -> None:
+    """Signal `note_application` again before an Update that names it: idempotent, and it mends a lost signal."""
+    received = ApplicationReceived(application_id=application.id, organisation=application.organisation)
+    await exchange_calls.signal_application(caller.client, year, received)
+
+
+async def shortlist(caller: Caller, session: AsyncSession, year: int, application_id: str) -> ExchangeState:
+    """Put an application on the shortlist (after the call has closed)."""
+    application = await _known_application(session, year, application_id, "application_id")
+    await _note(caller, year, application)
+    shortlisting = Shortlisting(
+        application_id=application.id, organisation=application.organisation, actor=caller.actor()
+    )
+    return await _run(caller, year, ExchangeProgrammeWorkflow.shortlist, shortlisting, "shortlist")
+
+
+async def select(caller: Caller, session: AsyncSession, year: int, body: SelectionCreate) -> ExchangeState:
+    """A partner's (or staff's for it) choice of the colleague it sends and the museum colleague it hosts."""
+    outgoing = hosted = None
+    if body.outgoing_application_id is not None:
+        outgoing = await _known_application(session, year, body.outgoing_application_id, "outgoing_application_id")
+    if body.hosted_application_id is not None:
+        hosted = await _known_application(session, year, body.hosted_application_id, "hosted_application_id")
+    for application in (a for a in (outgoing, hosted) if a is not None):
+        await _note(caller, year, application)
+    decision = SelectionDecision(
+        partner_id=body.partner_id,
+        outgoing_application_id=outgoing.id if outgoing else None,
+        outgoing_organisation=outgoing.organisation if outgoing else None,
+        hosted_application_id=hosted.id if hosted else None,
+        hosted_organisation=hosted.organisation if hosted else None,
+        actor=caller.actor(),
+    )
+    return await _run(caller, year, ExchangeProgrammeWorkflow.select_applicants, decision, "select_applicants")
 
 
 async def mark_case_study(session: AsyncSession, year: int, placement_id: str) -> None:

@@ -44,7 +44,6 @@ from api.exchange.schemas import (
 )
 from api.local_time import MuseumZoneDep
 from api.schemas import Page
-from api.temporal_calls import update_id
 from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
 
@@ -169,14 +168,7 @@ async def shortlist_application(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProgrammePublic:
     """Put an application on the shortlist (after the call has closed)."""
-    state = await service.shortlist(
-        year,
-        application_id,
-        principal,
-        client=client,
-        session=session,
-        update_id=update_id("shortlist", principal, idempotency_key),
-    )
+    state = await programme_updates.shortlist(Caller(client, principal, idempotency_key), session, year, application_id)
     return service.programme_public(state)
 
 
@@ -191,12 +183,5 @@ async def select_applicants(
 ) -> ProgrammePublic:
     """A partner (or staff for it) picks the colleague it sends and the museum colleague it hosts."""
     require_acts_for(principal, body.partner_id)
-    state = await service.select(
-        year,
-        body,
-        principal,
-        client=client,
-        session=session,
-        update_id=update_id("select_applicants", principal, idempotency_key),
-    )
+    state = await programme_updates.select(Caller(client, principal, idempotency_key), session, year, body)
     return service.programme_public(state)

@@ -6,8 +6,8 @@
   stored in ONE transaction (the unique key refuses a second by the same person), and only then
   signalled to the programme, best effort: a signal failure never fails a stored application.
   Applications arrive in bursts near the deadline, so they never become Updates on the one workflow.
-- Shortlisting and selection look the applications up (the workflow needs their organisations) and
-  signal `note_application` again before their Update: idempotent, and it mends a lost signal.
+- Shortlisting and selection, like every other change to a programme, are in
+  api.exchange.programme_updates.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
 from api.exchange import calls as exchange_calls
 from api.exchange.errors import (
     ALREADY_APPLIED,
-    APPLICATION_NOT_FOUND,
     CALL_CLOSED,
     CALL_NOT_OPEN,
     CALL_REFUSED,
@@ -41,7 +40,6 @@ from api.exchange.schemas import (
     PartnerSlotPublic,
     ProgrammeCreate,
     ProgrammePublic,
-    SelectionCreate,
 )
 from domain import exchange_rules as rules
 from domain.exchange import (
@@ -53,15 +51,12 @@ from domain.exchange import (
     PartnerStatus,
     PlacementWindow,
     ProgrammeWindow,
-    SelectionDecision,
-    Shortlisting,
 )
 from domain.templates import TemplateCatalog
 from store.exchange import reads as exchange_reads
 from store.exchange import writes as exchange_writes
 from store.partners import reads as partner_reads
 from store.tables import ExchangeApplication
-from workflows.exchange import ExchangeProgrammeWorkflow
 
 log = structlog.get_logger("engage.api")
 
@@ -221,60 +216,3 @@ async def visible_applications(session: AsyncSession, year: int, principal: Prin
         session, year, organisations=[MUSEUM], statuses=["shortlisted", "selected"]
     )
     return [application_public(a, full=True) for a in own] + [application_public(a, full=False) for a in hostable]
-
-
-async def _known_application(session: AsyncSession, year: int, application_id: str, field: str) -> ExchangeApplication:
-    found = await exchange_reads.get_application(session, year, application_id)
-    if found is None:
-        raise ApiError(status.HTTP_404_NOT_FOUND, APPLICATION_NOT_FOUND, field=field, reason=APPLICATION_NOT_FOUND)
-    return found
-
-
-async def shortlist(
-    year: int,
-    application_id: str,
-    principal: Principal,
-    *,
-    client: Client,
-    session: AsyncSession,
-    update_id: str | None,
-) -> ExchangeState:
-    application = await _known_application(session, year, application_id, "application_id")
-    received = ApplicationReceived(application_id=application.id, organisation=application.organisation)
-    await exchange_calls.signal_application(client, year, received)
-    shortlisting = Shortlisting(
-        application_id=application.id, organisation=application.organisation, actor=principal.actor()
-    )
-    return await exchange_calls.run_update(
-        client, year, ExchangeProgrammeWorkflow.shortlist, shortlisting, update_id=update_id
-    )
-
-
-async def select(
-    year: int,
-    body: SelectionCreate,
-    principal: Principal,
-    *,
-    client: Client,
-    session: AsyncSession,
-    update_id: str | None,
-) -> ExchangeState:
-    outgoing = hosted = None
-    if body.outgoing_application_id is not None:
-        outgoing = await _known_application(session, year, body.outgoing_application_id, "outgoing_application_id")
-    if body.hosted_application_id is not None:
-        hosted = await _known_application(session, year, body.hosted_application_id, "hosted_application_id")
-    for application in (a for a in (outgoing, hosted) if a is not None):
-        received = ApplicationReceived(application_id=application.id, organisation=application.organisation)
-        await exchange_calls.signal_application(client, year, received)
-    decision = SelectionDecision(
-        partner_id=body.partner_id,
-        outgoing_application_id=outgoing.id if outgoing else None,
-        outgoing_organisation=outgoing.organisation if outgoing else None,
-        hosted_application_id=hosted.id if hosted else None,
-        hosted_organisation=hosted.organisation if hosted else None,
-        actor=principal.actor(),
-    )
-    return await exchange_calls.run_update(
-        client, year, ExchangeProgrammeWorkflow.select_applicants, decision, update_id=update_id
-    )
