@@ -3,8 +3,9 @@
 - `schemas.py`: request and response shapes (the dashboard's in `dashboard_schemas.py`); `errors.py`:
   the programme's detail strings (api.errors maps every refusal to its status and code).
 - `calls.py`: the programme's start, updates, query and signal, through api.temporal_calls.
-- Services: `service.py` (opening a programme, applications, shortlisting, selection), `programme_updates.py`
-  (confirming and replacing partners, matching and moving placements, marking case studies), `schedule.py` (the yearly
+- Services: `service.py` (opening a programme, applications), `programme_updates.py` (every change to a
+  programme: partners confirm or are replaced, shortlisting, selection, matching and moving placements,
+  marking case studies), `schedule.py` (the yearly
   schedule), `dashboard.py` (stage, budget, response rates, outcomes), `case_study.py` (Markdown and
   HTML case studies, from `case_study_templates/`).
 - JSON routes: `routes.py` (programmes, partners, shortlist, selections), `placement_routes.py` (match,
