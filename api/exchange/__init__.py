@@ -5,9 +5,8 @@
 - `calls.py`: the programme's start, updates, query and signal, through api.temporal_calls.
 - Services: `service.py` (opening a programme, applications), `programme_updates.py` (every change to a
   programme: partners confirm or are replaced, shortlisting, selection, matching and moving placements,
-  marking case studies), `schedule.py` (the yearly
-  schedule), `dashboard.py` (stage, budget, response rates, outcomes), `case_study.py` (Markdown and
-  HTML case studies, from `case_study_templates/`).
+  marking case studies), `schedule.py` (the yearly schedule), `dashboard.py` (stage, budget, response
+  rates, outcomes), `case_study.py` (Markdown and HTML case studies, from `case_study_templates/`).
 - JSON routes: `routes.py` (programmes, partners, shortlist, selections), `placement_routes.py` (match,
   move, case studies), `application_routes.py`, `schedule_routes.py`.
 - Pages: `pages.py` (staff), `apply_pages.py` (the public application form).
