@@ -19,10 +19,10 @@ from pathlib import Path
 
 import jinja2
 from fastapi import status
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import temporal_calls as workflow_calls
+from api.app_services import AppServices
 from api.errors import ApiError, not_found
 from api.exchange.dashboard import costs_of
 from api.exchange.errors import NOT_A_CASE_STUDY, PLACEMENT_NOT_FOUND, PLACEMENT_NOT_STARTED
@@ -249,23 +249,14 @@ def render_html(study: CaseStudy) -> str:
     return _HTML.get_template("case_study.html.j2").render(s=study)
 
 
-async def load(
-    year: int,
-    placement_id: str,
-    *,
-    client: Client,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    session: AsyncSession,
-    catalog: TemplateCatalog,
-    instruments: InstrumentCatalog,
-) -> CaseStudy:
+async def load(services: AppServices, session: AsyncSession, year: int, placement_id: str) -> CaseStudy:
     """The case study of a placement staff marked; ApiError 404 (unknown) or 409 (not marked, not started)."""
     placement = await exchange_reads.get_placement(session, year, placement_id)
     if placement is None:
         raise not_found(PLACEMENT_NOT_FOUND)
     if not placement.case_study:
         raise ApiError(status.HTTP_409_CONFLICT, NOT_A_CASE_STUDY, field="placement_id", reason=NOT_A_CASE_STUDY)
-    state = await workflow_calls.project_state(client, sessionmaker, placement.id)
+    state = await workflow_calls.project_state(services.client, services.sessionmaker, placement.id)
     if state is None:
         raise ApiError(
             status.HTTP_409_CONFLICT, PLACEMENT_NOT_STARTED, field="placement_id", reason=PLACEMENT_NOT_STARTED
@@ -278,8 +269,8 @@ async def load(
         state=state,
         summaries=await survey_reports.wave_report(session, placement.id),
         rows=await survey_reports.responses_for_csv(session, placement.id),
-        instrument=instrument_for(state, catalog, instruments),
-        instruments=instruments,
+        instrument=instrument_for(state, services.catalog, services.instruments),
+        instruments=services.instruments,
         now=datetime.now(UTC),
-        template=catalog.get(state.template_name, state.template_version),
+        template=services.catalog.get(state.template_name, state.template_version),
     )

@@ -200,15 +200,7 @@ async def case_study_page(
     try:
         async with services.sessionmaker() as session:
             with as_api_error(viewer.principal):
-                study = await case_studies.load(
-                    year,
-                    placement_id,
-                    client=services.client,
-                    sessionmaker=services.sessionmaker,
-                    session=session,
-                    catalog=services.catalog,
-                    instruments=services.instruments,
-                )
+                study = await case_studies.load(services, session, year, placement_id)
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND:
             return not_found_page(request, viewer)

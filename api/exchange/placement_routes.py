@@ -13,14 +13,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from api.access import access
 from api.auth import Principal
 from api.callers import Caller
-from api.deps import (
-    CatalogDep,
-    IdempotencyKeyDep,
-    InstrumentsDep,
-    SessionDep,
-    SessionmakerDep,
-    TemporalDep,
-)
+from api.deps import IdempotencyKeyDep, ServicesDep, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
@@ -86,24 +79,13 @@ async def read_case_study(
     year: YearPath,
     placement_id: PlacementPath,
     principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    sessionmaker: SessionmakerDep,
+    services: ServicesDep,
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
     format_: Annotated[Literal["md", "html"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
     """The placement's case study in Markdown (Accept: text/markdown, ?format=md) or HTML (?format=html)."""
-    study = await case_studies.load(
-        year,
-        placement_id,
-        client=client,
-        sessionmaker=sessionmaker,
-        session=session,
-        catalog=catalog,
-        instruments=instruments,
-    )
+    study = await case_studies.load(services, session, year, placement_id)
     if _wants_html(format_, accept):
         return HTMLResponse(case_studies.render_html(study), headers=SECURITY_HEADERS)
     return PlainTextResponse(

@@ -120,3 +120,17 @@ async def test_the_partners_page_pages_through_what_the_json_list_counts(
     second = await browser_like.get("/partners?page=2")
     assert '<a href="/partners?page=1" rel="prev">' in second.text and 'rel="next"' not in second.text
     assert (await browser_like.get("/outbox")).status_code == 200
+
+
+async def test_the_case_study_pages_refuse_an_unknown_placement_as_the_json_routes_do(
+    api: Api, browser_like: httpx.AsyncClient
+) -> None:
+    path = "/exchange/2031/placements/no-such-placement/case-study"
+    assert (await api.http.get(f"/api/v1/exchange/programmes{path.removeprefix('/exchange')}")).status_code == 404
+    shown = await browser_like.get(path)
+    assert shown.status_code == 404 and "Page not found" in shown.text
+    page = await browser_like.get("/partners")  # any signed-in page carries this session's form token
+    marked = await browser_like.post(path, data={"csrf": hidden(page, CSRF)})
+    assert marked.status_code == 404 and "Page not found" in marked.text
+    json_marked = await api.http.post(f"/api/v1/exchange/programmes{path.removeprefix('/exchange')}")
+    assert json_marked.status_code == 404
