@@ -204,6 +204,12 @@ def require_own_partnership(principal: Principal, partner_ids: Iterable[str]) ->
     access_rules.require_own_partnership(principal, list(partner_ids))
 
 
+def require_may_revoke(principal: Principal, key_role: Role) -> None:
+    """Whoever may issue a key may revoke it: staff for partner keys, admins for any (403 otherwise)."""
+    if key_role is not Role.PARTNER and principal.role is not Role.ADMIN:
+        raise forbidden()
+
+
 def require_acts_for(principal: Principal, partner_id: str) -> None:
     """`programme_partner` when the partner is named in the body: a partner acts only for itself (404)."""
     access_rules.require_acts_for(principal, partner_id)

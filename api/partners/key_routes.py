@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.access import access
+from api.access import access, require_may_revoke
 from api.auth import Principal, Role, issue_key
 from api.deps import KeyCacheDep, SessionDep
-from api.errors import KEY_NOT_FOUND, error_responses, forbidden, not_found
+from api.errors import KEY_NOT_FOUND, error_responses, not_found
 from api.partners.schemas import KeyCreate, KeyCreated
 from store.partners import reads as partner_reads
 from store.partners import writes as partner_writes
@@ -35,9 +35,7 @@ async def revoke_key(
     row = await partner_reads.get_api_key(session, key_id)
     if row is None:
         raise not_found(KEY_NOT_FOUND)
-    # Whoever may issue a key may revoke it: staff for partner keys, admins for any.
-    if row.role != Role.PARTNER.value and principal.role is not Role.ADMIN:
-        raise forbidden()
+    require_may_revoke(principal, Role(row.role))
     await partner_writes.revoke_api_key(session, key_id, datetime.now(UTC))
     await session.commit()
     cache.forget(key_id)
