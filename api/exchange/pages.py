@@ -10,7 +10,6 @@ re-renders the page with the status, the field and the reason. Nothing here logs
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
@@ -23,7 +22,6 @@ from api.errors import ApiError
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
-from api.exchange.dashboard import dashboard
 from api.exchange.schemas import SelectionCreate
 from api.pages.form_body import form_body
 from api.pages.session import Flash
@@ -71,12 +69,11 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
         return await _partner_page(request, viewer, year)
     services = services_of(request)
     with as_api_error(viewer.principal):
-        found = await exchange_calls.programme_state(services.client, services.sessionmaker, year)
+        found = await service.programme_board(services, year)
     if found is None:
         return not_found_page(request, viewer)
-    state, live = found
+    state = found.state
     async with services.sessionmaker() as session:
-        board = await dashboard(session, state, services.instruments, datetime.now(UTC), services.catalog)
         applications = await exchange_reads.list_applications(session, year)
         names = await partner_service.partner_names(session, [p.partner_id for p in state.partners])
     by_status: dict[str, int] = {}
@@ -88,8 +85,8 @@ async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) ->
         viewer,
         year=year,
         state=state,
-        live=live,
-        board=board,
+        live=found.live,
+        board=found.board,
         by_status=by_status,
         names=names,
     )

@@ -10,7 +10,6 @@ api.exchange.application_routes and never become Updates.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
@@ -21,18 +20,16 @@ from api.callers import Caller
 from api.deps import (
     CatalogDep,
     IdempotencyKeyDep,
-    InstrumentsDep,
     LimitQuery,
     OffsetQuery,
+    ServicesDep,
     SessionDep,
-    SessionmakerDep,
     SettingsDep,
     TemporalDep,
 )
 from api.errors import error_responses, not_found
 from api.exchange import calls as exchange_calls
 from api.exchange import programme_updates, service
-from api.exchange.dashboard import dashboard
 from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.exchange.schemas import (
     ProgrammeCreate,
@@ -106,25 +103,18 @@ async def list_programmes(
 async def read_programme(
     year: YearPath,
     principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    sessionmaker: SessionmakerDep,
-    session: SessionDep,
-    instruments: InstrumentsDep,
-    catalog: CatalogDep,
+    services: ServicesDep,
 ) -> ProgrammeDetail:
     """The programme's live state and its dashboard: placements, budget, response rates, outcomes."""
-    found = await exchange_calls.programme_state(client, sessionmaker, year)
+    found = await service.programme_board(services, year)
     if found is None:
         raise not_found(PROGRAMME_NOT_FOUND)
-    state, live = found
-    now = datetime.now(UTC)
-    board = await dashboard(session, state, instruments, now, catalog)
     return ProgrammeDetail(
-        **service.programme_public(state).model_dump(),
-        live=live,
-        live_reason=None if live else exchange_calls.NOT_LIVE,
-        as_of=now,
-        dashboard=board,
+        **service.programme_public(found.state).model_dump(),
+        live=found.live,
+        live_reason=None if found.live else exchange_calls.NOT_LIVE,
+        as_of=found.as_of,
+        dashboard=found.board,
     )
 
 

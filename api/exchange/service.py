@@ -22,9 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.access import sees_everything
+from api.app_services import AppServices
 from api.auth import Principal
 from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
 from api.exchange import calls as exchange_calls
+from api.exchange.dashboard import dashboard
+from api.exchange.dashboard_schemas import DashboardPublic
 from api.exchange.errors import (
     ALREADY_APPLIED,
     CALL_CLOSED,
@@ -61,6 +64,29 @@ from store.tables import ExchangeApplication
 log = structlog.get_logger("engage.api")
 
 PLACEMENT_TEMPLATE = "knowledge-exchange-placement"
+
+
+@dataclass(frozen=True)
+class ProgrammeBoard:
+    """A programme as staff read it: its state (`live`: from the workflow, else the read model's) and dashboard."""
+
+    state: ExchangeState
+    live: bool
+    board: DashboardPublic
+    as_of: datetime
+
+
+async def programme_board(services: AppServices, year: int) -> ProgrammeBoard | None:
+    """The staff view of a year, for the JSON route and the staff dashboard page; None: no such programme."""
+    found = await exchange_calls.programme_state(services.client, services.sessionmaker, year)
+    if found is None:
+        return None
+    state, live = found
+    as_of = datetime.now(UTC)
+    # 👉 A session of its own, opened after the Temporal read: no pooled connection waits on Temporal.
+    async with services.sessionmaker() as session:
+        board = await dashboard(session, state, services.instruments, as_of, services.catalog)
+    return ProgrammeBoard(state, live, board, as_of)
 
 
 def programme_public(state: ExchangeState) -> ProgrammePublic:
