@@ -24,11 +24,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from activities.worker_logging import JsonFormatter, TemporalContextFilter
 from store.settings import StoreSettings
 from store.tables import OutboxEmail
 from tests.faults.processes import ApiProcess, WorkerProcess, free_port
 from tests.faults.support import ADMIN_KEY, eventually, partner_with_key
-from worker import JsonFormatter, TemporalContextFilter
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
