@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import delete
 
 from api.access import ROUTES, RULES, access, audit, route_keys
 from api.auth import Principal
@@ -24,6 +25,7 @@ from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.main import create_app
 from api.routers import PAGE_ROUTERS
 from api.settings import ApiSettings
+from store.tables import ProjectPartner
 from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import fresh_year, programme_body
 from tests.api.support import create_partner, create_project, ok, partner_client
@@ -241,3 +243,18 @@ async def test_each_rule_is_what_the_pages_enforce(api: Api) -> None:
         assert chosen.status_code == 403
     assert ROUTES["POST /projects/{project_id}/decisions/{decision}"] == "project_staff"
     assert ROUTES["POST /exchange/{year}/selection"] == "partner"
+
+
+async def test_a_partner_the_read_model_does_not_list_yet_is_found_through_the_workflow(api: Api) -> None:
+    """The owner lookup of `project_party`: the read model first, then the workflow itself, so the moments
+    after a start (the row not written yet) neither hide a project from its partner nor show it to others."""
+    a = (await create_partner(api, "Fresh Partner A"))["id"]
+    b = (await create_partner(api, "Fresh Partner B"))["id"]
+    project = (await create_project(api, [a]))["id"]
+    async with api.sessionmaker.begin() as session:
+        await session.execute(delete(ProjectPartner).where(ProjectPartner.project_id == project))
+    async with await partner_client(api, a) as as_a, await partner_client(api, b) as as_b:
+        assert ok(await as_a.get(f"/api/v1/projects/{project}"), 200)["id"] == project
+        stranger = await as_b.get(f"/api/v1/projects/{project}")
+        assert stranger.status_code == 404 and stranger.json()["detail"] == PROJECT_NOT_FOUND
+        assert (await as_b.get("/api/v1/projects/no-such-project")).json()["detail"] == PROJECT_NOT_FOUND
