@@ -43,9 +43,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import workflow_cannot_answer
 from api.main import connect_temporal
 from api.settings import ApiSettings
+from api.temporal_refusals import workflow_cannot_answer
 from api.workflow_health import last_task_failure
 from domain.state import ProjectState
 from scripts.reconcile_compare import Rows, compare, log_findings, read_rows
