@@ -2,7 +2,7 @@
 
 Engage's worker runs as its own process (`python worker.py`) with its default
 `max_cached_workflows` (WorkerSettings, 2,000). Projects are started through the same call the API
-makes (`api.workflow_calls.start_project`, no HTTP: this measures the worker) and each takes one
+makes (`api.temporal_calls.start_project`, no HTTP: this measures the worker) and each takes one
 Update (the partner submits the proposal), so every one has been in the worker's cache. RSS is
 read from /proc/<pid>/status once the worker is idle. With 1,000 open projects all are cached;
 with 10,000 only the cache's worth are, and RSS must stay bounded by the cache setting.

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, status
 
 from api.access import access
 from api.auth import Principal
-from api.deps import CatalogDep, InstrumentsDep, LimitQuery, OffsetQuery, SessionDep
+from api.deps import LimitQuery, OffsetQuery, ServicesDep, SessionDep
 from api.errors import UPLOAD_TOO_LARGE, ApiError, error_responses, invalid
 from api.follow_up import respondents as service
 from api.follow_up.schemas import RespondentCreate, RespondentImport, RespondentPublic
@@ -51,11 +51,10 @@ async def add_respondent(
     body: RespondentCreate,
     principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
 ) -> RespondentPublic:
     """Add someone to ask the project's follow-up surveys."""
-    found = await service.project_survey(session, project_id, catalog, instruments)
+    found = await service.project_survey(services, session, project_id)
     added = await service.add_one(
         session, found, name=body.name, email=body.email, language=body.language, role=body.role
     )
@@ -68,11 +67,10 @@ async def import_respondents(
     request: Request,
     principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
 ) -> RespondentImport:
     """Add respondents from a CSV upload; report each row as added or refused, with the reason."""
-    found = await service.project_survey(session, project_id, catalog, instruments)
+    found = await service.project_survey(services, session, project_id)
     data = await _read_upload(request)
     return await service.import_csv(session, found, data)
 
@@ -82,13 +80,12 @@ async def list_respondents(
     project_id: str,
     principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[RespondentPublic]:
     """The project's respondents, oldest first (never their survey links)."""
-    await service.project_survey(session, project_id, catalog, instruments)
+    await service.project_survey(services, session, project_id)
     everyone = await survey_reads.list_respondents(session, project_id)
     items = [RespondentPublic.model_validate(r) for r in everyone[offset : offset + limit]]
     return Page(items=items, total=len(everyone), limit=limit, offset=offset)

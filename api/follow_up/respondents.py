@@ -20,14 +20,13 @@ from typing import get_args
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.app_services import AppServices
 from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS, ApiError, invalid, not_found, project_ended
 from api.follow_up.schemas import RESPONDENT_EMAIL_PATTERN, ImportedRow, RespondentImport, RespondentRole
-from domain.instruments import InstrumentCatalog
+from api.projects.service import recorded_project
 from domain.lifecycle import TERMINAL_STAGES
 from domain.surveys import SurveyInstrument
-from domain.templates import TemplateCatalog
 from store.hashing import email_hash
-from store.projects import reads as project_reads
 from store.surveys import writes as survey_writes
 from store.tables import Project, Respondent
 
@@ -49,19 +48,17 @@ class ProjectSurvey:
     instrument: SurveyInstrument
 
 
-async def project_survey(
-    session: AsyncSession,
-    project_id: str,
-    templates: TemplateCatalog,
-    instruments: InstrumentCatalog,
-) -> ProjectSurvey:
-    """The project (404 if unknown) and the instrument its pinned template's follow-up policy names."""
-    project = await project_reads.get_project(session, project_id) if len(project_id) <= 64 else None
+async def project_survey(services: AppServices, session: AsyncSession, project_id: str) -> ProjectSurvey:
+    """The project (404 if unknown) and the instrument its pinned template's follow-up policy names.
+
+    A project started a moment ago whose row is not written yet is found through its workflow
+    (`recorded_project`), so respondents can be added right after the create."""
+    project = await recorded_project(services, session, project_id) if len(project_id) <= 64 else None
     if project is None:
         raise not_found(PROJECT_NOT_FOUND)
-    template = templates.get(project.template_name, project.template_version)
+    template = services.catalog.get(project.template_name, project.template_version)
     ref = template.follow_up.instrument if template is not None else None
-    instrument = instruments.get(ref) if ref is not None else None
+    instrument = services.instruments.get(ref) if ref is not None else None
     if instrument is None:
         # A template naming an instrument that is not shipped is a packaging bug, not bad input.
         raise RuntimeError(f"project {project_id}: no survey instrument {ref!r}")

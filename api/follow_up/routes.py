@@ -13,12 +13,9 @@ from fastapi import APIRouter, Response
 from api.access import access
 from api.auth import Principal
 from api.deps import (
-    CatalogDep,
     IdempotencyKeyDep,
-    InstrumentsDep,
+    ServicesDep,
     SessionDep,
-    SessionmakerDep,
-    TemporalDep,
 )
 from api.errors import error_responses
 from api.follow_up import service
@@ -37,15 +34,12 @@ router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["follow-up"])
 async def read_follow_up(
     project_id: str,
     principal: Annotated[Principal, access("survey_staff")],
-    client: TemporalDep,
     session: SessionDep,
-    sessionmaker: SessionmakerDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
 ) -> FollowUpPublic:
     """The follow-up waves with dates, status and counts (`started: false` and the schedule before follow-up)."""
-    await project_survey(session, project_id, catalog, instruments)
-    return await service.read_follow_up(client, session, sessionmaker, project_id)
+    await project_survey(services, session, project_id)
+    return await service.read_follow_up(services.client, session, services.sessionmaker, project_id)
 
 
 @router.put("/follow-up/schedule", responses=error_responses(401, 404, 409, 422, 503))
@@ -54,21 +48,23 @@ async def set_follow_up_schedule(
     body: FollowUpScheduleUpdate,
     principal: Annotated[Principal, access("survey_staff")],
     zone: ProjectZoneDep,  # 👉 an end date sent without an offset is read in the project's zone
-    client: TemporalDep,
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> FollowUpPublic:
     """Move the waves not yet sent (new offsets and/or a new end date); waves already sent stay."""
-    await project_survey(session, project_id, catalog, instruments)
+    await project_survey(services, session, project_id)
     change = Reschedule(
         offsets=tuple(IsoDuration(o) for o in body.offsets) if body.offsets is not None else None,
         anchor_at=body.anchor_at,
         actor=principal.actor(),
     )
     return await service.change_schedule(
-        client, session, project_id, change, update_id=update_id("follow_up_schedule", principal, idempotency_key)
+        services.client,
+        session,
+        project_id,
+        change,
+        update_id=update_id("follow_up_schedule", principal, idempotency_key),
     )
 
 
@@ -81,14 +77,13 @@ async def export_responses(
     project_id: str,
     principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
 ) -> Response:
     """Every survey answer of the project as CSV, one line per response, without names or addresses."""
-    found = await project_survey(session, project_id, catalog, instruments)
+    found = await project_survey(services, session, project_id)
     rows = await survey_reports.responses_for_csv(session, project_id)
     summaries = await survey_reports.wave_report(session, project_id)
-    text = service.responses_csv(rows, summaries, found.instrument, instruments)
+    text = service.responses_csv(rows, summaries, found.instrument, services.instruments)
     filename = service.attachment_name(project_id, datetime.now(UTC))
     return Response(
         text,
@@ -102,11 +97,10 @@ async def read_outcomes(
     project_id: str,
     principal: Annotated[Principal, access("survey_staff")],
     session: SessionDep,
-    catalog: CatalogDep,
-    instruments: InstrumentsDep,
+    services: ServicesDep,
 ) -> OutcomesPublic:
     """Per outcome of the theory of change, per wave: responses and the mean of its Likert answers."""
-    found = await project_survey(session, project_id, catalog, instruments)
+    found = await project_survey(services, session, project_id)
     rows = await survey_reports.responses_for_csv(session, project_id)
     summaries = await survey_reports.wave_report(session, project_id)
-    return service.outcomes_over_time(rows, summaries, found.instrument, instruments)
+    return service.outcomes_over_time(rows, summaries, found.instrument, services.instruments)

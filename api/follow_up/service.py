@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from api import temporal_calls as workflow_calls
+from api import temporal_calls
 from api.errors import PROJECT_NOT_FOUND, follow_up_finished, not_found
 from api.follow_up.schemas import FollowUpPublic, OutcomePublic, OutcomesPublic, OutcomeWave, WavePublic
 from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
@@ -40,9 +40,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 async def follow_up_state(client: Client, project_id: str) -> tuple[FollowUpState | None, str | None]:
     """The live plan from FollowUpWorkflow (None when Temporal holds no such run), or None and why it
     could not be read live (the run is stuck, or no worker answered): the database's record then."""
-    target = workflow_calls.follow_up(client, project_id)
-    state, reason = await workflow_calls.query_or_why_not(target, FollowUpWorkflow.status)
-    return state, None if reason == workflow_calls.NOT_LIVE_ARCHIVED else reason
+    target = temporal_calls.follow_up(client, project_id)
+    state, reason = await temporal_calls.query_or_why_not(target, FollowUpWorkflow.status)
+    return state, None if reason == temporal_calls.NOT_LIVE_ARCHIVED else reason
 
 
 def _wave_public(index: int, summary: WaveSummary | None, state: FollowUpState | None) -> WavePublic:
@@ -100,7 +100,7 @@ async def read_follow_up(
     if state is not None or summaries or live_reason:
         public = follow_up_public(state, summaries)
         return public.model_copy(update={"live": live_reason is None, "live_reason": live_reason})
-    project = await workflow_calls.project_state(client, sessionmaker, project_id)
+    project = await temporal_calls.project_state(client, sessionmaker, project_id)
     if project is None:
         raise not_found(PROJECT_NOT_FOUND)
     return FollowUpPublic(started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[])
@@ -115,26 +115,26 @@ async def change_schedule(
     update_id: str | None,
 ) -> FollowUpPublic:
     """Move the pending waves (follow-up running) or set the offsets follow-up will use (not yet started)."""
-    follow_up = workflow_calls.follow_up(client, project_id)
-    running = await workflow_calls.run_status(follow_up)
+    follow_up = temporal_calls.follow_up(client, project_id)
+    running = await temporal_calls.run_status(follow_up)
     if running is False:
         raise follow_up_finished()
     if running is None:
         try:
-            project = await workflow_calls.run_update(
+            project = await temporal_calls.run_update(
                 client, project_id, ProjectWorkflow.set_follow_up_schedule, change, update_id=update_id
             )
         except WorkflowUpdateFailedError:
             # Follow-up may have started since we looked: then the change belongs to its workflow.
             # (A bare raise: the refusal's details live in the exception's __cause__.)
-            if await workflow_calls.run_status(follow_up) is not True:
+            if await temporal_calls.run_status(follow_up) is not True:
                 raise
         else:
             return FollowUpPublic(
                 started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[]
             )
     # A run that completes between our look and the update is answered `follow_up_finished` too.
-    state = await workflow_calls.update(client, follow_up, FollowUpWorkflow.reschedule, change, update_id=update_id)
+    state = await temporal_calls.update(client, follow_up, FollowUpWorkflow.reschedule, change, update_id=update_id)
     return follow_up_public(state, await survey_reports.wave_report(session, project_id))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from api import temporal_calls as workflow_calls
+from api import temporal_calls
 from api.access import access, partner_scope
 from api.auth import Principal
 from api.deps import (
@@ -121,7 +121,7 @@ async def read_project(
     When the workflow cannot answer (it is stuck) or is no longer kept, the last recorded state, with
     `live: false` and `live_reason`: never a 500.
     """
-    found = await workflow_calls.read_project_state(client, sessionmaker, project_id)
+    found = await temporal_calls.read_project_state(client, sessionmaker, project_id)
     if found is None:
         raise not_found(PROJECT_NOT_FOUND)
     state = found.state
@@ -129,17 +129,18 @@ async def read_project(
     return project_public(state, template, principal, datetime.now(UTC), live_reason=found.not_live_reason)
 
 
-@router.get("/{project_id}/events", responses=error_responses(401, 404))
+@router.get("/{project_id}/events", responses=error_responses(401, 404, 503))
 async def list_project_events(
     project_id: str,
     principal: Annotated[Principal, access("project_party")],
     session: SessionDep,
+    services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: OffsetQuery = 0,
 ) -> Page[EventPublic]:
     """The project's timeline from the event log, oldest first."""
     events, total = await project_reads.list_events(session, project_id, limit=limit, offset=offset)
-    if total == 0 and await project_reads.get_project(session, project_id) is None:
+    if total == 0 and await projects_service.recorded_project(services, session, project_id) is None:
         raise not_found(PROJECT_NOT_FOUND)
     names = await actor_names.resolve(
         session, {e.actor for e in events}, partner_ids=await project_reads.project_partner_ids(session, project_id)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api import temporal_calls as workflow_calls
+from api import temporal_calls
 from api.access import require_own_partnership
 from api.app_services import AppServices
 from api.auth import Principal
@@ -34,13 +34,16 @@ from api.errors import (
     UNKNOWN_TEMPLATE,
     ApiError,
     invalid,
+    unavailable,
 )
 from api.projects.schemas import ProjectCreate, ProjectPublic
 from api.projects.views import project_public, state_at_start
 from domain.lifecycle import LifecycleTemplate
 from domain.state import ProjectInput, ProjectState
 from store.partners import reads as partner_reads
+from store.projects import reads as project_reads
 from store.projects import writes as project_writes
+from store.tables import Project
 from workflows.naming import project_workflow_id
 
 log = structlog.get_logger("engage.api")
@@ -113,7 +116,7 @@ async def start_project(
             services.client, start, services.settings.task_queue, principal if render else None
         )
     except WorkflowAlreadyStartedError:
-        first = await workflow_calls.started_input(services.client, start.project_id) if idempotency_key else None
+        first = await temporal_calls.started_input(services.client, start.project_id) if idempotency_key else None
         if first is None:
             raise
         if first.title != start.title or first.template.name != start.template.name:
@@ -134,7 +137,7 @@ async def _start_and_derive(
     CPU while the request is in flight instead of after it (measured ~0.5 ms of a create's
     latency, bench/README.md). They are only returned if the start succeeded.
     """
-    in_flight = asyncio.ensure_future(workflow_calls.start_project(client, start, task_queue=task_queue))
+    in_flight = asyncio.ensure_future(temporal_calls.start_project(client, start, task_queue=task_queue))
     await asyncio.sleep(0)  # the start request goes out before the CPU work below
     try:
         state = state_at_start(start)
@@ -158,3 +161,24 @@ async def record_project_row_later(sessionmaker: async_sessionmaker[AsyncSession
     """`record_project_row` in a session of its own (also as a background task after the answer)."""
     async with sessionmaker() as session:
         await record_project_row(session, state)
+
+
+async def recorded_project(services: AppServices, session: AsyncSession, project_id: str) -> Project | None:
+    """The project's read-model row; when it is not written yet, written now from the workflow's state.
+
+    The JSON create answers before its row is written (`record_project_row_later`), and the workflow's
+    first activity writes it too: in those moments a client adding respondents or reading the timeline
+    right after the create must not be told the project does not exist. None only when neither the
+    read model nor Temporal knows it; 503 when Temporal has it but the row cannot be written now.
+    """
+    row = await project_reads.get_project(session, project_id)
+    if row is not None:
+        return row
+    state = await temporal_calls.project_state(services.client, services.sessionmaker, project_id)
+    if state is None:
+        return None
+    await record_project_row(session, state)
+    row = await project_reads.get_project(session, project_id)
+    if row is None:
+        raise unavailable()
+    return row

@@ -28,7 +28,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
-from api import temporal_calls as workflow_calls
+from api import temporal_calls
 from api.errors import STUCK, STUCK_REASON, WORKFLOW_STUCK
 from api.exchange.calls import NOT_LIVE as NOT_LIVE_PROGRAMME
 from api.main import create_app
@@ -181,7 +181,7 @@ async def test_a_wedged_programme_reads_from_the_read_model_and_refuses_input_wi
 ) -> None:
     # An idle programme's update is never refused by Temporal: it waits until our bound, then the
     # history's failed workflow task says why. A shorter bound keeps the test short.
-    monkeypatch.setattr(workflow_calls, "UPDATE_TIMEOUT_SECONDS", 8.0)
+    monkeypatch.setattr(temporal_calls, "UPDATE_TIMEOUT_SECONDS", 8.0)
     client = temporal_dev_env.client
     settings = ActivitySettings(smtp_url=None)
     app = create_app(ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue), client=client, sessionmaker=sessionmaker)
@@ -227,7 +227,7 @@ async def test_a_project_temporal_has_but_nothing_has_recorded_yet_is_503_not_40
     template = CATALOG.latest("co-curation")
     assert template is not None
     start = project_input(template, datetime.now(UTC))
-    await workflow_calls.start_project(client, start, task_queue=task_queue)  # no worker polls: nothing recorded
+    await temporal_calls.start_project(client, start, task_queue=task_queue)  # no worker polls: nothing recorded
     async with app.router.lifespan_context(app), http_client(app) as http:
         answer = await http.get(f"/api/v1/projects/{start.project_id}")
         assert answer.status_code == 503, answer.text
