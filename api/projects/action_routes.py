@@ -1,24 +1,22 @@
-"""Staff decisions about a whole project: pause, resume, withdraw (with a reason), close."""
+"""Staff decisions about a whole project (pause, resume, withdraw with a reason, close), one route each."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from temporalio.client import Client
 
 from api.access import access
 from api.auth import Principal
 from api.callers import Caller
-from api.deps import CatalogDep, IdempotencyKeyDep, TemporalDep
+from api.deps import IdempotencyKeyDep, ServicesDep
 from api.errors import error_responses
 from api.projects import updates
 from api.projects.schemas import ProjectPublic, StaffActionCreate
 from api.projects.updates import Decision
 from api.projects.views import project_public
-from domain.state import ProjectState
-from domain.templates import TemplateCatalog
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["projects"])
 
@@ -26,72 +24,40 @@ OptionalReason = Annotated[StaffActionCreate | None, Body()]
 _RESPONSES = error_responses(401, 403, 404, 409, 422, 503)
 
 
-def _answer(state: ProjectState, catalog: TemplateCatalog, principal: Principal) -> ProjectPublic:
-    template = catalog.get(state.template_name, state.template_version)
-    return project_public(state, template, principal, datetime.now(UTC))
+#: Each decision's route: POST /api/v1/projects/{project_id}/{decision}, named `{decision}_project`.
+DECISIONS: dict[Decision, str] = {
+    "pause": "Pause the project: no reminders or due dates run until it resumes.",
+    "resume": "Resume a paused project; due dates move on by the time it was paused.",
+    "withdraw": "Withdraw the project (a reason is required); it takes no more input.",
+    "close": "Close a project that has reached follow-up.",
+}
 
 
-async def _act(
-    decision: Decision,
-    project_id: str,
-    principal: Principal,
-    client: Client,
-    catalog: TemplateCatalog,
-    body: StaffActionCreate | None,
-    idempotency_key: str | None,
-) -> ProjectPublic:
-    """One staff decision (api.projects.updates.decide), answered with the project."""
-    state = await updates.decide(Caller(client, principal, idempotency_key), project_id, decision, body)
-    return _answer(state, catalog, principal)
+def _decision_route(decision: Decision) -> Callable[..., Awaitable[ProjectPublic]]:
+    """The route for one staff decision (api.projects.updates.decide), answered with the project."""
+
+    async def act(
+        project_id: str,
+        principal: Annotated[Principal, access("staff")],
+        services: ServicesDep,
+        body: OptionalReason = None,
+        idempotency_key: IdempotencyKeyDep = None,
+    ) -> ProjectPublic:
+        caller = Caller(services.client, principal, idempotency_key)
+        state = await updates.decide(caller, project_id, decision, body)
+        template = services.catalog.get(state.template_name, state.template_version)
+        return project_public(state, template, principal, datetime.now(UTC))
+
+    act.__name__ = f"{decision}_project"
+    act.__doc__ = DECISIONS[decision]
+    return act
 
 
-@router.post("/pause", responses=_RESPONSES)
-async def pause_project(
-    project_id: str,
-    principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    catalog: CatalogDep,
-    body: OptionalReason = None,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProjectPublic:
-    """Pause the project: no reminders or due dates run until it resumes."""
-    return await _act("pause", project_id, principal, client, catalog, body, idempotency_key)
-
-
-@router.post("/resume", responses=_RESPONSES)
-async def resume_project(
-    project_id: str,
-    principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    catalog: CatalogDep,
-    body: OptionalReason = None,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProjectPublic:
-    """Resume a paused project; due dates move on by the time it was paused."""
-    return await _act("resume", project_id, principal, client, catalog, body, idempotency_key)
-
-
-@router.post("/withdraw", responses=_RESPONSES)
-async def withdraw_project(
-    project_id: str,
-    principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    catalog: CatalogDep,
-    body: OptionalReason = None,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProjectPublic:
-    """Withdraw the project (a reason is required); it takes no more input."""
-    return await _act("withdraw", project_id, principal, client, catalog, body, idempotency_key)
-
-
-@router.post("/close", responses=_RESPONSES)
-async def close_project(
-    project_id: str,
-    principal: Annotated[Principal, access("staff")],
-    client: TemporalDep,
-    catalog: CatalogDep,
-    body: OptionalReason = None,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> ProjectPublic:
-    """Close a project that has reached follow-up."""
-    return await _act("close", project_id, principal, client, catalog, body, idempotency_key)
+for _decision in DECISIONS:
+    router.add_api_route(
+        f"/{_decision}",
+        _decision_route(_decision),
+        methods=["POST"],
+        responses=_RESPONSES,
+        name=f"{_decision}_project",
+    )
