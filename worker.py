@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -36,7 +36,7 @@ from temporalio.worker import Worker
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
 from activities.worker_logging import configure_logging
-from api.temporal_connection import client_connect_config
+from api.temporal_connection import PayloadKeysMissing, client_connect_config, data_converter
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
 from workflows.activation_guard import OnRefused
@@ -99,9 +99,10 @@ def count_refused_activations(client: Client) -> OnRefused:
 
 async def connect_client(runtime: Runtime | None = None) -> Client:
     """Connect as the API does (api/temporal_connection.py: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-    TEMPORAL_TLS_CA/CERT/KEY, TEMPORAL_API_KEY) plus the pydantic converter."""
+    TEMPORAL_TLS_CA/CERT/KEY, TEMPORAL_API_KEY) plus the pydantic converter and the payload codec
+    (ENGAGE_PAYLOAD_KEYS)."""
     config = client_connect_config()
-    return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
+    return await Client.connect(**config, data_converter=data_converter(), runtime=runtime)
 
 
 def create_runtime(metrics_address: str) -> Runtime:
@@ -153,4 +154,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except PayloadKeysMissing as err:  # refuse to start, in words, rather than write payloads in clear
+        sys.exit(f"worker: {err}")

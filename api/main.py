@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from api.auth import KeyCache
@@ -26,9 +25,10 @@ from api.middleware import RequestContext, configure_logging
 from api.openapi_doc import install_openapi
 from api.pages.mount import install_pages
 from api.partners.known import KnownPartners
+from api.rate_limits import install_rate_limits
 from api.routers import JSON_ROUTERS
 from api.settings import ApiSettings
-from api.temporal_connection import client_connect_config
+from api.temporal_connection import client_connect_config, data_converter
 from domain.instruments import InstrumentCatalog
 from domain.templates import TemplateCatalog
 from store.session import create_engine, create_sessionmaker
@@ -41,12 +41,13 @@ API_RETRY = RetryConfig(max_elapsed_time_millis=2_000, max_retries=4)
 
 async def connect_temporal() -> Client:
     """Connect as the worker does (api/temporal_connection.py: address, namespace, mutual TLS or an
-    API key) with the pydantic converter.
+    API key) with the pydantic converter and the payload codec (ENGAGE_PAYLOAD_KEYS: without keys it
+    refuses, and the API does not start).
 
     Lazy, so the API starts (and `/readyz` says 503) even while Temporal is still starting.
     """
     config = client_connect_config()
-    return await Client.connect(**config, data_converter=pydantic_data_converter, retry_config=API_RETRY, lazy=True)
+    return await Client.connect(**config, data_converter=data_converter(), retry_config=API_RETRY, lazy=True)
 
 
 def create_app(
@@ -100,6 +101,8 @@ def create_app(
     # 👉 Request counts and latencies by route template and status, scraped at GET /metrics.
     metrics = ApiMetrics()
     app.state.metrics = metrics
+    # 👉 Innermost: a 429 gets HttpGuards' headers and is logged and counted by RequestContext.
+    install_rate_limits(app, settings)
     # 👉 Added first, so it runs inside RequestContext: a 413 or 422 it answers is logged and counted too.
     app.add_middleware(HttpGuards, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)

@@ -14,6 +14,11 @@ Three shapes, all from environment variables with working defaults:
 `temporal.toml` profile, `TEMPORAL_ADDRESS`, ...) is read first; the settings above override it.
 A certificate without its key (or the reverse) is refused at start-up with a clear message rather
 than failing later on the first call.
+
+Every payload is encrypted (api/payload_codec.py) with the keys in `ENGAGE_PAYLOAD_KEYS`
+(`id:base64key,...`, the first encrypts): `data_converter()` is the converter every client and
+worker passes. Without keys it refuses, with a message saying what to set: a process that wrote
+personal data in clear because a setting was forgotten would be worse than one that does not start.
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from pathlib import Path
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfig, ClientConnectConfig
 from temporalio.service import TLSConfig
+
+from api.payload_codec import PayloadKeyError, encrypted_data_converter, parse_payload_keys
 
 DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
 
@@ -69,3 +77,29 @@ def client_connect_config(settings: TemporalConnectionSettings | None = None) ->
             domain=settings.tls_server_name,
         )
     return config
+
+
+class PayloadKeySettings(BaseSettings):
+    """`ENGAGE_PAYLOAD_KEYS`: `id:base64key,...`; the first encrypts, all decrypt."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
+
+    payload_keys: str = ""
+
+
+class PayloadKeysMissing(RuntimeError):
+    """No usable `ENGAGE_PAYLOAD_KEYS`: the process must not start (and write payloads in clear)."""
+
+
+def data_converter(settings: PayloadKeySettings | None = None) -> DataConverter:
+    """The converter for every Temporal client and worker: pydantic JSON, then AES-256-GCM."""
+    settings = settings or PayloadKeySettings()
+    if not settings.payload_keys.strip():
+        raise PayloadKeysMissing(
+            "ENGAGE_PAYLOAD_KEYS is not set: Engage encrypts every Temporal payload and needs at least one "
+            "key, `id:base64-of-32-random-bytes` (README, Operations); `make run` generates one for you"
+        )
+    try:
+        return encrypted_data_converter(parse_payload_keys(settings.payload_keys))
+    except PayloadKeyError as err:
+        raise PayloadKeysMissing(str(err)) from None

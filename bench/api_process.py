@@ -17,15 +17,15 @@ import os
 import uvicorn
 import uvloop
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.main import create_app
 from api.settings import ApiSettings
+from api.temporal_connection import data_converter
 from bench.stack import raw_routes
 
 
 async def serve() -> None:
-    client = await Client.connect(os.environ["TEMPORAL_ADDRESS"], data_converter=pydantic_data_converter)
+    client = await Client.connect(os.environ["TEMPORAL_ADDRESS"], data_converter=data_converter())
     app = create_app(ApiSettings(), client=client)
     app.include_router(raw_routes(client, os.environ["BENCH_RAW_TASK_QUEUE"]))
     port = int(os.environ["BENCH_API_PORT"])

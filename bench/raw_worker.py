@@ -13,18 +13,18 @@ import os
 import signal
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from api.temporal_connection import data_converter
 from bench.raw_workflows import RawWorkflow, TimerWorkflow, noop
 
 
 async def main() -> None:
     config = ClientConfig.load_client_connect_config()
     config.setdefault("target_host", "localhost:7233")
-    client = await Client.connect(**config, data_converter=pydantic_data_converter)
+    client = await Client.connect(**config, data_converter=data_converter())
     worker = Worker(
         client,
         task_queue=os.environ["BENCH_RAW_TASK_QUEUE"],

@@ -35,7 +35,13 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.payload_codec import new_payload_key
+from api.temporal_connection import data_converter
+
+# Engage encrypts every payload (api/payload_codec.py): a benchmark measures that cost too, with a
+# key of its own unless the caller set one; the worker and API processes it starts inherit it.
+os.environ.setdefault("ENGAGE_PAYLOAD_KEYS", new_payload_key("bench"))
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,7 +168,7 @@ async def start_dev_server(workdir: Path, search_attributes: Sequence[SearchAttr
     while True:
         child.check_alive()
         try:
-            client = await Client.connect(address, data_converter=pydantic_data_converter)
+            client = await Client.connect(address, data_converter=data_converter())
             await client.count_workflows()  # the default namespace and visibility are up
             return child, address
         except Exception:

@@ -32,8 +32,8 @@ from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from api.temporal_connection import data_converter
 from bench import servers
 from bench.http import HttpClient, ok
 from bench.raw_workflows import RawWorkflow
@@ -156,7 +156,7 @@ async def open_stack(
         exit_stack.push_async_callback(server.kill)
         engine = create_engine(store)
         exit_stack.push_async_callback(engine.dispose)
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await Client.connect(address, data_converter=data_converter())
         suffix = uuid.uuid4().hex[:8]
         stack = Stack(
             workdir=workdir,

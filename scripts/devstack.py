@@ -13,15 +13,18 @@ which then stops the children in order; on Linux the children also get SIGTERM i
 supervisor itself is killed. If a child dies unexpectedly, the rest are stopped and we exit 1.
 
 The admin API key is generated once into ``<data>/admin_key`` (mode 0600) and printed only
-when stdout is a terminal, never to a log. Temporal's own output goes to
-``<data>/temporal.log``. Settings (all optional): ENGAGE_DATA_DIR, ENGAGE_ADMIN_KEY,
-DATABASE_URL, ENGAGE_API_HOST, ENGAGE_API_PORT, ENGAGE_TEMPORAL_PORT, ENGAGE_TEMPORAL_UI_PORT,
-ENGAGE_SKIP_MIGRATE=1. ENGAGE_BASE_URL, when unset, is set to the address the API serves, so links in
-e-mails reach it; uvicorn runs with --no-access-log (a survey link's path is its token).
+when stdout is a terminal, never to a log. Likewise the key that encrypts every Temporal payload
+(api/payload_codec.py): ``<data>/payload_keys`` (0600), unless ENGAGE_PAYLOAD_KEYS is set; never
+printed. Temporal's own output goes to ``<data>/temporal.log``. Settings (all optional):
+ENGAGE_DATA_DIR, ENGAGE_ADMIN_KEY, ENGAGE_PAYLOAD_KEYS, DATABASE_URL, ENGAGE_API_HOST,
+ENGAGE_API_PORT, ENGAGE_TEMPORAL_PORT, ENGAGE_TEMPORAL_UI_PORT, ENGAGE_SKIP_MIGRATE=1.
+ENGAGE_BASE_URL, when unset, is set to the address the API serves, so links in e-mails reach it;
+uvicorn runs with --no-access-log (a survey link's path is its token).
 """
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import logging
 import os
@@ -96,6 +99,23 @@ def admin_key(data_dir: Path) -> str:
     return key
 
 
+def payload_keys(data_dir: Path) -> str:
+    """Return the payload keys from ``payload_keys``, creating one key (0600) on first start.
+
+    Keep this file with the Temporal database: without it the histories in ``temporal.db`` cannot be read.
+    """
+    path = data_dir / "payload_keys"
+    if path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    # The format of api/payload_codec.py (`id:base64 of 32 bytes`), without importing the app here.
+    keys = f"dev-{secrets.token_hex(4)}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(keys + "\n")
+    os.chmod(path, 0o600)
+    return keys
+
+
 def port_open(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -164,6 +184,8 @@ def run(children: dict[str, subprocess.Popen[str]]) -> None:
     env = dict(os.environ)
     if not env.get("ENGAGE_ADMIN_KEY"):
         env["ENGAGE_ADMIN_KEY"] = admin_key(data_dir)
+    if not env.get("ENGAGE_PAYLOAD_KEYS"):
+        env["ENGAGE_PAYLOAD_KEYS"] = payload_keys(data_dir)
     env.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'engage.db'}")
     env["ENGAGE_DATA_DIR"] = str(data_dir)
     env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{t_port}"

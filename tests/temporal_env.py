@@ -27,10 +27,16 @@ test server 1.40):
   ``env.sleep``/``result()`` as soon as one of its timers fires. So does cancelling a pending
   ``handle.result()`` (e.g. ``asyncio.wait_for``). Terminate what a test started, or use one
   server per test: ``start_time_skipping()`` with registration takes ~0.1 s.
+
+Every payload is encrypted (api/payload_codec.py), in tests too: ``TEST_PAYLOAD_KEYS`` is the one
+test key, put into ``ENGAGE_PAYLOAD_KEYS`` when this module is imported (conftest imports it first),
+so worker and API subprocesses inherit it; in-process clients, workers and Replayers take
+``codec_converter()``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import sysconfig
@@ -42,9 +48,23 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
+
+from api.payload_codec import encrypted_data_converter, parse_payload_keys
+
+#: The payload key of the test suite (a fixed, public test key: never use it anywhere else). Fixed so
+#: that the histories tests export (tests/history_export.py) replay later with the same key.
+TEST_PAYLOAD_KEYS = "test-1:ZW5nYWdlLXRlc3QtcGF5bG9hZC1rZXktMzItYnl0ZXM="
+os.environ["ENGAGE_PAYLOAD_KEYS"] = TEST_PAYLOAD_KEYS  # subprocesses (worker.py, the API) inherit it
+_CODEC_CONVERTER = encrypted_data_converter(parse_payload_keys(TEST_PAYLOAD_KEYS))
+
+
+def codec_converter() -> DataConverter:
+    """The converter of every test client, worker and Replayer: pydantic plus the codec, test key."""
+    return _CODEC_CONVERTER
+
 
 #: Dev-server tuning measured in ARCHITECTURE.md ("Dev-server settings that mattered here"):
 #: WAL with FULL sync, and one task-queue partition instead of four (p99 under load ~5 s → ~1.5 s).
@@ -100,7 +120,7 @@ async def start_dev_server(
     db_filename: str | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> WorkflowEnvironment:
-    """Start a full dev server on a free port and return its environment (client uses pydantic).
+    """Start a full dev server on a free port and return its environment (client uses pydantic + the codec).
 
     ``search_attributes`` are registered at start-up (pass ``workflows.naming.REGISTRY``);
     upserting anything else fails the workflow task on this server. With ``db_filename`` None
@@ -114,7 +134,7 @@ async def start_dev_server(
         search_attributes=search_attributes,
         dev_server_log_level="error",
         dev_server_extra_args=list(DEV_SERVER_TUNING_ARGS),
-        data_converter=pydantic_data_converter,
+        data_converter=_CODEC_CONVERTER,
         interceptors=list(interceptors),
         ui=False,
     )
@@ -124,7 +144,7 @@ async def start_time_skipping(
     search_attributes: Sequence[SearchAttributeKey[Any]] = (),
     interceptors: Sequence[Interceptor] = (),
 ) -> WorkflowEnvironment:
-    """Start the time-skipping test server on a free port (client uses pydantic).
+    """Start the time-skipping test server on a free port (client uses pydantic + the codec).
 
     Time is skipped automatically while a test awaits a workflow result, and explicitly with
     ``env.sleep(...)``; a year of timers runs in about a second. Like the dev server, this
@@ -135,7 +155,7 @@ async def start_time_skipping(
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_binary(),
-        data_converter=pydantic_data_converter,
+        data_converter=_CODEC_CONVERTER,
         interceptors=list(interceptors),
     )
     try:

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
@@ -33,6 +32,7 @@ from domain.lifecycle import Party
 from domain.rules import RefusalKind
 from domain.submissions import StaffAction
 from tests.faults.processes import free_port
+from tests.temporal_env import codec_converter
 from tests.workflows.support import CATALOG, project_input
 from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.naming import exchange_workflow_id, project_workflow_id
@@ -149,7 +149,7 @@ async def test_a_second_start_under_the_same_id_is_409_conflict_even_after_the_f
 async def test_nothing_listening_at_the_address_is_503_unavailable() -> None:
     client = await Client.connect(
         f"127.0.0.1:{free_port()}",
-        data_converter=pydantic_data_converter,
+        data_converter=codec_converter(),
         retry_config=RetryConfig(max_elapsed_time_millis=500, max_retries=1),
         lazy=True,
     )

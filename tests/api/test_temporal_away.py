@@ -18,7 +18,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import SERVICE_UNAVAILABLE
 from api.main import API_RETRY, create_app
@@ -26,6 +25,7 @@ from api.settings import ApiSettings
 from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.support import create_partner, create_project, submit
 from tests.faults.processes import DevServerProcess, free_port
+from tests.temporal_env import codec_converter
 
 
 def assert_unavailable(response: httpx.Response) -> None:
@@ -47,7 +47,7 @@ async def signed_in_browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 async def api_client(address: str) -> Client:
     """As the API connects (api.main.connect_temporal): lazy, with the API's short retry budget."""
-    return await Client.connect(address, data_converter=pydantic_data_converter, retry_config=API_RETRY, lazy=True)
+    return await Client.connect(address, data_converter=codec_converter(), retry_config=API_RETRY, lazy=True)
 
 
 @pytest.mark.parametrize("db_target", ["sqlite"])

@@ -22,7 +22,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -50,6 +49,7 @@ from tests.api.support import (
 )
 from tests.api.wedged_workflow import IncompatibleExchangeProgrammeWorkflow, IncompatibleProjectWorkflow
 from tests.faults.processes import free_port
+from tests.temporal_env import codec_converter
 from tests.workflows.support import CATALOG, project_input
 from worker import build_worker, create_runtime
 from workflows.naming import project_workflow_id
@@ -84,7 +84,7 @@ async def incompatible_worker(
         client.service_client.config.target_host,
         namespace=client.namespace,
         runtime=runtime,
-        data_converter=pydantic_data_converter,
+        data_converter=codec_converter(),
     )
     return Worker(
         deployed,

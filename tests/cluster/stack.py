@@ -24,7 +24,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
 from scripts.temporal_cluster import certs, database, namespace
@@ -32,6 +31,7 @@ from scripts.temporal_cluster.layout import NAMESPACE, SERVICES, Binaries, Clust
 from store.session import create_engine, create_sessionmaker
 from store.settings import StoreSettings
 from tests.faults.processes import ROOT, ApiProcess, WorkerProcess, _Process
+from tests.temporal_env import codec_converter
 from workflows.naming import TASK_QUEUE
 
 ADMIN_KEY = "engage_cluster-tests-admin-key-not-for-production"
@@ -138,9 +138,7 @@ async def connect(layout: ClusterLayout) -> Client:
         client_private_key=layout.tls.client_key.read_bytes(),
         domain="localhost",
     )
-    return await Client.connect(
-        layout.frontend_address, namespace=NAMESPACE, tls=tls, data_converter=pydantic_data_converter
-    )
+    return await Client.connect(layout.frontend_address, namespace=NAMESPACE, tls=tls, data_converter=codec_converter())
 
 
 def _migrate(store: StoreSettings, env_extra: dict[str, str]) -> None:

@@ -23,12 +23,11 @@ import httpx
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from store.settings import StoreSettings
 from tests.history_export import current_test, export_histories
 from tests.history_folder import record_export_error
-from tests.temporal_env import DEV_SERVER_TUNING_ARGS, temporal_binary
+from tests.temporal_env import DEV_SERVER_TUNING_ARGS, codec_converter, temporal_binary
 from workflows.naming import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -157,7 +156,7 @@ class DevServerProcess(_Process):
         while True:
             self._check_alive("temporal server start-dev")
             try:
-                client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+                client = await Client.connect(self.address, data_converter=codec_converter())
                 await client.workflow_service.describe_namespace(
                     DescribeNamespaceRequest(namespace=client.namespace), timeout=timedelta(seconds=2)
                 )
@@ -168,7 +167,7 @@ class DevServerProcess(_Process):
                 await asyncio.sleep(0.1)
 
     async def client(self) -> Client:
-        return await Client.connect(self.address, data_converter=pydantic_data_converter)
+        return await Client.connect(self.address, data_converter=codec_converter())
 
     async def stop(self) -> None:
         """Export every run's history (for `make replay-all`, tests/history_export.py), then SIGTERM.

@@ -34,7 +34,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory, WorkflowQueryFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
@@ -54,6 +53,7 @@ from tests.faults.support import (
     settled,
     summary,
 )
+from tests.temporal_env import codec_converter
 from tests.workflows.support import CATALOG
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
@@ -168,7 +168,7 @@ async def work(
 async def replay_everything(client: Client) -> tuple[int, list[str]]:
     """Replay every run the server holds with a fresh Replayer: (runs replayed, failures)."""
     replayer = Replayer(
-        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+        workflows=list(WORKFLOWS), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     failures: list[str] = []
     runs = 0

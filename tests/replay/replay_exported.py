@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.history_folder import EXPORT_ERRORS_FILE, export_dir
+from tests.temporal_env import codec_converter
 from workflows.registry import WORKFLOWS, sandbox_runner
 
 
@@ -92,7 +92,7 @@ async def replay_all(folder: Path, workflows: Sequence[type] = WORKFLOWS) -> Sum
     ours = {w.__temporal_workflow_definition.name for w in workflows}  # type: ignore[attr-defined]
     to_replay = await asyncio.to_thread(_read_folder, folder, ours, summary)
     replayer = Replayer(
-        workflows=list(workflows), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+        workflows=list(workflows), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     # Results come back in the order the histories went in (each replayed on its own, from scratch).
     async with replayer.workflow_replay_iterator(_histories(to_replay)) as results:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
@@ -25,6 +24,7 @@ from domain.state import ProjectInput, ProjectState
 from domain.submissions import Attendance, StaffAction, WorkshopSession
 from tests.faults.support import settled
 from tests.replay.test_patch_in_flight import patch_markers, redeployed
+from tests.temporal_env import codec_converter
 from tests.workflows.driving import Handle, complete_stage, review, submit, wait_for_stage
 from tests.workflows.support import CATALOG, STAFF, RecordedActivities, start_project, terminate_started
 from workflows.follow_up import FollowUpWorkflow
@@ -84,7 +84,7 @@ async def test_a_project_closed_in_follow_up_by_the_old_code_replays_under_today
 
     assert ENDING_ENDS_FOLLOW_UP_PATCH not in str(patch_markers(list(history.events)))
     replayer = Replayer(
-        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+        workflows=list(WORKFLOWS), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"the old run no longer replays: {result.replay_failure}"
@@ -178,7 +178,7 @@ async def test_a_project_waiting_at_workshops_before_the_sessions_patch_keeps_th
     assert [(w.id, w.attendance) for w in moved.workshops] == [("w1", 9), ("w2", None)]
     assert SESSIONS_RECORDED_PATCH not in str(patch_markers(list(history.events)))
     replayer = Replayer(
-        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+        workflows=list(WORKFLOWS), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"the old run no longer replays: {result.replay_failure}"

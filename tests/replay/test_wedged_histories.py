@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.replay.legacy_query_race import RaceReplayRunner
+from tests.temporal_env import codec_converter
 from workflows.registry import WORKFLOWS, sandbox_runner
 
 WEDGED = Path(__file__).resolve().parent.parent / "histories" / "wedged"
@@ -49,7 +49,7 @@ def test_every_wedged_history_is_accounted_for() -> None:
 @pytest.mark.parametrize("name", sorted(RACED))
 async def test_a_plain_replay_fails_where_the_race_bent_the_history(name: str) -> None:
     replayer = Replayer(
-        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=sandbox_runner(strict=True)
+        workflows=list(WORKFLOWS), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     result = await replayer.replay_workflow(await history(name), raise_on_replay_failure=False)
     assert result.replay_failure is not None
@@ -60,6 +60,6 @@ async def test_a_plain_replay_fails_where_the_race_bent_the_history(name: str) -
 @pytest.mark.parametrize("name", sorted(RACED))
 async def test_replayed_as_the_live_worker_saw_it_the_history_replays_to_its_end(name: str) -> None:
     runner = RaceReplayRunner(sandbox_runner(strict=True), raced_at=RACED[name][0])
-    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=runner)
+    replayer = Replayer(workflows=list(WORKFLOWS), data_converter=codec_converter(), workflow_runner=runner)
     result = await replayer.replay_workflow(await history(name), raise_on_replay_failure=False)
     assert result.replay_failure is None, str(result.replay_failure)
