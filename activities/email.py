@@ -16,6 +16,13 @@ Survey e-mails (rows with a respondent): a 5xx refusal also marks the respondent
 suppresses the address for every project, in the same transaction as the row; and a survey e-mail
 whose respondent answered, opted out or bounced since it was queued is 'cancelled', not sent.
 Logs carry outbox ids, event ids and SMTP codes only, never addresses or names.
+
+Personal survey links: a survey row's body says `[personal survey link]`; the real link is sealed in
+`sealed_link` (store.link_seal). The e-mail sent carries the unsealed link; once the row is sent,
+refused for good or cancelled, `sealed_link` is set to NULL, so the outbox keeps no working link. A
+row whose link no key of ours unseals (ENGAGE_OUTBOX_KEY changed) is 'failed', never sent without it.
+A survey row queued before links were sealed still has its link in the body: it is sent as it is, and
+its body is redacted when it is marked sent.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.settings import ActivitySettings
 from domain.events import EmailDelivery
+from store.link_seal import personal_body, redact_links
 from store.surveys.reads import withdrawn_survey_emails
 from store.surveys.writes import mark_bounced
 from store.tables import OutboxEmail
@@ -90,7 +98,8 @@ def message_id(dedupe_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def build_message(row: OutboxEmail, sender: str, now: datetime) -> EmailMessage:
+def build_message(row: OutboxEmail, sender: str, now: datetime, body: str | None = None) -> EmailMessage:
+    """The e-mail for a row; `body` replaces the row's (a survey e-mail with its personal link in)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((row.to_name, row.to_address))
@@ -98,7 +107,7 @@ def build_message(row: OutboxEmail, sender: str, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(row.dedupe_key, sender)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body)
+    message.set_content(row.body if body is None else body)
     return message
 
 
@@ -107,6 +116,7 @@ class EmailActivities:
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._smtp = SmtpTarget.parse(settings.smtp_url) if settings.smtp_url else None
+        self._seal = settings.link_seal
 
     @activity.defn(name="deliver_emails")
     async def deliver_emails(self, delivery: EmailDelivery) -> None:
@@ -142,8 +152,16 @@ class EmailActivities:
     async def _send_one(self, smtp: aiosmtplib.SMTP, row: OutboxEmail) -> bool:
         """Send one row and record the outcome; True when the server deferred it (4xx)."""
         now = datetime.now(UTC)
+        body = row.body
+        if row.sealed_link is not None:
+            link = self._seal.unseal(row.sealed_link, row.dedupe_key)
+            if link is None:
+                await self._mark(row, status="failed", last_error="the personal survey link could not be unsealed")
+                activity.logger.warning("survey link not unsealed", extra={"outbox_id": row.id})
+                return False
+            body = personal_body(row.body, link)
         try:
-            await smtp.send_message(build_message(row, self._settings.smtp_from, now))
+            await smtp.send_message(build_message(row, self._settings.smtp_from, now, body))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             code = min((r.code for r in exc.recipients), default=550)
             return await self._refused(row, code, "; ".join(f"{r.code} {r.message}" for r in exc.recipients))
@@ -152,7 +170,10 @@ class EmailActivities:
         except Exception as exc:
             await self._mark(row, attempts=row.attempts + 1, last_error=f"{type(exc).__name__}: {exc}")
             raise
-        await self._mark(row, status="sent", attempts=row.attempts + 1, sent_at=now, last_error=None)
+        sent: dict[str, Any] = {"status": "sent", "attempts": row.attempts + 1, "sent_at": now, "last_error": None}
+        if row.kind == "survey" and row.sealed_link is None:
+            sent["body"] = redact_links(row.body)  # queued before links were sealed
+        await self._mark(row, **sent)
         activity.logger.info("e-mail sent", extra={"outbox_id": row.id, "event_id": row.event_id})
         return False
 
@@ -168,6 +189,8 @@ class EmailActivities:
         return not permanent
 
     async def _mark(self, row: OutboxEmail, *, bounced: bool = False, **values: Any) -> None:
+        if values.get("status") in ("sent", "failed"):
+            values["sealed_link"] = None  # delivered or given up: the working link goes
         async with self._sessionmaker.begin() as session:
             # The status guard keeps a late duplicate attempt from overwriting a row another attempt sent.
             await session.execute(
@@ -187,6 +210,6 @@ class EmailActivities:
                 await session.execute(
                     update(OutboxEmail)
                     .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
-                    .values(status="cancelled", last_error=reason)
+                    .values(status="cancelled", last_error=reason, sealed_link=None)
                 )
         activity.logger.info("survey e-mails withdrawn", extra={"outbox_ids": sorted(withdrawn)})

@@ -12,6 +12,8 @@ import os
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.link_seal import LinkSeal
+
 
 def served_base_url() -> str:
     """Where the API serves when ENGAGE_BASE_URL is unset: the ENGAGE_API_HOST and ENGAGE_API_PORT
@@ -43,10 +45,25 @@ class ActivitySettings(BaseSettings):
         description="At most this many survey e-mails per address per 30 days, across projects.",
     )
 
+    outbox_key: str | None = Field(
+        default=None,
+        validation_alias="ENGAGE_OUTBOX_KEY",
+        description="Base64url 32-byte AES key(s), comma-separated (first seals, all unseal) for the personal "
+        "survey links queued e-mails carry sealed (store.link_seal); unset: a key for this process only.",
+    )
+
     @field_validator("smtp_url")
     @classmethod
     def _blank_is_none(cls, url: str | None) -> str | None:
         return url or None
+
+    @field_validator("outbox_key")
+    @classmethod
+    def _outbox_key_parses(cls, key: str | None) -> str | None:
+        if key and key.strip():
+            LinkSeal.from_setting(key)  # a bad key stops the worker at start, not a delivery later
+            return key
+        return None
 
     @field_validator("base_url")
     @classmethod
@@ -56,6 +73,10 @@ class ActivitySettings(BaseSettings):
     @property
     def smtp_configured(self) -> bool:
         return self.smtp_url is not None
+
+    @property
+    def link_seal(self) -> LinkSeal:
+        return LinkSeal.from_setting(self.outbox_key)
 
 
 def get_activity_settings() -> ActivitySettings:

@@ -98,6 +98,7 @@ class SurveyActivities:
             smtp_configured=self._settings.smtp_configured,
             # A local activity has no heartbeat of its own: the worker extends its workflow task.
             progress=(lambda _done: None) if activity.info().is_local else (lambda done: activity.heartbeat(done)),
+            seal=self._settings.link_seal,
         )
 
     async def _write(self, group: GroupCommit[W, WaveReport], item: W) -> WaveReport:

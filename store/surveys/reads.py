@@ -93,7 +93,7 @@ async def resolve_token(session: AsyncSession, raw_token: str, now: datetime) ->
         answered=answered is not None,
         opted_out=opted_out,
         wave_closed=wave.status == "closed",
-        expired=token.expires_at <= now,
+        expired=token.expires_at <= now or token.retired_at is not None,
     )
     if problem is not None:
         return TokenRefusal(problem, wave, respondent)

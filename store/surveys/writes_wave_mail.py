@@ -1,6 +1,7 @@
 """Follow-up survey waves, written: the e-mails and tokens a wave call queues, and the report it returns.
 
-Raw tokens exist only in memory and in the rendered e-mail body; rows keep their sha256. Rendering is
+Raw tokens exist only in memory and, sealed (store.link_seal), in `outbox_email.sealed_link` until the
+e-mail is sent; the readable body says `[personal survey link]`; token rows keep their sha256. Rendering is
 injected (`SurveyRenderer`) like store.projects.writes_mail's `EmailRenderer`. No addresses, names,
 tokens or answers in log lines. Runs in the caller's transaction; never commits.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.follow_up import WaveCounts, WaveReport, WaveTask
 from store.hashing import hash_token, new_token
 from store.in_lists import in_chunks
+from store.link_seal import OPT_OUT_LINK, SURVEY_LINK, LinkSeal, process_seal
 from store.outbox import RenderedEmail
 from store.surveys.reads_reports import wave_counts_for
 from store.tables import (
@@ -34,7 +36,8 @@ from store.upserts import insert_ignore_returning
 
 @dataclass(frozen=True)
 class SurveyEmailContext:
-    """Everything a survey e-mail may say. `link` and `opt_out_link` carry the raw token."""
+    """Everything a survey e-mail may say. `link` and `opt_out_link` are the placeholders staff read
+    (store.link_seal); delivery puts the respondent's own links in their place."""
 
     kind: Literal["invitation", "reminder"]
     round: int
@@ -60,7 +63,8 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class WaveMail:
-    """What a wave call needs besides the task: rendering, links, clock, cap, SMTP switch."""
+    """What a wave call needs besides the task: rendering, links, clock, cap, SMTP switch, and the
+    seal for personal links (ENGAGE_OUTBOX_KEY; unset: this process's own key)."""
 
     render: SurveyRenderer
     base_url: str
@@ -68,6 +72,7 @@ class WaveMail:
     fatigue_cap: int
     smtp_configured: bool
     progress: Progress = lambda _done: None
+    seal: LinkSeal = field(default_factory=process_seal)
 
 
 def invite_key(task: WaveTask) -> str:
@@ -200,13 +205,14 @@ async def queue_wave_mail(session: AsyncSession, outgoing: Sequence[Outgoing]) -
                     timezone=out.project.timezone,
                     closes_at=out.expires_at,
                     instrument=task.instrument,
-                    link=f"{mail.base_url}/s/{raw}",
-                    opt_out_link=f"{mail.base_url}/s/{raw}/opt-out",
+                    link=SURVEY_LINK,
+                    opt_out_link=OPT_OUT_LINK,
                 )
             )
+            dedupe_key = f"{out.key}:{respondent.id}"
             emails.append(
                 {
-                    "dedupe_key": f"{out.key}:{respondent.id}",
+                    "dedupe_key": dedupe_key,
                     "event_id": out.key,
                     "project_id": task.project_id,
                     "audience": "respondent",
@@ -220,6 +226,7 @@ async def queue_wave_mail(session: AsyncSession, outgoing: Sequence[Outgoing]) -
                     "kind": "survey",
                     "respondent_id": respondent.id,
                     "recipient_hash": respondent.email_hash,
+                    "sealed_link": mail.seal.seal(f"{mail.base_url}/s/{raw}", dedupe_key),
                 }
             )
             if done % 100 == 0:

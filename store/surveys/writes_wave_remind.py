@@ -4,9 +4,15 @@ caller's transaction (never commits).
 A round is claimed by raising `reminders` to the round number (WHERE reminders < n) in the same
 transaction as its e-mails, so a retry reminds nobody twice. Over the fatigue cap (domain.fatigue) a
 person simply skips the round.
+
+A reminder is the resend: its fresh token retires the person's earlier tokens of the wave
+(`retired_at`), so an old link (say, an invitation forwarded on) no longer opens the survey; it still
+opts out, like every known link.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,15 +36,31 @@ from store.tables import (
     Respondent,
     SurveyInvitation,
     SurveyResponse,
+    SurveyToken,
     SurveyWave,
 )
+
+
+async def retire_tokens(session: AsyncSession, task: WaveTask, respondent_ids: list[str], now: datetime) -> None:
+    """Retire these people's live tokens of the wave: called just before their fresh ones are issued."""
+    for chunk in in_chunks(respondent_ids):
+        await session.execute(
+            update(SurveyToken)
+            .where(
+                SurveyToken.project_id == task.project_id,
+                SurveyToken.wave_index == task.plan.index,
+                SurveyToken.respondent_id.in_(chunk),
+                SurveyToken.retired_at.is_(None),
+            )
+            .values(retired_at=now)
+        )
 
 
 async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> WaveReport:
     """Queue reminder round `task.round` to invitees who have neither answered nor opted out.
 
-    Each reminder carries a fresh token with the wave's expiry (earlier links keep working until
-    the wave closes). Over the fatigue cap, a person skips this round. Round n runs at most once
+    Each reminder carries a fresh token with the wave's expiry; the person's earlier links of the
+    wave are retired. Over the fatigue cap, a person skips this round. Round n runs at most once
     per person: `reminders` is raised to n in the same transaction as the e-mail.
     """
     if task.round < 1:
@@ -80,5 +102,6 @@ async def remind_wave(session: AsyncSession, task: WaveTask, mail: WaveMail) -> 
         )
         claimed.update(result.scalars())
     reminded = [r for r in candidates if r.id in claimed]
+    await retire_tokens(session, task, [r.id for r in reminded], mail.now)
     queued = await queue_wave_mail(session, [Outgoing(task, project, reminded, "reminder", key, wave.closes_at, mail)])
     return (await wave_reports(session, [(task, key, queued.get(wave_key(task), 0), mail.smtp_configured)]))[0]

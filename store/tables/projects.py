@@ -155,3 +155,5 @@ class OutboxEmail(Base):
     kind: Mapped[str] = mapped_column(String(16), default="project", server_default="project")
     respondent_id: Mapped[str | None] = mapped_column(ForeignKey("respondent.id", ondelete="SET NULL"), index=True)
     recipient_hash: Mapped[str | None] = mapped_column(String(64))
+    #: A survey e-mail's personal link, AES-GCM sealed (store.link_seal) until sent, failed or cancelled.
+    sealed_link: Mapped[str | None] = mapped_column(Text)

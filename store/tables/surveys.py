@@ -106,6 +106,9 @@ class SurveyToken(Base):
     wave_index: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    #: Set when a newer link for the same wave replaced this one (a reminder): it no longer opens the
+    #: survey (410, as an expired link), though it still opts out.
+    retired_at: Mapped[datetime | None]
 
 
 class SurveyResponse(Base):

@@ -28,6 +28,7 @@ from tests.store.survey_builders import (
     Sessions,
     add_people,
     add_project,
+    delivered_body,
     person,
     token_in,
     tokens_by_respondent,
@@ -190,13 +191,18 @@ async def test_reminders_reach_only_the_silent_once_per_round_with_links_that_wo
         1,
     )
     reminder = await tokens_by_respondent(sessionmaker, first.delivery_key)
-    assert set(reminder) == {silent} and reminder[silent] != invites[silent]
+    latest = await tokens_by_respondent(sessionmaker, second.delivery_key)
+    assert set(reminder) == {silent} and len({reminder[silent], invites[silent], latest[silent]}) == 3
     async with sessionmaker() as session:
+        by_latest = await resolve_token(session, latest[silent], clock.now)
         by_reminder = await resolve_token(session, reminder[silent], clock.now)
         by_invitation = await resolve_token(session, invites[silent], clock.now)
         invitation = await session.get_one(SurveyInvitation, (project_id, 0, silent))
-    assert isinstance(by_reminder, ResolvedToken) and isinstance(by_invitation, ResolvedToken)
-    assert by_reminder.token.expires_at == by_invitation.token.expires_at == NOW + timedelta(days=30)
+    assert isinstance(by_latest, ResolvedToken) and by_latest.token.expires_at == NOW + timedelta(days=30)
+    # Issue 14: each reminder (the resend) retires the person's earlier links of the wave (they used
+    # to keep working until the wave closed): only the newest opens the survey.
+    for old in (by_reminder, by_invitation):
+        assert isinstance(old, TokenRefusal) and old.problem is TokenProblem.EXPIRED
     assert (invitation.reminders, invitation.last_reminded_at) == (2, NOW + timedelta(days=14))
 
 
@@ -239,8 +245,11 @@ async def test_an_invitation_in_welsh_carries_the_personal_links_title_and_local
     async with sessionmaker() as session:
         emails = {e.respondent_id: e for e in await session.scalars(select(OutboxEmail))}
     cy, en, fr = emails[welsh], emails[english], emails[other]
-    raw = token_in(cy.body)
-    assert f"https://engage.example/s/{raw}\n" in cy.body and f"https://engage.example/s/{raw}/opt-out" in cy.body
+    # Staff read placeholders; the link delivery sends is the sealed one (the token is never in the body).
+    assert "[personal survey link]\n" in cy.body and "[personal opt-out link]" in cy.body and "/s/" not in cy.body
+    sent = delivered_body(cy)
+    raw = token_in(sent)
+    assert f"https://engage.example/s/{raw}\n" in sent and f"https://engage.example/s/{raw}/opt-out" in sent
     assert cy.body.startswith("Annwyl Person p1,") and "Voices of the Docks" in cy.subject
     assert "Dydd Iau 1 Gorffennaf 2027 am 10:00 BST" in cy.body  # 09:00 UTC + 30 days, shown in London time
     assert en.body.startswith("Dear Person p2,") and "Thursday 1 July 2027 at 10:00 BST" in en.body

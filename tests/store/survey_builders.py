@@ -1,5 +1,5 @@
 """Test data for follow-up surveys: projects, made-up respondents (`.example` addresses), wave tasks,
-and the raw tokens read back out of outbox bodies (the only place they exist)."""
+and the raw tokens read back out of the outbox's sealed links (the only place they exist, until sent)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.durations import IsoDuration
 from domain.follow_up import WavePlan, WaveReport, WaveTask
+from store.link_seal import personal_body, process_seal
 from store.outbox import RenderedEmail
 from store.projects.writes import project_row
 from store.surveys.writes import NewRespondent, add_respondents
@@ -90,7 +91,16 @@ def token_in(body: str) -> str:
     return found.group(1)
 
 
+def delivered_body(row: OutboxEmail) -> str:
+    """The body as delivery sends it: the placeholders replaced by the unsealed personal link.
+    Sealed with this process's key (ENGAGE_OUTBOX_KEY is unset in tests)."""
+    assert row.sealed_link is not None, "no sealed link on the row"
+    link = process_seal().unseal(row.sealed_link, row.dedupe_key)
+    assert link is not None, "the sealed link does not unseal"
+    return personal_body(row.body, link)
+
+
 async def tokens_by_respondent(sessionmaker: Sessions, event_id: str) -> dict[str, str]:
     async with sessionmaker() as session:
         rows = await session.scalars(select(OutboxEmail).where(OutboxEmail.event_id == event_id))
-        return {r.respondent_id or "": token_in(r.body) for r in rows}
+        return {r.respondent_id or "": token_in(delivered_body(r)) for r in rows}
