@@ -37,6 +37,7 @@ from api.pages.viewer import current_viewer as current_viewer
 from api.pages.viewer import pages_of as pages_of
 from api.pages.viewer import viewer_name as viewer_name
 from domain.submissions import FieldRuleError
+from store.link_seal import redact_links
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -169,6 +170,7 @@ def build_env() -> jinja2.Environment:
     env.filters["iso"] = lambda m: m.isoformat() if m is not None else ""
     env.filters["label"] = field_label
     env.filters["human"] = lambda s: str(s).replace("_", " ")
+    env.filters["no_survey_links"] = redact_links  # outbox rows queued before links were sealed (issue 14)
     return env
 
 

@@ -1,4 +1,7 @@
-"""The e-mail outbox: every message Engage wrote, sent or held (staff only)."""
+"""The e-mail outbox: every message Engage wrote, sent or held (staff only).
+
+Survey e-mails show `[personal survey link]` where the respondent's link goes (store.link_seal): no
+staff view ever shows a working survey token."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from api.deps import LimitQuery, OffsetQuery, SessionDep
 from api.errors import error_responses
 from api.projects.schemas import OutboxEmailPublic
 from api.schemas import Page
+from store.link_seal import redact_links
 from store.projects import reads as project_reads
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
@@ -36,7 +40,7 @@ async def list_outbox(
             to=r.to_address,
             to_name=r.to_name,
             subject=r.subject,
-            body=r.body,
+            body=redact_links(r.body),  # rows queued before links were sealed still hold one
             status=r.status,
             attempts=r.attempts,
             created_at=r.created_at,
