@@ -61,6 +61,10 @@ SURVEY_ANSWERED = "This survey has already been answered with this link; the fir
 SURVEY_OPTED_OUT = "You have opted out of these surveys, so this link no longer takes answers."
 FOLLOW_UP_FINISHED = "Every follow-up wave of this project has closed; there is nothing left to reschedule."
 UPLOAD_TOO_LARGE = "The uploaded file is too large."
+TOO_MANY_REQUESTS = (
+    "Too many requests from this address, with this key or for this link: wait the seconds in Retry-After."
+)
+TOO_MANY = "TooManyRequests"
 WORKFLOW_STUCK = (
     "This process has stopped making progress: its workflow fails each time it runs, so it cannot take "
     "input now. Nothing was changed and operators are alerted; try again later."
@@ -161,6 +165,16 @@ def unavailable() -> ApiError:
     )
 
 
+def too_many_requests(retry_after_seconds: int) -> ApiError:
+    """429 `TooManyRequests` (api.rate_limits): over a rate limit; nothing was done, try again later."""
+    return ApiError(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        TOO_MANY_REQUESTS,
+        error=TOO_MANY,
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
 def stuck() -> ApiError:
     """503 for input to a workflow that cannot make progress: a person's words, and a later retry."""
     return ApiError(
@@ -257,6 +271,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         410: "Gone: closed, expired or opted out.",
         413: UPLOAD_TOO_LARGE,
         422: REQUEST_INVALID,
+        429: TOO_MANY_REQUESTS,
         503: f"{SERVICE_UNAVAILABLE} Or (error `stuck`): {WORKFLOW_STUCK}",
     }
     return {code: {"description": described.get(code, REQUEST_INVALID)} for code in codes}

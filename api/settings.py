@@ -15,7 +15,8 @@ from workflows.naming import TASK_QUEUE
 
 class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
-    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_TIMEZONE`."""
+    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_TIMEZONE`, the `ENGAGE_RATE_LIMIT_*`
+    limits and `ENGAGE_TRUSTED_PROXIES`."""
 
     model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
 
@@ -46,4 +47,36 @@ class ApiSettings(BaseSettings):
     timezone: str = Field(
         default="Europe/London",
         description="The museum's IANA time zone: a programme's times sent without an offset are read in it.",
+    )
+    # Rate limits (api/rate_limits.py): `limits` notation, several joined by ";" ("20/minute;200/hour").
+    rate_limits_enabled: bool = Field(default=True, description="Off only for load tests of a private deployment.")
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description=(
+            "Where counts are kept, as a `limits` storage URI. memory:// counts per replica (each replica "
+            "allows the full limit); async+redis://host:6379 shares them across replicas."
+        ),
+    )
+    rate_limit_applications: str = Field(
+        default="20/minute;200/hour", description="Public applications (form and JSON) per client address."
+    )
+    rate_limit_applications_per_programme: str = Field(
+        default="300/minute", description="Public applications to one programme year, from all addresses together."
+    )
+    rate_limit_sign_in: str = Field(default="10/minute;100/hour", description="Sign-in attempts per client address.")
+    rate_limit_survey_token: str = Field(
+        default="30/minute", description="Requests to one survey link (pages and API), from anywhere."
+    )
+    rate_limit_survey_address: str = Field(
+        default="1200/minute", description="Requests to any survey links from one client address."
+    )
+    rate_limit_key_writes: str = Field(
+        default="1200/minute", description="POST, PUT, PATCH and DELETE requests per API key."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed. "
+            "Empty (the default): the header is ignored and the client is the connection's peer."
+        ),
     )
