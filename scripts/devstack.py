@@ -15,9 +15,11 @@ supervisor itself is killed. If a child dies unexpectedly, the rest are stopped 
 The admin API key is generated once into ``<data>/admin_key`` (mode 0600) and printed only
 when stdout is a terminal, never to a log. Likewise the key that encrypts every Temporal payload
 (api/payload_codec.py): ``<data>/payload_keys`` (0600), unless ENGAGE_PAYLOAD_KEYS is set; never
-printed. Temporal's own output goes to ``<data>/temporal.log``. Settings (all optional):
-ENGAGE_DATA_DIR, ENGAGE_ADMIN_KEY, ENGAGE_PAYLOAD_KEYS, DATABASE_URL, ENGAGE_API_HOST,
-ENGAGE_API_PORT, ENGAGE_TEMPORAL_PORT, ENGAGE_TEMPORAL_UI_PORT, ENGAGE_SKIP_MIGRATE=1.
+printed; and the key sealing personal survey links in the outbox (store/link_seal.py):
+``<data>/outbox_key`` (0600), unless ENGAGE_OUTBOX_KEY is set. Temporal's own output goes to
+``<data>/temporal.log``. Settings (all optional): ENGAGE_DATA_DIR, ENGAGE_ADMIN_KEY, ENGAGE_PAYLOAD_KEYS,
+ENGAGE_OUTBOX_KEY, DATABASE_URL, ENGAGE_API_HOST, ENGAGE_API_PORT, ENGAGE_TEMPORAL_PORT,
+ENGAGE_TEMPORAL_UI_PORT, ENGAGE_SKIP_MIGRATE=1.
 ENGAGE_BASE_URL, when unset, is set to the address the API serves, so links in e-mails reach it;
 uvicorn runs with --no-access-log (a survey link's path is its token).
 """
@@ -86,17 +88,21 @@ def _own_group_and_die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-def admin_key(data_dir: Path) -> str:
-    """Return the admin key from ``admin_key``, creating it (0600) on first start."""
-    path = data_dir / "admin_key"
+def kept_secret(path: Path, make: Callable[[], str]) -> str:
+    """Return the secret in ``path``, creating it with ``make()`` (mode 0600) on first start."""
     if path.exists() and path.read_text().strip():
         return path.read_text().strip()
-    key = "engage_admin_" + secrets.token_urlsafe(32)
+    secret = make()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
+        f.write(secret + "\n")
     os.chmod(path, 0o600)
-    return key
+    return secret
+
+
+def admin_key(data_dir: Path) -> str:
+    """Return the admin key from ``admin_key``, creating it (0600) on first start."""
+    return kept_secret(data_dir / "admin_key", lambda: "engage_admin_" + secrets.token_urlsafe(32))
 
 
 def payload_keys(data_dir: Path) -> str:
@@ -104,16 +110,18 @@ def payload_keys(data_dir: Path) -> str:
 
     Keep this file with the Temporal database: without it the histories in ``temporal.db`` cannot be read.
     """
-    path = data_dir / "payload_keys"
-    if path.exists() and path.read_text().strip():
-        return path.read_text().strip()
     # The format of api/payload_codec.py (`id:base64 of 32 bytes`), without importing the app here.
-    keys = f"dev-{secrets.token_hex(4)}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(keys + "\n")
-    os.chmod(path, 0o600)
-    return keys
+    return kept_secret(
+        data_dir / "payload_keys",
+        lambda: f"dev-{secrets.token_hex(4)}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+    )
+
+
+def outbox_key(data_dir: Path) -> str:
+    """Return the key that seals personal survey links in the outbox (store/link_seal.py), creating it
+    (0600) on first start. Without it, queued survey e-mails cannot be sent: they are given up."""
+    # The format of store/link_seal.py's new_key() (base64url of 32 bytes), without importing the app.
+    return kept_secret(data_dir / "outbox_key", lambda: secrets.token_urlsafe(32))
 
 
 def port_open(host: str, port: int) -> bool:
@@ -186,6 +194,8 @@ def run(children: dict[str, subprocess.Popen[str]]) -> None:
         env["ENGAGE_ADMIN_KEY"] = admin_key(data_dir)
     if not env.get("ENGAGE_PAYLOAD_KEYS"):
         env["ENGAGE_PAYLOAD_KEYS"] = payload_keys(data_dir)
+    if not env.get("ENGAGE_OUTBOX_KEY"):
+        env["ENGAGE_OUTBOX_KEY"] = outbox_key(data_dir)
     env.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'engage.db'}")
     env["ENGAGE_DATA_DIR"] = str(data_dir)
     env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{t_port}"
