@@ -191,7 +191,6 @@ PAGE_WORDS = {
         "was saved. Please wait {seconds} seconds, then go back and send the form again.",
     ),
 }
-PAGE_DEFAULT = ("Too many requests", "Too many requests in a short time. Please wait {seconds} seconds and try again.")
 
 
 def _survey_page(request: Request, seconds: int) -> HTMLResponse:
@@ -217,17 +216,18 @@ def _survey_page(request: Request, seconds: int) -> HTMLResponse:
 
 
 def answer(scope: Scope, seconds: int) -> Response:
-    """429 for the request in `scope`: the error shape for the JSON API, words for a page."""
+    """429 for the request in `scope`: words for a page (a survey link, sign-in, the application form),
+    the error shape for anything else (the JSON API, and any write with a key: API clients send keys)."""
     request = Request(scope)
     headers = {"Retry-After": str(seconds)}
-    if scope["path"].startswith("/api/"):
+    kind, _, _ = classify(scope["method"], scope["path"], bearer_key(scope) is not None)
+    if scope["path"].startswith("/api/") or kind not in ("survey", "sign_in", "applications"):
         error = too_many_requests(seconds)
         return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
-    kind, _, _ = classify(scope["method"], scope["path"], bearer_key(scope) is not None)
     if kind == "survey":
         response = _survey_page(request, seconds)
     else:
-        title, message = PAGE_WORDS.get(kind, PAGE_DEFAULT)
+        title, message = PAGE_WORDS[kind]
         html = (
             pages_of(request)
             .env.get_template("error.html")

@@ -63,15 +63,16 @@ class ApiSettings(BaseSettings):
     rate_limit_applications_per_programme: str = Field(
         default="300/minute", description="Public applications to one programme year, from all addresses together."
     )
-    rate_limit_sign_in: str = Field(default="10/minute;100/hour", description="Sign-in attempts per client address.")
+    rate_limit_sign_in: str = Field(default="30/minute;300/hour", description="Sign-in attempts per client address.")
     rate_limit_survey_token: str = Field(
-        default="30/minute", description="Requests to one survey link (pages and API), from anywhere."
+        default="120/minute", description="Requests to one survey link (pages and API), from anywhere."
     )
     rate_limit_survey_address: str = Field(
         default="1200/minute", description="Requests to any survey links from one client address."
     )
     rate_limit_key_writes: str = Field(
-        default="1200/minute", description="POST, PUT, PATCH and DELETE requests per API key."
+        default="3000/minute",
+        description="POST, PUT, PATCH and DELETE requests per API key (a runaway script, not a busy client).",
     )
     trusted_proxies: str = Field(
         default="",

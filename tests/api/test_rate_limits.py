@@ -152,6 +152,7 @@ async def test_key_writes_are_limited_per_key_and_reads_are_not(limited: Api) ->
         for _ in range(4):  # writes 3..6
             ok(await limited.http.post("/api/v1/partners", json={"name": "?"}), 422)
         assert_too_many(await limited.http.post("/api/v1/partners", json={"name": "?"}))
+        assert_too_many(await limited.http.post("/projects", data={}))  # a key's client reads JSON, any path
         assert (await limited.http.get("/api/v1/partners")).status_code == 200
         other_key = await as_partner.post("/api/v1/projects", json={})
         assert other_key.status_code == 422
