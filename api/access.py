@@ -58,6 +58,9 @@ ROUTES: dict[str, str] = {
     "GET /openapi.json": "public",
     "GET /docs": "public",
     "GET /metrics": "staff",
+    # the remote codec for Temporal's UI and CLI (api/codec_routes.py): histories hold everyone's data
+    "POST /codec/decode": "staff",
+    "POST /codec/encode": "staff",
     # partners and keys
     "POST /api/v1/partners": "staff",
     "GET /api/v1/partners": "signed_in",

@@ -106,7 +106,7 @@ class EncryptionCodec(PayloadCodec):
         data = payload.data
         try:
             plain = cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], key_id.encode())
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # tampered, cut short, or another key's under this id
             raise PayloadKeyError(f"payload under key {key_id!r} does not authenticate") from None
         return Payload.FromString(plain)
 

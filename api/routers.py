@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import health
+from api import codec_routes, health
 from api.exchange import application_routes as exchange_application_routes
 from api.exchange import apply_pages as exchange_apply_pages
 from api.exchange import pages as exchange_pages
@@ -51,6 +51,7 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     exchange_placement_routes.router,
     exchange_application_routes.router,
     exchange_schedule_routes.router,
+    codec_routes.router,
 )
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
