@@ -1,5 +1,8 @@
 """Follow-up survey waves, written by the `close_survey_wave` activity: the wave closed and its links
 expired, in the caller's transaction (never commits). Idempotent: the first closing time is kept.
+
+Its held e-mails (no SMTP: shown, never sent) are given up: their sealed links are dropped, so the
+outbox keeps no personal link of a closed wave (store.link_seal).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.follow_up import WaveReport, WaveTask
 from store.surveys.writes_wave_mail import wave_reports
 from store.tables import (
+    OutboxEmail,
     SurveyToken,
     SurveyWave,
 )
@@ -51,5 +55,15 @@ async def close_wave(session: AsyncSession, task: WaveTask, now: datetime, smtp_
             SurveyToken.expires_at > now,
         )
         .values(expires_at=now)
+    )
+    await session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.project_id == task.project_id,
+            OutboxEmail.event_id.like(f"followup/{task.project_id}:w{plan.index}:%"),
+            OutboxEmail.status == "held",
+            OutboxEmail.sealed_link.is_not(None),
+        )
+        .values(sealed_link=None)
     )
     return (await wave_reports(session, [(task, "", 0, False)], deferrals=False))[0]

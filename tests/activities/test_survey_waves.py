@@ -228,8 +228,10 @@ async def test_closing_a_wave_expires_every_link_and_returns_the_final_counts(se
     async with sessionmaker() as session:
         found = await resolve_token(session, tokens[ids[1]], clock.now)
         expiries = set(await session.scalars(select(SurveyToken.expires_at)))
+        held = {(r.status, r.sealed_link) for r in await session.scalars(select(OutboxEmail))}
     assert isinstance(found, TokenRefusal) and found.problem is TokenProblem.CLOSED
     assert expiries == {NOW + timedelta(days=20)}
+    assert held == {("held", None)}, "a closed wave's held e-mails keep no personal link (issue 14)"
 
 
 async def test_an_invitation_in_welsh_carries_the_personal_links_title_and_local_closing_time(
