@@ -5,6 +5,8 @@ address still applies; sign-in attempts, survey links and key writes are limited
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -192,3 +194,28 @@ def test_every_limited_route_documents_429_in_the_one_error_shape() -> None:
     writes = [op for ops in paths.values() for m, op in ops.items() if m in ("post", "put", "patch", "delete")]
     assert all("429" in op["responses"] for op in writes)
     assert "429" not in paths["/api/v1/partners"]["get"]["responses"]
+
+
+async def test_with_the_default_limits_300_applications_in_a_burst_store_20(api: Api) -> None:
+    """The measured flood (300 public applications from one address in seconds) on the shipped defaults."""
+    year = fresh_year()
+    partner = (await create_partner(api))["id"]
+    body = programme_body(year, [partner], closes_in=timedelta(hours=1))
+    ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
+    async with from_address(api.app, "10.0.3.9") as first:
+        await eventually(
+            lambda: apply(first, year, application_body("Ann", "ann@museum.example", "museum")),
+            lambda r: r.status_code == 201,
+        )
+    async with from_address(api.app, "10.0.3.1") as flooder:
+        started = time.monotonic()
+        statuses = Counter(
+            [
+                (await apply(flooder, year, application_body(f"F{n}", f"f{n}@museum.example", "museum"))).status_code
+                for n in range(300)
+            ]
+        )
+        took = time.monotonic() - started
+    assert statuses == {201: 20, 429: 280}, statuses
+    assert await stored_applications(api, year) == 1 + 20
+    print(f"RATE-LIMIT 300 applications from one address in {took:.1f} s: {dict(statuses)}; 21 rows")  # noqa: T201
