@@ -73,9 +73,9 @@ lint: venv
 # Compare every project's read model with its workflow (JSON lines); `make reconcile ARGS=--repair`
 # rewrites drifted rows from the workflow, `ARGS="--project <id>"` checks one (scripts/reconcile.py).
 reconcile: venv
-	$(BIN)/python -m scripts.reconcile $(ARGS)
+	ENGAGE_PAYLOAD_KEYS="$${ENGAGE_PAYLOAD_KEYS:-$$(cat $(DATA_DIR)/payload_keys 2>/dev/null)}" $(BIN)/python -m scripts.reconcile $(ARGS)
 
-# Online copies of the embedded default's SQLite files and admin key (scripts/backup.py);
+# Online copies of the embedded default's SQLite files, admin and payload keys (scripts/backup.py);
 # `make restore FROM=<backup folder> DATA_DIR=<fresh dir>` puts one back (scripts/restore.py).
 backup: venv
 	$(BIN)/python scripts/backup.py --data-dir $(DATA_DIR) $(ARGS)

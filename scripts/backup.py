@@ -3,7 +3,8 @@
 What it copies, into a new folder `<out>/engage-<UTC timestamp>/`:
 - `temporal.db`: every workflow's history, timers and task queues (the dev server's SQLite file);
 - `engage.db`: the read model, the event log, the outbox (DATABASE_URL when it is a SQLite file);
-- `admin_key` (mode 0600) and `blobs/` when present;
+- `admin_key` and `payload_keys` (mode 0600; without the payload keys Temporal's copy cannot be read)
+  and `blobs/`, when present;
 - `manifest.json` last, with each file's size and sha256: a folder without it is incomplete.
 
 Why this is safe on a live system: each database is copied with SQLite's online backup API in a
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SQLITE_PREFIXES = ("sqlite+aiosqlite:///", "sqlite:///")
 #: Names inside a backup folder; scripts/restore.py puts them back under the same names.
 TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, BLOBS, MANIFEST = "temporal.db", "engage.db", "admin_key", "blobs", "manifest.json"
+PAYLOAD_KEYS = "payload_keys"  # the keys Temporal's payloads are encrypted with (api/payload_codec.py)
 
 
 class BackupError(Exception):
@@ -110,10 +112,10 @@ def backup(data_dir: Path, out: Path, *, now: datetime | None = None) -> Path:
         notes.append("DATABASE_URL is not SQLite: back the records database up with its own tools (pg_dump)")
     else:
         copy_sqlite(engage, folder / ENGAGE_DB)
-    key = data_dir / ADMIN_KEY
-    if key.is_file():
-        shutil.copyfile(key, folder / ADMIN_KEY)
-        os.chmod(folder / ADMIN_KEY, 0o600)
+    for secret in (ADMIN_KEY, PAYLOAD_KEYS):
+        if (data_dir / secret).is_file():
+            shutil.copyfile(data_dir / secret, folder / secret)
+            os.chmod(folder / secret, 0o600)
     blobs = data_dir / BLOBS
     if blobs.is_dir():
         # Content-addressed and written before the rows that name them: copied after the databases,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backup import ADMIN_KEY, BLOBS, ENGAGE_DB, MANIFEST, TEMPORAL_DB, resolve_data_dir, sha256
+from backup import ADMIN_KEY, BLOBS, ENGAGE_DB, MANIFEST, PAYLOAD_KEYS, TEMPORAL_DB, resolve_data_dir, sha256
 
 
 class RestoreError(Exception):
@@ -45,7 +45,7 @@ def verify(folder: Path) -> dict[str, dict[str, object]]:
 def restore(folder: Path, data_dir: Path) -> list[str]:
     """Copy the backup's files into `data_dir` (created if needed); return what was restored."""
     files = verify(folder)
-    occupied = [name for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, BLOBS) if (data_dir / name).exists()]
+    occupied = [name for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, PAYLOAD_KEYS, BLOBS) if (data_dir / name).exists()]
     if occupied:
         raise RestoreError(f"{data_dir} already holds {', '.join(occupied)}: restore into a fresh directory")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -65,10 +65,11 @@ def restore(folder: Path, data_dir: Path) -> list[str]:
             raise RestoreError(f"{name} failed its integrity check after copying: {result}")
         os.replace(partial, data_dir / name)
         restored.append(name)
-    if (folder / ADMIN_KEY).is_file():
-        shutil.copyfile(folder / ADMIN_KEY, data_dir / ADMIN_KEY)
-        os.chmod(data_dir / ADMIN_KEY, 0o600)
-        restored.append(ADMIN_KEY)
+    for secret in (ADMIN_KEY, PAYLOAD_KEYS):
+        if (folder / secret).is_file():
+            shutil.copyfile(folder / secret, data_dir / secret)
+            os.chmod(data_dir / secret, 0o600)
+            restored.append(secret)
     if (folder / BLOBS).is_dir():
         shutil.copytree(folder / BLOBS, data_dir / BLOBS)
         restored.append(BLOBS)

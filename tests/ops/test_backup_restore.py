@@ -33,6 +33,7 @@ from store.tables import Event
 from tests.db_fixtures import sqlite_settings
 from tests.faults.processes import ROOT, DevServerProcess, WorkerProcess
 from tests.faults.support import audit_event_log, eventually, partner_with_key, seconds_template
+from tests.temporal_env import TEST_PAYLOAD_KEYS
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
@@ -60,6 +61,7 @@ async def test_a_backup_taken_while_running_restores_into_a_fresh_directory_and_
     live = tmp_path  # the data directory: temporal.db, engage.db (the fixture's), admin_key
     assert store_settings.database_url.endswith(str(live / "engage.db"))
     (live / "admin_key").write_text("engage_admin_backup-test\n")
+    (live / "payload_keys").write_text(TEST_PAYLOAD_KEYS + "\n")  # what the processes below encrypt with
     task_queue = f"ops-{uuid.uuid4().hex}"
     first_server = DevServerProcess(db_path=live / "temporal.db", log_path=live / "temporal-first.log")
     await first_server.start()
@@ -90,6 +92,8 @@ async def test_a_backup_taken_while_running_restores_into_a_fresh_directory_and_
     script("restore.py", str(folder), "--data-dir", str(fresh))
     assert stat.S_IMODE((fresh / "admin_key").stat().st_mode) == 0o600
     assert (fresh / "admin_key").read_text() == "engage_admin_backup-test\n"
+    assert stat.S_IMODE((fresh / "payload_keys").stat().st_mode) == 0o600
+    assert (fresh / "payload_keys").read_text() == TEST_PAYLOAD_KEYS + "\n"  # Temporal's copy stays readable
     with pytest.raises(AssertionError, match="fresh directory"):
         script("restore.py", str(folder), "--data-dir", str(fresh))
 

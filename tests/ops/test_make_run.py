@@ -120,6 +120,8 @@ async def test_make_run_on_other_ports_links_there_keeps_tokens_out_of_logs_and_
             outbox = (await http.get("/api/v1/outbox", params={"project_id": project_id})).text
             assert token not in outbox and "[personal survey link]" in outbox
             assert (data_dir / "outbox_key").stat().st_mode & 0o777 == 0o600
+            # Issue 14: the key Temporal's payloads are encrypted with was generated, kept 0600.
+            assert (data_dir / "payload_keys").stat().st_mode & 0o777 == 0o600
             anonymous = httpx.AsyncClient(base_url=base, timeout=30)
             async with anonymous:
                 assert (await anonymous.get(f"/api/v1/surveys/{token}")).status_code == 200
