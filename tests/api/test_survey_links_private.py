@@ -162,3 +162,34 @@ async def test_a_link_sealed_under_a_key_no_longer_configured_is_given_up_not_se
     assert row.last_error == "the personal survey link could not be unsealed"
     with pytest.raises(ValueError, match="32 bytes"):
         ActivitySettings(ENGAGE_OUTBOX_KEY="dG9vLXNob3J0")
+
+
+async def test_a_survey_email_queued_before_links_were_sealed_is_sent_as_written_then_redacted(
+    api: Api, smtp_server: SmtpServer
+) -> None:
+    settings = ActivitySettings(SMTP_URL=smtp_server.url, ENGAGE_BASE_URL=BASE_URL, ENGAGE_OUTBOX_KEY=new_key())
+    link = f"{BASE_URL}/s/OldTokenFromBeforeSealing0123"
+    async with api.sessionmaker.begin() as session:
+        session.add(
+            OutboxEmail(
+                dedupe_key="legacy:1",
+                event_id="legacy",
+                audience="respondent",
+                to_name="Ada",
+                to_address="ada@respondents.example",
+                subject="Survey",
+                body=f"Dear Ada,\n{link}\nOpt out: {link}/opt-out\n",
+                created_at=datetime.now(UTC),
+                status="queued",
+                attempts=0,
+                kind="survey",
+            )
+        )
+
+    await deliver(api.sessionmaker, settings, "legacy")
+
+    (message,) = smtp_server.collector.messages
+    assert f"{link}\n" in body_of(message).replace("\r\n", "\n")
+    [row] = await outbox_rows(api.sessionmaker, "legacy")
+    assert row.status == "sent" and "/s/" not in row.body
+    assert row.body == "Dear Ada,\n[personal survey link]\nOpt out: [personal opt-out link]\n"
