@@ -15,7 +15,9 @@ answers (404, 405, request validation) and the pages:
 - **Unencodable text.** JSON may spell a lone UTF-16 surrogate (`"\\ud800"`), which Python
   decodes but no database, e-mail or JSON encoder will write: such a body is answered 422 naming
   the field, on every route, public ones included. Found by a cheap scan of the raw bytes; the
-  body is only parsed when the scan sees a surrogate escape.
+  body is only parsed when the scan sees a surrogate escape. The NUL character (`"\\u0000"`, `%00`)
+  likewise: PostgreSQL stores no NUL in text or JSONB, so it is answered 422 in a JSON body, a path
+  or a query, rather than a 500 from the database (found by Schemathesis, issue 14).
 - **OPTIONS** is answered 204 with `Allow` listing every method any route accepts on that path
   (FastAPI would answer 405 with the methods of one route only), and a 405's `Allow` is the same list.
 """
@@ -24,8 +26,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Mount
@@ -37,13 +40,15 @@ from api.local_time import forget_request_zone
 BODY_TOO_LARGE = "The request body is larger than this API accepts ({limit} bytes)."
 UNENCODABLE_TEXT = "Text the API cannot store: it holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff)."
 UNENCODABLE_REASON = "contains a character that is not valid Unicode text (a lone surrogate)"
+NUL_TEXT = "Text the API cannot store: it holds the NUL character (U+0000)."
+NUL_REASON = "contains the NUL character (U+0000)"
 
 #: Answers that may be cached: assets that never hold anyone's data.
 CACHEABLE_PREFIXES = ("/static/", "/docs-assets/")
 #: Methods whose JSON or form body is limited and checked here.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CANDIDATE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 _JSON_CSP = b"default-src 'none'; frame-ancestors 'none'"
 
 
@@ -64,32 +69,59 @@ def _guarded_body(scope: Scope) -> bool:
     )
 
 
-def _lone_surrogate_paths(value: Any, path: str = "") -> Iterator[str]:
-    """Where in a parsed JSON document a string (or key) holds a lone surrogate."""
+def _lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def _nul(text: str) -> bool:
+    return "\x00" in text
+
+
+def _paths_where(value: Any, bad: Callable[[str], bool], path: str = "") -> Iterator[str]:
+    """Where in a parsed JSON document a string (or key) holds text `bad` refuses."""
     if isinstance(value, str):
-        if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if bad(value):
             yield path or "body"
     elif isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            if any(0xD800 <= ord(c) <= 0xDFFF for c in str(key)):
+            if bad(str(key)):
                 yield path or "body"
             else:
-                yield from _lone_surrogate_paths(item, child)
+                yield from _paths_where(item, bad, child)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _lone_surrogate_paths(item, f"{path}.{index}" if path else str(index))
+            yield from _paths_where(item, bad, f"{path}.{index}" if path else str(index))
 
 
-def unencodable_fields(body: bytes) -> list[str]:
-    """The fields of a JSON body that hold text no encoder will write; [] for nearly every body."""
+def _refused_fields(body: bytes, bad: Callable[[str], bool]) -> list[str]:
     if not _SURROGATE_ESCAPE.search(body):
         return []
     try:
         document = json.loads(body)
     except ValueError:
         return []  # not JSON: the app's own parser answers for it
-    return sorted(set(_lone_surrogate_paths(document)))
+    return sorted(set(_paths_where(document, bad)))
+
+
+def unencodable_fields(body: bytes) -> list[str]:
+    """The fields of a JSON body that hold text no encoder will write; [] for nearly every body."""
+    return _refused_fields(body, _lone_surrogate)
+
+
+def nul_fields(body: bytes) -> list[str]:
+    """The fields of a JSON body that hold the NUL character; [] for nearly every body."""
+    return _refused_fields(body, _nul)
+
+
+def nul_in_address(scope: Scope) -> list[str]:
+    """`path`, and each query parameter by name, that holds the NUL character (`%00`)."""
+    fields = ["path"] if "\x00" in str(scope.get("path", "")) else []
+    query = bytes(scope.get("query_string") or b"")
+    if b"%00" in query or b"\x00" in query:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        fields += sorted({f"query.{name.replace(chr(0), '')}" for name, value in pairs if _nul(name + value)})
+    return fields
 
 
 def allowed_methods(scope: Scope) -> set[str]:
@@ -133,6 +165,11 @@ class HttpGuards:
             forget_request_zone()
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = nul_in_address(scope)
+        if refused:
+            payload = error_body(422, NUL_TEXT, [(name, NUL_REASON) for name in refused])
+            await JSONResponse(payload, status_code=422)(scope, receive, send)
+            return
         if scope.get("method") == "OPTIONS":
             methods = allowed_methods(scope)
             if methods:
@@ -145,6 +182,11 @@ class HttpGuards:
             fields = unencodable_fields(body)
             if fields:
                 payload = error_body(422, UNENCODABLE_TEXT, [(field, UNENCODABLE_REASON) for field in fields])
+                await JSONResponse(payload, status_code=422)(scope, receive, send)
+                return
+            fields = nul_fields(body)
+            if fields:
+                payload = error_body(422, NUL_TEXT, [(field, NUL_REASON) for field in fields])
                 await JSONResponse(payload, status_code=422)(scope, receive, send)
                 return
             receive = _replay(body, receive)

@@ -21,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from api.errors import error_responses
+from api.validation_errors import BODY_UNREADABLE
 
 BODY_TOO_LARGE = "The body is larger than this API accepts (ENGAGE_MAX_BODY_BYTES, 1 MiB by default)."
 #: Routes that touch neither the database nor Temporal: never 503.
@@ -77,7 +78,7 @@ def _complete(path: str, operation: dict[str, Any]) -> None:
         codes.add(422)
     body = (operation.get("requestBody") or {}).get("content", {})
     if any(kind.endswith("json") or kind.endswith("x-www-form-urlencoded") for kind in body):
-        codes.add(413)
+        codes |= {400, 413}  # 400: a body that cannot be read as JSON (api.validation_errors)
     if operation.get("security"):
         codes.add(401)
     if path not in NO_DEPENDENCIES:
@@ -86,6 +87,8 @@ def _complete(path: str, operation: dict[str, Any]) -> None:
         responses.setdefault(str(code), described)
     if "413" in responses and body and not any(kind.startswith(("multipart", "text/")) for kind in body):
         responses["413"]["description"] = BODY_TOO_LARGE
+    if "400" in responses:
+        responses["400"]["description"] = BODY_UNREADABLE
     for code, response in responses.items():
         if code[:1] in ("4", "5"):
             response["content"] = _error_content()

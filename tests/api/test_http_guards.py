@@ -111,3 +111,26 @@ async def test_options_and_405_list_every_method_of_the_path(api, path, methods)
     # Every method Allow names is answered by something other than 405.
     for method in methods - {"OPTIONS"}:
         assert (await api.http.request(method, path)).status_code != 405, method
+
+
+async def test_the_nul_character_is_422_naming_where_it_is_never_a_500(api):
+    """PostgreSQL stores no NUL (U+0000) in text or JSONB: Schemathesis found a 500 for one in a partner's
+    name, a replacement partner id, a path and a query (issue 14); each is now 422 naming the input."""
+    headers = {"Content-Type": "application/json"}
+    body = {"name": "LONE", "contact_name": "Someone", "contact_email": "someone@example.org"}
+    assert_names(
+        await api.http.post("/api/v1/partners", content=raw_json(body, lone="A\\u0000B"), headers=headers), "name"
+    )
+    assert_names(await api.http.get("/api/v1/partners/a%00b"), "path")
+    assert_names(await api.http.get("/api/v1/projects", params={"partner": "a\x00b"}), "query.partner")
+    project_id, _ = await survey_project(api)
+    token = next(iter((await open_wave_now(api, project_id)).values()))
+    answer = raw_json({"answers": {**GOOD_ANSWERS, "lasting_difference": "LONE"}}, lone="x\\u0000")
+    response = await api.http.post(f"/api/v1/surveys/{token}/responses", content=answer, headers=headers)
+    assert_names(response, "answers.lasting_difference")
+    # A backslash followed by the letters u0000 is ordinary text.
+    plain = raw_json({**body, "name": "LONE"}, lone="Backslash \\\\u0000 Archive")
+    assert (
+        ok(await api.http.post("/api/v1/partners", content=plain, headers=headers), 201)["name"]
+        == "Backslash \\u0000 Archive"
+    )
