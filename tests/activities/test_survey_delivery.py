@@ -57,11 +57,11 @@ async def test_an_invitation_arrives_with_a_link_that_resolves_and_a_550_marks_t
         resolved = await resolve_token(session, token_in(payload.decode()), NOW)
         people = {r.id: r.bounced_at for r in await session.scalars(select(Respondent))}
         suppressed = list(await session.scalars(select(SurveySuppression.reason)))
-        statuses = {r.respondent_id: r.status for r in await session.scalars(select(OutboxEmail))}
+        statuses = {r.respondent_id: (r.status, r.sealed_link) for r in await session.scalars(select(OutboxEmail))}
     assert isinstance(resolved, ResolvedToken) and resolved.respondent.id == good
     assert people[good] is None and people[refused] is not None and people[elsewhere] is not None
     assert suppressed == ["bounced"]
-    assert statuses == {good: "sent", refused: "failed"}
+    assert statuses == {good: ("sent", None), refused: ("failed", None)}  # no link kept either way
     # The other project never mails the bounced address.
     report = await ActivityEnvironment().run(
         SurveyActivities(sessionmaker, settings, clock=lambda: NOW).open_survey_wave, wave_task(other_project)
@@ -87,5 +87,8 @@ async def test_a_survey_email_whose_respondent_opted_out_before_sending_is_cance
 
     assert [email.utils.parseaddr(m["To"])[1] for m in smtp_server.collector.messages] == ["p1@respondents.example"]
     async with sessionmaker() as session:
-        rows = {r.respondent_id: (r.status, r.last_error) for r in await session.scalars(select(OutboxEmail))}
-    assert rows == {stays: ("sent", None), leaves: ("cancelled", "not sent: respondent opted out")}
+        rows = {
+            r.respondent_id: (r.status, r.last_error, r.sealed_link) for r in await session.scalars(select(OutboxEmail))
+        }
+    # Sent or cancelled, neither keeps its sealed personal link (issue 14).
+    assert rows == {stays: ("sent", None, None), leaves: ("cancelled", "not sent: respondent opted out", None)}
