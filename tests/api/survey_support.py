@@ -2,8 +2,8 @@
 
 `open_wave_now` runs store.surveys.writes_wave_open.open_wave (the body of the open_survey_wave activity) directly, so
 the respondent-side tests need no FollowUpWorkflow: the personal links come out of the outbox's
-sealed links (unsealed with this process's key), the only place raw tokens exist until sent. The end-to-end test (test_surveys_end_to_end.py) runs the
-real workflow, worker and SMTP instead.
+sealed links (unsealed with this process's key), the only place raw tokens exist until sent. The
+end-to-end test (test_surveys_end_to_end.py) runs the real workflow, worker and SMTP instead.
 """
 
 from __future__ import annotations
