@@ -7,10 +7,15 @@ Temporal's remote-codec protocol, round-trips, and is staff-only: a partner key 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import re
+import socket
+import subprocess
 import time
 
 import pytest
+import uvicorn
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -24,8 +29,9 @@ from api.payload_codec import (
     parse_payload_keys,
 )
 from api.temporal_connection import PayloadKeySettings, PayloadKeysMissing, data_converter
-from tests.api.conftest import Api, http_client
+from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.support import create_partner, ok, partner_client, project_body
+from tests.temporal_env import temporal_binary
 
 KEY_A = new_payload_key("a")
 KEY_B = new_payload_key("b")
@@ -111,3 +117,41 @@ async def test_the_codec_endpoint_round_trips_for_staff_and_refuses_partners_and
     assert bad.status_code == 422, bad.text
     forged = {"metadata": {**encoded["payloads"][0]["metadata"]}, "data": base64.b64encode(b"x" * 40).decode()}
     assert (await api.http.post("/codec/decode", json={"payloads": [forged]})).status_code == 422
+
+
+def payload_data(shown: str) -> bytes:
+    """Every payload's bytes in `temporal workflow show --output json` (which prints them in base64)."""
+    return b"\n".join(base64.b64decode(d) for d in re.findall(r'"data": "([A-Za-z0-9+/=]*)"', shown))
+
+
+async def test_the_temporal_cli_reads_a_history_through_the_codec_endpoint_as_the_readme_says(api: Api) -> None:
+    """`temporal workflow show --codec-endpoint ... --codec-auth "Bearer <staff key>"` against the served API."""
+    partner = await create_partner(api)
+    body = project_body([partner["id"]], lead={"name": "Quentin Abernethy-Sloane", "email": "qas@museum.example"})
+    project = ok(await api.http.post("/api/v1/projects", json=body), 201)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(api.app, log_config=None, access_log=False, lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+            await asyncio.sleep(0.01)
+        show = [temporal_binary(), "workflow", "show", "-w", f"project/{project['id']}", "--output", "json"]
+        show += ["--address", api.client.service_client.config.target_host]
+        codec = ["--codec-endpoint", f"http://127.0.0.1:{port}/codec"]
+        plain_run = await asyncio.to_thread(subprocess.run, show, capture_output=True, text=True, timeout=60)
+        decoded = await asyncio.to_thread(
+            subprocess.run, [*show, *codec, "--codec-auth", f"Bearer {ADMIN_KEY}"], capture_output=True, text=True
+        )
+        refused = await asyncio.to_thread(subprocess.run, [*show, *codec], capture_output=True, text=True)
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+    assert plain_run.returncode == 0, plain_run.stderr
+    marker = base64.b64encode(ENCRYPTED_ENCODING).decode()  # the JSON output shows payloads in base64
+    assert b"Quentin Abernethy-Sloane" not in payload_data(plain_run.stdout) and marker in plain_run.stdout
+    assert decoded.returncode == 0, decoded.stderr
+    assert b"Quentin Abernethy-Sloane" in payload_data(decoded.stdout) and marker not in decoded.stdout
+    assert "Quentin Abernethy-Sloane" not in refused.stdout + refused.stderr  # no key: 401, nothing decoded
