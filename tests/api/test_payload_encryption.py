@@ -8,7 +8,7 @@ every history in the namespace, as a client WITHOUT the codec receives them, are
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from google.protobuf.message import Message
@@ -132,7 +132,7 @@ async def test_workflow_ids_search_attributes_and_memo_carry_no_personal_data(ap
             continue
         description = await api.client.get_workflow_handle(execution.id, run_id=execution.run_id).describe()
         described += 1
-        memo: dict[str, Any] = await description.memo()
+        memo: Mapping[str, Any] = await description.memo()
         visible = [
             description.id,
             repr(memo),
