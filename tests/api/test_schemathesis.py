@@ -12,7 +12,8 @@ no Hypothesis deadline, a wall-clock cap; about 35 s per database. Unmarked, so 
 
 What it found when first run, fixed in the app: a NUL character in a body, path or query was a 500
 on PostgreSQL (api.http_guards answers 422), and a JSON body that cannot be read was answered with
-an undocumented 400 (api.openapi_doc documents it). tests/api/test_http_guards.py pins both.
+an undocumented 400 (api.openapi_doc documents it). tests/api/test_http_guards.py pins the first,
+this test the second.
 """
 
 from __future__ import annotations
