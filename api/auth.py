@@ -23,6 +23,7 @@ from api.errors import unauthenticated
 from api.ttl_map import TtlMap
 from domain.lifecycle import Party
 from domain.submissions import Actor
+from store import audit as store_audit
 from store.partners import reads as partner_reads
 from store.partners import writes as partner_writes
 from store.tables import ApiKey
@@ -139,9 +140,12 @@ async def principal_by_key_id(
 
 
 async def issue_key(
-    session: AsyncSession, *, role: Role, partner_id: str | None, label: str, now: datetime
+    session: AsyncSession, *, role: Role, partner_id: str | None, label: str, now: datetime, by: Principal | None = None
 ) -> tuple[ApiKey, str]:
-    """Create a key; return its row and the key itself, which is never stored and shown once."""
+    """Create a key; return its row and the key itself, which is never stored and shown once.
+
+    `by`: who issues it, recorded in the audit trail in the same commit; None only for keys set up
+    outside any request (tests and tools bootstrapping a key), which no one issued through the API."""
     key = new_key()
     row = await partner_writes.create_api_key(
         session,
@@ -152,5 +156,15 @@ async def issue_key(
         label=label,
         now=now,
     )
+    if by is not None:
+        await audit_trail(session, by, "key_issued", row.id, now)
     await session.commit()
     return row, key
+
+
+async def audit_trail(session: AsyncSession, by: Principal, action: str, target_id: str, now: datetime) -> None:
+    """Record in the caller's transaction that `by` (its key and label) did `action` to `target_id`."""
+    label = by.label or by.role.value
+    await store_audit.record(
+        session, actor_key_id=by.key_id, actor_label=label, action=action, target_id=target_id, now=now
+    )

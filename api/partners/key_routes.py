@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from api.access import access, require_may_revoke
-from api.auth import Principal, Role, issue_key
+from api.auth import Principal, Role, audit_trail, issue_key
 from api.deps import KeyCacheDep, SessionDep
 from api.errors import KEY_NOT_FOUND, error_responses, not_found
 from api.partners.schemas import KeyCreate, KeyCreated
@@ -23,7 +23,8 @@ async def create_key(
     body: KeyCreate, principal: Annotated[Principal, access("admin")], session: SessionDep
 ) -> KeyCreated:
     """Issue a staff or admin API key; the key is in this response only."""
-    row, key = await issue_key(session, role=Role(body.role), partner_id=None, label=body.label, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    row, key = await issue_key(session, role=Role(body.role), partner_id=None, label=body.label, now=now, by=principal)
     return KeyCreated.of(row, key)
 
 
@@ -36,7 +37,9 @@ async def revoke_key(
     if row is None:
         raise not_found(KEY_NOT_FOUND)
     require_may_revoke(principal, Role(row.role))
-    await partner_writes.revoke_api_key(session, key_id, datetime.now(UTC))
+    now = datetime.now(UTC)
+    await partner_writes.revoke_api_key(session, key_id, now)
+    await audit_trail(session, principal, "key_revoked", key_id, now)
     await session.commit()
     cache.forget(key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -102,7 +102,7 @@ async def create_partner_page(request: Request, viewer: StaffViewer) -> Response
         )
     try:
         async with services_of(request).sessionmaker() as session:
-            name = (await partner_service.register_partner(session, body)).name
+            name = (await partner_service.register_partner(session, body, by=viewer.principal)).name
     except ApiError:  # the one refusal: the name is already registered (409)
         return await _partners(
             request,
@@ -123,7 +123,7 @@ async def create_partner_key_page(request: Request, viewer: StaffViewer, partner
         return await _partners(request, viewer, error=body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     try:
         async with services_of(request).sessionmaker() as session:
-            issued = await partner_service.issue_partner_key(session, partner_id, body)
+            issued = await partner_service.issue_partner_key(session, partner_id, body, by=viewer.principal)
             partner_name = issued.partner.name
     except ApiError:  # the one refusal: no such partner (404)
         return not_found_page(request, viewer)

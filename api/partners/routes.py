@@ -23,7 +23,7 @@ async def create_partner(
     body: PartnerCreate, principal: Annotated[Principal, access("staff")], session: SessionDep
 ) -> PartnerPublic:
     """Register a partner organisation and its contact; a name already registered is 409."""
-    return PartnerPublic.model_validate(await service.register_partner(session, body))
+    return PartnerPublic.model_validate(await service.register_partner(session, body, by=principal))
 
 
 @router.get("", responses=error_responses(401))
@@ -55,5 +55,5 @@ async def create_partner_key(
     partner_id: str, body: PartnerKeyCreate, principal: Annotated[Principal, access("staff")], session: SessionDep
 ) -> KeyCreated:
     """Issue an API key for a partner; the key is in this response only."""
-    issued = await service.issue_partner_key(session, partner_id, body)
+    issued = await service.issue_partner_key(session, partner_id, body, by=principal)
     return KeyCreated.of(issued.row, issued.key)

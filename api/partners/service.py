@@ -16,7 +16,7 @@ from fastapi import status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Role, issue_key
+from api.auth import Principal, Role, audit_trail, issue_key
 from api.errors import PARTNER_EXISTS, PARTNER_NOT_FOUND, ApiError, not_found
 from api.partners.schemas import PartnerCreate, PartnerKeyCreate
 from store.partners import reads as partner_reads
@@ -39,18 +39,17 @@ def already_registered() -> ApiError:
     )
 
 
-async def register_partner(session: AsyncSession, body: PartnerCreate) -> Partner:
-    """Register a partner organisation and its contact, committed; 409 if the name is taken."""
+async def register_partner(session: AsyncSession, body: PartnerCreate, *, by: Principal) -> Partner:
+    """Register a partner organisation and its contact, committed with who did it (the audit trail);
+    409 if the name is taken."""
     if await partner_reads.find_partner_by_name(session, body.name) is not None:
         raise already_registered()
+    now = datetime.now(UTC)
     try:
         partner = await partner_writes.create_partner(
-            session,
-            name=body.name,
-            contact_name=body.contact_name,
-            contact_email=body.contact_email,
-            now=datetime.now(UTC),
+            session, name=body.name, contact_name=body.contact_name, contact_email=body.contact_email, now=now
         )
+        await audit_trail(session, by, "partner_registered", partner.id, now)
         await session.commit()
     except IntegrityError:
         # 👉 Two requests raced past the check above: the unique partner.name_key decides.
@@ -59,13 +58,15 @@ async def register_partner(session: AsyncSession, body: PartnerCreate) -> Partne
     return partner
 
 
-async def issue_partner_key(session: AsyncSession, partner_id: str, body: PartnerKeyCreate) -> IssuedKey:
+async def issue_partner_key(
+    session: AsyncSession, partner_id: str, body: PartnerKeyCreate, *, by: Principal
+) -> IssuedKey:
     """Issue an API key for a partner (404 if there is no such partner); the key is returned once."""
     partner = await partner_reads.get_partner(session, partner_id)
     if partner is None:
         raise not_found(PARTNER_NOT_FOUND)
     row, key = await issue_key(
-        session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC)
+        session, role=Role.PARTNER, partner_id=partner_id, label=body.label, now=datetime.now(UTC), by=by
     )
     return IssuedKey(partner, row, key)
 

@@ -24,6 +24,7 @@ Constraints:
 
 from __future__ import annotations
 
+from store.tables.audit import AuditEntry
 from store.tables.base import (
     API_KEY_ROLES,
     INVITATION_STATUSES,
@@ -69,6 +70,7 @@ __all__ = [
     "SUPPRESSION_REASONS",
     "WAVE_STATUSES",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Event",
     "ExchangeApplication",
