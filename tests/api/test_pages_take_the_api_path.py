@@ -14,7 +14,16 @@ import httpx
 import pytest
 
 from tests.api.conftest import ADMIN_KEY, Api, http_client
-from tests.api.support import create_partner, create_project, ok, partner_client, read_project, review, submit
+from tests.api.support import (
+    create_partner,
+    create_project,
+    eventually,
+    ok,
+    partner_client,
+    read_project,
+    review,
+    submit,
+)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
@@ -48,8 +57,6 @@ async def test_a_double_submitted_decision_form_applies_once_and_is_refused_as_t
     again = await browser_like.post(f"/projects/{project_id}/decisions/pause", data=form)  # the same nonce
     assert (first.status_code, again.status_code) == (303, 303), again.text
     assert (await read_project(api.http, project_id))["paused"] is True
-    events = ok(await api.http.get(f"/api/v1/projects/{project_id}/events"), 200)["items"]
-    assert [e["type"] for e in events].count("project_paused") == 1, "the form's nonce is its update id"
 
     # A new rendering (a new nonce) is a new request: refused by the workflow, exactly as the JSON route is.
     page = await browser_like.get(f"/projects/{project_id}")
@@ -58,6 +65,13 @@ async def test_a_double_submitted_decision_form_applies_once_and_is_refused_as_t
     refused_json = await api.http.post(f"/api/v1/projects/{project_id}/pause")
     assert refused_page.status_code == refused_json.status_code == 409, (refused_page.text, refused_json.text)
     assert refused_json.json()["detail"] in refused_page.text
+
+    # The event log is written by the worker after the update answers: wait for it, then count.
+    async def paused_events() -> int:
+        events = ok(await api.http.get(f"/api/v1/projects/{project_id}/events"), 200)["items"]
+        return [e["type"] for e in events].count("project_paused")
+
+    assert await eventually(paused_events, lambda n: n >= 1) == 1, "the form's nonce is its update id"
 
 
 async def test_the_partner_forms_refuse_as_the_json_routes_do(api: Api, browser_like: httpx.AsyncClient) -> None:
