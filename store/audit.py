@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.tables import AuditEntry
 
 #: The actions recorded here (project and programme actions are domain events instead).
-ACTIONS = ("partner_registered", "key_issued", "key_revoked")
+ACTIONS = (
+    "partner_registered",
+    "key_issued",
+    "key_revoked",
+    "respondent_added",
+    "respondents_imported",
+    "case_study_marked",
+)
 
 
 async def record(

@@ -182,7 +182,7 @@ async def mark_case_study_page(
     await checked_form(request, viewer)
     try:
         async with services_of(request).sessionmaker() as session:
-            await programme_updates.mark_case_study(session, year, placement_id)
+            await programme_updates.mark_case_study(session, year, placement_id, by=viewer.principal)
     except ApiError:  # the one refusal: no such placement (404)
         return not_found_page(request, viewer)
     return redirect(request, f"/exchange/{year}", Flash("success", "Marked as a case study."))

@@ -58,7 +58,7 @@ async def mark_case_study(
     year: YearPath, placement_id: PlacementPath, principal: Annotated[Principal, access("staff")], session: SessionDep
 ) -> CaseStudyMarked:
     """Mark a placement as a case study (idempotent)."""
-    await programme_updates.mark_case_study(session, year, placement_id)
+    await programme_updates.mark_case_study(session, year, placement_id, by=principal)
     return CaseStudyMarked(placement_id=placement_id, case_study=True)
 
 

@@ -9,12 +9,14 @@ only, here too because the JSON route and the staff page both make it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.workflow import UpdateMethodMultiParam
 
+from api.auth import Principal, audit_trail
 from api.callers import Caller
 from api.errors import UNKNOWN_PARTNER, ApiError, invalid, not_found
 from api.exchange import calls as exchange_calls
@@ -129,9 +131,12 @@ async def select(caller: Caller, session: AsyncSession, year: int, body: Selecti
     return await _run(caller, year, ExchangeProgrammeWorkflow.select_applicants, decision, "select_applicants")
 
 
-async def mark_case_study(session: AsyncSession, year: int, placement_id: str) -> None:
-    """Mark a placement as a case study, committed (idempotent); 404 if the year has no such placement."""
+async def mark_case_study(session: AsyncSession, year: int, placement_id: str, *, by: Principal) -> None:
+    """Mark a placement as a case study, committed with who did it (the audit trail; idempotent); 404
+    if the year has no such placement."""
     marked = await exchange_writes.mark_case_study(session, year, placement_id)
+    if marked:
+        await audit_trail(session, by, "case_study_marked", placement_id, datetime.now(UTC))
     await session.commit()
     if not marked:
         raise not_found(PLACEMENT_NOT_FOUND)

@@ -56,7 +56,7 @@ async def add_respondent(
     """Add someone to ask the project's follow-up surveys."""
     found = await service.project_survey(services, session, project_id)
     added = await service.add_one(
-        session, found, name=body.name, email=body.email, language=body.language, role=body.role
+        session, found, name=body.name, email=body.email, language=body.language, role=body.role, by=principal
     )
     return RespondentPublic.model_validate(added)
 
@@ -72,7 +72,7 @@ async def import_respondents(
     """Add respondents from a CSV upload; report each row as added or refused, with the reason."""
     found = await service.project_survey(services, session, project_id)
     data = await _read_upload(request)
-    return await service.import_csv(session, found, data)
+    return await service.import_csv(session, found, data, by=principal)
 
 
 @router.get("", responses=error_responses(401, 404, 422))

@@ -21,6 +21,7 @@ from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app_services import AppServices
+from api.auth import Principal, audit_trail
 from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS, ApiError, invalid, not_found, project_ended
 from api.follow_up.schemas import RESPONDENT_EMAIL_PATTERN, ImportedRow, RespondentImport, RespondentRole
 from api.projects.service import recorded_project
@@ -77,16 +78,20 @@ def _refuse_if_ended(project: Project) -> None:
 
 
 async def add_one(
-    session: AsyncSession, found: ProjectSurvey, *, name: str, email: str, language: str, role: str
+    session: AsyncSession, found: ProjectSurvey, *, name: str, email: str, language: str, role: str, by: Principal
 ) -> Respondent:
-    """Add one respondent; 409 (field email) when the address is already on the project."""
+    """Add one respondent, committed with who added them (the audit trail); 409 (field email) when the
+    address is already on the project."""
     _refuse_if_ended(found.project)
     language = language.lower()
     problem = language_problem(language, found.instrument)
     if problem is not None:
         raise invalid("language", problem)
     row = survey_writes.NewRespondent(name=name, email=email, role=role, language=language)
-    result = await survey_writes.add_respondent(session, found.project.id, row, datetime.now(UTC))
+    now = datetime.now(UTC)
+    result = await survey_writes.add_respondent(session, found.project.id, row, now)
+    if result.status == "added" and result.respondent_id is not None:
+        await audit_trail(session, by, "respondent_added", result.respondent_id, now)
     await session.commit()
     if result.status == "duplicate":
         raise ApiError(
@@ -167,8 +172,9 @@ def _row_problem(record: dict[str, str], instrument: SurveyInstrument) -> tuple[
     return None
 
 
-async def import_csv(session: AsyncSession, found: ProjectSurvey, data: bytes) -> RespondentImport:
-    """Add every acceptable row of the file; report each row as added or refused, with the reason."""
+async def import_csv(session: AsyncSession, found: ProjectSurvey, data: bytes, *, by: Principal) -> RespondentImport:
+    """Add every acceptable row of the file; report each row as added or refused, with the reason.
+    The audit trail records who imported into the project (one entry per upload that added anyone)."""
     _refuse_if_ended(found.project)
     records = read_csv(data)
     report: dict[int, ImportedRow] = {}
@@ -192,9 +198,10 @@ async def import_csv(session: AsyncSession, found: ProjectSurvey, data: bytes) -
             language=(record.get("language") or "en").lower(),
         )
         accepted.append((row_number, new))
-    results = await survey_writes.add_respondents(
-        session, found.project.id, [new for _, new in accepted], datetime.now(UTC)
-    )
+    now = datetime.now(UTC)
+    results = await survey_writes.add_respondents(session, found.project.id, [new for _, new in accepted], now)
+    if any(result.status == "added" for result in results):
+        await audit_trail(session, by, "respondents_imported", found.project.id, now)
     await session.commit()
     for (row_number, _), result in zip(accepted, results, strict=True):
         if result.status == "added":

@@ -13,6 +13,7 @@ from api.auth import ENV_ADMIN_KEY_ID
 from store.audit import entries_for
 from tests.api.conftest import Api, http_client
 from tests.api.support import ok
+from tests.api.survey_support import survey_project
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -62,3 +63,19 @@ def _csrf(page: httpx.Response) -> str:
     found = CSRF.search(page.text)
     assert found, page.text[:300]
     return found.group(1)
+
+
+async def test_adding_and_importing_respondents_is_in_the_audit_trail(api: Api) -> None:
+    """Respondents are personal data staff add to a project: each one added, and each upload that added
+    anyone, names the key that did it (the entry holds ids only, never a name or an address)."""
+    project_id, respondent_ids = await survey_project(api)
+    for respondent_id in respondent_ids:
+        assert await _trail(api, respondent_id) == [("respondent_added", ENV_ADMIN_KEY_ID, "admin")]
+    desk = ok(await api.http.post("/api/v1/keys", json={"role": "staff", "label": "survey desk"}), 201)
+    csv_text = "name,email,language,role\nEira Participant,eira@respondents.example,en,participant\n"
+    files = {"file": ("people.csv", csv_text.encode(), "text/csv")}
+    async with http_client(api.app, desk["key"]) as staff:
+        url = f"/api/v1/projects/{project_id}/respondents/import"
+        assert ok(await staff.post(url, files=files), 200)["added"] == 1
+        assert ok(await staff.post(url, files=files), 200)["added"] == 0  # nothing added: no entry
+    assert await _trail(api, project_id) == [("respondents_imported", desk["id"], "survey desk")]

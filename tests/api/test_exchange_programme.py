@@ -13,12 +13,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from api.auth import ENV_ADMIN_KEY_ID
 from api.exchange.errors import (
     ALREADY_APPLIED,
     CALL_CLOSED,
     NOT_A_PARTNER,
     VOLUNTEERS_NOT_ELIGIBLE,
 )
+from store.audit import entries_for
 from store.tables import ExchangeApplication, OutboxEmail
 from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, next_monday, programme, programme_body
@@ -265,6 +267,10 @@ async def test_a_knowledge_exchange_year_from_the_call_to_a_placement_case_study
     case_study = f"/api/v1/exchange/programmes/{year}/placements/{pid}/case-study"
     assert (await api.http.get(case_study)).status_code == 409
     ok(await api.http.post(case_study), 200)
+    async with api.sessionmaker() as session:  # the audit trail names who marked it (issue 14)
+        assert [(e.action, e.actor_key_id) for e in await entries_for(session, pid)] == [
+            ("case_study_marked", ENV_ADMIN_KEY_ID)
+        ]
     markdown = await api.http.get(case_study, headers={"Accept": "text/markdown"})
     assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
     text = markdown.text
