@@ -20,6 +20,9 @@ Constraints:
   the programme row the API inserts at start (event_seq 0). `exchange_application` is written by the API in
   the request (the call for applications is a burst: never Updates on one workflow); one per person per year
   by `(year, email_hash)`.
+- `audit_entry` is append-only: the staff and admin actions no workflow records (partners registered, keys
+  issued and revoked, respondents added, case studies marked), each with the acting key and the time,
+  written by the API in the action's own transaction (store.audit). Ids only, never personal data.
 """
 
 from __future__ import annotations
