@@ -112,9 +112,16 @@ class Fuzz:
             self.counts["not sendable by httpx"] += 1
             return
         self.counts["requests"] += 1
-        self.counts[f"{response.status_code // 100}xx"] += 1
+        checks = CHECKS
+        if case.path == "/readyz" and response.status_code == 503:
+            # 👉 Not ready is /readyz's documented answer (a loaded machine can make its Temporal probe
+            # time out); every other check still applies to it.
+            self.counts["readyz said not ready"] += 1
+            checks = [check for check in CHECKS if check is not not_a_server_error]
+        else:
+            self.counts[f"{response.status_code // 100}xx"] += 1
         try:
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=checks)
         except FailureGroup as group:
             for failure in group.exceptions:
                 self.failures.append(
@@ -156,6 +163,16 @@ async def test_schemathesis_finds_no_5xx_no_undocumented_status_no_schema_violat
     body = programme_body(year, [a], closes_in=timedelta(hours=1))
     ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
     real = {"project_id": project, "partner_id": a, "year": year, "milestone_key": "proposal", "name": "co-curation"}
+    # 👉 The dev server is shared by the whole suite: a programme another test started (whose worker has
+    # gone) truthfully answers an update with 503 after the update bound. Generated years avoid those.
+    foreign = {
+        wf.id.removeprefix("exchange/")
+        async for wf in api.client.list_workflows("WorkflowType = 'ExchangeProgrammeWorkflow'")
+    } - {str(year)}
+
+    def not_foreign(case: Any) -> bool:
+        return str((case.path_parameters or {}).get("year", "")) not in foreign
+
     schema = schemathesis.openapi.from_dict(api.app.openapi())
     results = list(schema.get_all_operations())
     assert all(isinstance(result, Ok) for result in results), "the OpenAPI document has an invalid operation"
@@ -167,8 +184,8 @@ async def test_schemathesis_finds_no_5xx_no_undocumented_status_no_schema_violat
             names = {p.name for p in operation.path_parameters}
             fixed = {name: value for name, value in real.items() if name in names}
             strategies.append((who, operation.as_strategy(path_parameters=fixed)))
-            strategies.append((who, operation.as_strategy()))
-            strategies.append((who, operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)))
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                strategies.append((who, operation.as_strategy(generation_mode=mode).filter(not_foreign)))
     started = time.monotonic()
     partner_key = ok(await api.http.post(f"/api/v1/partners/{a}/keys", json={"label": "fuzz"}), 201)["key"]
     async with _client(api, partner_key) as partner, _client(api, ADMIN_KEY) as admin:
