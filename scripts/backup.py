@@ -3,7 +3,8 @@
 What it copies, into a new folder `<out>/engage-<UTC timestamp>/`:
 - `temporal.db`: every workflow's history, timers and task queues (the dev server's SQLite file);
 - `engage.db`: the read model, the event log, the outbox (DATABASE_URL when it is a SQLite file);
-- `admin_key` and `payload_keys` (mode 0600; without the payload keys Temporal's copy cannot be read)
+- `admin_key`, `payload_keys` and `outbox_key` (mode 0600; without the payload keys Temporal's copy cannot be
+  read, without the outbox key queued survey e-mails cannot be sent)
   and `blobs/`, when present;
 - `manifest.json` last, with each file's size and sha256: a folder without it is incomplete.
 
@@ -39,6 +40,7 @@ SQLITE_PREFIXES = ("sqlite+aiosqlite:///", "sqlite:///")
 #: Names inside a backup folder; scripts/restore.py puts them back under the same names.
 TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, BLOBS, MANIFEST = "temporal.db", "engage.db", "admin_key", "blobs", "manifest.json"
 PAYLOAD_KEYS = "payload_keys"  # the keys Temporal's payloads are encrypted with (api/payload_codec.py)
+OUTBOX_KEY = "outbox_key"  # the key survey links waiting to be sent are sealed with
 
 
 class BackupError(Exception):
@@ -112,7 +114,7 @@ def backup(data_dir: Path, out: Path, *, now: datetime | None = None) -> Path:
         notes.append("DATABASE_URL is not SQLite: back the records database up with its own tools (pg_dump)")
     else:
         copy_sqlite(engage, folder / ENGAGE_DB)
-    for secret in (ADMIN_KEY, PAYLOAD_KEYS):
+    for secret in (ADMIN_KEY, PAYLOAD_KEYS, OUTBOX_KEY):
         if (data_dir / secret).is_file():
             shutil.copyfile(data_dir / secret, folder / secret)
             os.chmod(folder / secret, 0o600)

@@ -20,7 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backup import ADMIN_KEY, BLOBS, ENGAGE_DB, MANIFEST, PAYLOAD_KEYS, TEMPORAL_DB, resolve_data_dir, sha256
+from backup import (
+    ADMIN_KEY,
+    BLOBS,
+    ENGAGE_DB,
+    MANIFEST,
+    OUTBOX_KEY,
+    PAYLOAD_KEYS,
+    TEMPORAL_DB,
+    resolve_data_dir,
+    sha256,
+)
 
 
 class RestoreError(Exception):
@@ -45,7 +55,11 @@ def verify(folder: Path) -> dict[str, dict[str, object]]:
 def restore(folder: Path, data_dir: Path) -> list[str]:
     """Copy the backup's files into `data_dir` (created if needed); return what was restored."""
     files = verify(folder)
-    occupied = [name for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, PAYLOAD_KEYS, BLOBS) if (data_dir / name).exists()]
+    occupied = [
+        name
+        for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, PAYLOAD_KEYS, OUTBOX_KEY, BLOBS)
+        if (data_dir / name).exists()
+    ]
     if occupied:
         raise RestoreError(f"{data_dir} already holds {', '.join(occupied)}: restore into a fresh directory")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -65,7 +79,7 @@ def restore(folder: Path, data_dir: Path) -> list[str]:
             raise RestoreError(f"{name} failed its integrity check after copying: {result}")
         os.replace(partial, data_dir / name)
         restored.append(name)
-    for secret in (ADMIN_KEY, PAYLOAD_KEYS):
+    for secret in (ADMIN_KEY, PAYLOAD_KEYS, OUTBOX_KEY):
         if (folder / secret).is_file():
             shutil.copyfile(folder / secret, data_dir / secret)
             os.chmod(data_dir / secret, 0o600)

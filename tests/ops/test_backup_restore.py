@@ -62,6 +62,7 @@ async def test_a_backup_taken_while_running_restores_into_a_fresh_directory_and_
     assert store_settings.database_url.endswith(str(live / "engage.db"))
     (live / "admin_key").write_text("engage_admin_backup-test\n")
     (live / "payload_keys").write_text(TEST_PAYLOAD_KEYS + "\n")  # what the processes below encrypt with
+    (live / "outbox_key").write_text("outbox-key-backup-test\n")  # what `make run` writes beside them
     task_queue = f"ops-{uuid.uuid4().hex}"
     first_server = DevServerProcess(db_path=live / "temporal.db", log_path=live / "temporal-first.log")
     await first_server.start()
@@ -94,6 +95,8 @@ async def test_a_backup_taken_while_running_restores_into_a_fresh_directory_and_
     assert (fresh / "admin_key").read_text() == "engage_admin_backup-test\n"
     assert stat.S_IMODE((fresh / "payload_keys").stat().st_mode) == 0o600
     assert (fresh / "payload_keys").read_text() == TEST_PAYLOAD_KEYS + "\n"  # Temporal's copy stays readable
+    assert stat.S_IMODE((fresh / "outbox_key").stat().st_mode) == 0o600
+    assert (fresh / "outbox_key").read_text() == "outbox-key-backup-test\n"  # queued survey e-mails can be sent
     with pytest.raises(AssertionError, match="fresh directory"):
         script("restore.py", str(folder), "--data-dir", str(fresh))
 
