@@ -16,26 +16,12 @@ from pathlib import Path
 from jinja2 import Environment
 
 from activities.rendering import TEMPLATES, TemplateRenderer, format_when, project_zone
+from domain.calendar_words import MONTHS, WEEKDAYS
 from domain.instruments import InstrumentCatalog
 from store.outbox import RenderedEmail
 from store.surveys.writes_wave_mail import SurveyEmailContext
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
-_CY_DAYS = ("Dydd Llun", "Dydd Mawrth", "Dydd Mercher", "Dydd Iau", "Dydd Gwener", "Dydd Sadwrn", "Dydd Sul")
-_CY_MONTHS = (
-    "Ionawr",
-    "Chwefror",
-    "Mawrth",
-    "Ebrill",
-    "Mai",
-    "Mehefin",
-    "Gorffennaf",
-    "Awst",
-    "Medi",
-    "Hydref",
-    "Tachwedd",
-    "Rhagfyr",
-)
 
 
 def format_when_in(moment: datetime, zone: tzinfo, language: str) -> str:
@@ -43,7 +29,7 @@ def format_when_in(moment: datetime, zone: tzinfo, language: str) -> str:
     if language != "cy":
         return format_when(moment, zone)
     local = moment.astimezone(zone)
-    day, month = _CY_DAYS[local.weekday()], _CY_MONTHS[local.month - 1]
+    day, month = WEEKDAYS["cy"][local.weekday()], MONTHS["cy"][local.month - 1]
     return f"{day} {local.day} {month} {local.year} am {local:%H:%M} {local.tzname() or ''}".rstrip()
 
 

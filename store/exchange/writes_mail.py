@@ -135,16 +135,6 @@ def unsuccessful_event_id(year: int) -> str:
     return f"exchange/{year}:unsuccessful"
 
 
-def unsuccessful_dedupe_key(year: int, application_id: str) -> str:
-    return f"{unsuccessful_event_id(year)}:{application_id}"
-
-
-@dataclass(frozen=True)
-class Told:
-    emails_queued: int
-    awaiting_delivery: int
-
-
 async def tell_unsuccessful_applicants(
     session: AsyncSession,
     told: ApplicantsToTell,
@@ -152,7 +142,7 @@ async def tell_unsuccessful_applicants(
     *,
     smtp_configured: bool,
     now: datetime,
-) -> Told:
+) -> Queued:
     """Mark the placed applications selected and every other one of the year unsuccessful, and queue one
     kind e-mail per unsuccessful application. Running it again queues nothing new."""
     year = ExchangeApplication.year == told.year
@@ -170,29 +160,6 @@ async def tell_unsuccessful_applicants(
             .values(status="unsuccessful")
         )
     event_id = unsuccessful_event_id(told.year)
-    rows: list[dict[str, Any]] = []
-    for application in others:
-        email = render(application)
-        rows.append(
-            {
-                "dedupe_key": unsuccessful_dedupe_key(told.year, application.id),
-                "event_id": event_id,
-                "project_id": None,
-                "kind": "exchange",
-                "audience": "applicant",
-                "to_name": application.name,
-                "to_address": application.email,
-                "subject": email.subject,
-                "body": email.body,
-                "created_at": now,
-                "status": "queued" if smtp_configured else "held",
-                "attempts": 0,
-            }
-        )
-    queued = await insert_ignore(session, OutboxEmail, rows)
-    waiting = await session.scalar(
-        select(func.count())
-        .select_from(OutboxEmail)
-        .where(OutboxEmail.event_id == event_id, OutboxEmail.status == "queued")
-    )
-    return Told(emails_queued=queued, awaiting_delivery=int(waiting or 0))
+    # 👉 `_row` keys each e-mail by event and application: one 'not selected' e-mail per applicant, ever.
+    rows = [_row(event_id, a, render(a), smtp_configured=smtp_configured, now=now) for a in others]
+    return await _queue(session, event_id, rows)
