@@ -202,21 +202,11 @@ async def test_a_whole_year_five_partners_ten_placements_from_call_to_the_last_f
     assert len(opens) == 10 * 4, "each placement ran its evaluation survey and three follow-ups"
 
 
-async def run_small_year(
-    env: WorkflowEnvironment, task_queue: str
-) -> tuple[WorkflowHandle[Programme, ExchangeState], WorkflowHandle[ProjectWorkflow, ProjectState]]:
-    """One confirmed partner (four lapse), its two placements, run to the end. Used for histories."""
-    template = CATALOG.latest("knowledge-exchange-placement")
-    assert template is not None
-    now = await env.get_current_time()
-    programme = await open_programme(env.client, task_queue, now, 2032)
-    await programme.execute_update(Programme.confirm_partner, PartnerConfirmation(partner_id="p1", actor=partner("p1")))
-    await env.sleep(timedelta(days=11))
-    for application_id, organisation in (("out-p1", "p1"), ("host-p1", MUSEUM), ("extra", MUSEUM)):
-        await programme.signal(
-            Programme.note_application, ApplicationReceived(application_id=application_id, organisation=organisation)
-        )
-    await env.sleep(timedelta(days=20))
+async def place_p1s_pair(
+    env: WorkflowEnvironment, programme: WorkflowHandle[Programme, ExchangeState], now: datetime
+) -> list[WorkflowHandle[ProjectWorkflow, ProjectState]]:
+    """Shortlist and select partner p1's outgoing and hosted applicants, match both placements 45 days
+    on, and return the placement projects the programme starts."""
     for application_id, organisation in (("out-p1", "p1"), ("host-p1", MUSEUM)):
         await programme.execute_update(
             Programme.shortlist, Shortlisting(application_id=application_id, organisation=organisation, actor=STAFF)
@@ -232,10 +222,28 @@ async def run_small_year(
         placements=tuple(PlacementPlan(partner_id="p1", direction=d, starts_on=monday) for d in Direction), actor=STAFF
     )
     matched = await programme.execute_update(Programme.match_placements, plan)
-    children = [
+    return [
         env.client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(p.project_id))
         for p in matched.placements
     ]
+
+
+async def run_small_year(
+    env: WorkflowEnvironment, task_queue: str
+) -> tuple[WorkflowHandle[Programme, ExchangeState], WorkflowHandle[ProjectWorkflow, ProjectState]]:
+    """One confirmed partner (four lapse), its two placements, run to the end. Used for histories."""
+    template = CATALOG.latest("knowledge-exchange-placement")
+    assert template is not None
+    now = await env.get_current_time()
+    programme = await open_programme(env.client, task_queue, now, 2032)
+    await programme.execute_update(Programme.confirm_partner, PartnerConfirmation(partner_id="p1", actor=partner("p1")))
+    await env.sleep(timedelta(days=11))
+    for application_id, organisation in (("out-p1", "p1"), ("host-p1", MUSEUM), ("extra", MUSEUM)):
+        await programme.signal(
+            Programme.note_application, ApplicationReceived(application_id=application_id, organisation=organisation)
+        )
+    await env.sleep(timedelta(days=20))
+    children = await place_p1s_pair(env, programme, now)
     _STARTED.extend(children)
     for child in children:
         for _ in range(200):

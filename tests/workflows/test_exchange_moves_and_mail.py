@@ -12,20 +12,15 @@ from temporalio.testing import WorkflowEnvironment
 from domain.exchange import (
     MUSEUM,
     ApplicationReceived,
-    Direction,
     ExchangeState,
-    MatchPlan,
     PartnerConfirmation,
     PlacementDates,
-    PlacementPlan,
-    SelectionDecision,
-    Shortlisting,
 )
 from domain.lifecycle import Stage
 from domain.state import ProjectState
 from tests.workflows.driving import complete_stage, status, wait_for
 from tests.workflows.support import _STARTED, CATALOG, STAFF, RecordedActivities, stand_in_worker
-from tests.workflows.test_exchange import first_monday_after, open_programme, partner
+from tests.workflows.test_exchange import first_monday_after, open_programme, partner, place_p1s_pair
 from workflows.exchange import ExchangeProgrammeWorkflow as Programme
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
@@ -49,25 +44,7 @@ async def year_with_a_move(
             Programme.note_application, ApplicationReceived(application_id=application_id, organisation=organisation)
         )
     await env.sleep(timedelta(days=20))
-    for application_id, organisation in APPLICATIONS[:2]:
-        await programme.execute_update(
-            Programme.shortlist, Shortlisting(application_id=application_id, organisation=organisation, actor=STAFF)
-        )
-    await programme.execute_update(
-        Programme.select_applicants,
-        SelectionDecision(
-            partner_id="p1", outgoing_application_id="out-p1", hosted_application_id="host-p1", actor=partner("p1")
-        ),
-    )
-    monday = first_monday_after(now, 45)
-    plan = MatchPlan(
-        placements=tuple(PlacementPlan(partner_id="p1", direction=d, starts_on=monday) for d in Direction), actor=STAFF
-    )
-    matched = await programme.execute_update(Programme.match_placements, plan)
-    children: list[Placement] = [
-        env.client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(p.project_id))
-        for p in matched.placements
-    ]
+    children: list[Placement] = await place_p1s_pair(env, programme, now)
     _STARTED.extend(children)
     for child in children:
         for _ in range(200):  # the programme starts children after registering them
@@ -76,9 +53,10 @@ async def year_with_a_move(
                 break
             except Exception:
                 await env.sleep(timedelta(seconds=1))
-    moved_to = monday + timedelta(weeks=1)
+    moved_to = first_monday_after(now, 45) + timedelta(weeks=1)  # a week after place_p1s_pair's start
+    first = (await programme.query(Programme.status)).placements[0]
     moved = await programme.execute_update(
-        Programme.move_placement, PlacementDates(placement_id=matched.placements[0].id, starts_on=moved_to, actor=STAFF)
+        Programme.move_placement, PlacementDates(placement_id=first.id, starts_on=moved_to, actor=STAFF)
     )
     placement = moved.placements[0]
     expected = f"Five days, {moved_to.isoformat()} to {placement.ends_on.isoformat()}. Focus: to be agreed."
