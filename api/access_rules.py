@@ -32,7 +32,7 @@ from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
 from store.projects import reads as project_reads
 
-#: The longest partner id a path takes (as `api.exchange.routes.PartnerPath`).
+#: The longest partner id a path takes (as `api.exchange.schemas.PartnerPath`).
 PARTNER_ID_MAX = 32
 
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from api.access import access
 from api.auth import Principal
 from api.deps import LimitQuery, OffsetQuery, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.exchange import service
-from api.exchange.schemas import ApplicationCreate, ApplicationPublic, ApplicationReceipt
+from api.exchange.schemas import ApplicationCreate, ApplicationPublic, ApplicationReceipt, YearPath
 from api.schemas import Page
 
 router = APIRouter(prefix="/api/v1/exchange/programmes/{year}/applications", tags=["exchange"])
-
-YearPath = Annotated[int, Path(ge=2000, le=2099, description="The programme's year.")]
 
 
 @router.post(

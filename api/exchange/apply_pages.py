@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -22,7 +21,7 @@ from api.access import page_access
 from api.app_services import services_of
 from api.errors import ApiError, unavailable
 from api.exchange import service
-from api.exchange.schemas import ApplicationCreate
+from api.exchange.schemas import ApplicationCreate, YearPath
 from api.pages.form_body import form_body
 from api.pages.session import PRE_SESSION_COOKIE
 from api.pages.web import (
@@ -42,7 +41,6 @@ from store.exchange import reads as exchange_reads
 #: The call for applications is open to anyone, no key (`api.access`).
 router = APIRouter(include_in_schema=False, dependencies=[page_access("public")])
 
-YearPath = Annotated[int, Path(ge=2000, le=2099)]
 
 #: Areas of museum work offered as checkboxes (the JSON API takes any short text).
 AREAS: tuple[str, ...] = (

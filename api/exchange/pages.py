@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api.access import page_access, partner_scope, sees_everything
@@ -22,7 +22,7 @@ from api.errors import ApiError
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
-from api.exchange.schemas import SelectionCreate
+from api.exchange.schemas import PlacementPath, SelectionCreate, YearPath
 from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
@@ -45,8 +45,6 @@ router = APIRouter(include_in_schema=False)
 
 ViewerDep = Annotated[Viewer, page_access("signed_in")]
 StaffViewer = Annotated[Viewer, page_access("staff")]
-YearPath = Annotated[int, Path(ge=2000, le=2099)]
-PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
 
 

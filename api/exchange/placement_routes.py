@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from api.access import access
@@ -17,13 +17,17 @@ from api.deps import IdempotencyKeyDep, ServicesDep, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.exchange import case_study as case_studies
 from api.exchange import programme_updates, service
-from api.exchange.schemas import CaseStudyMarked, MatchCreate, PlacementDatesUpdate, ProgrammePublic
+from api.exchange.schemas import (
+    CaseStudyMarked,
+    MatchCreate,
+    PlacementDatesUpdate,
+    PlacementPath,
+    ProgrammePublic,
+    YearPath,
+)
 from api.pages.web import SECURITY_HEADERS
 
 router = APIRouter(prefix="/api/v1/exchange/programmes", tags=["exchange"])
-
-YearPath = Annotated[int, Path(ge=2000, le=2099, description="The programme's year.")]
-PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/{year}/placements/match", responses=error_responses(401, 403, 404, 409, 422, 503))

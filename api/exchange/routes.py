@@ -32,12 +32,14 @@ from api.exchange import calls as exchange_calls
 from api.exchange import programme_updates, service
 from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.exchange.schemas import (
+    PartnerPath,
     ProgrammeCreate,
     ProgrammeDetail,
     ProgrammePublic,
     ProgrammeSummary,
     ReplacementCreate,
     SelectionCreate,
+    YearPath,
 )
 from api.local_time import MuseumZoneDep
 from api.schemas import Page
@@ -45,10 +47,6 @@ from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
 
 router = APIRouter(prefix="/api/v1/exchange/programmes", tags=["exchange"])
-
-YearPath = Annotated[int, Path(ge=2000, le=2099, description="The programme's year.")]
-PartnerPath = Annotated[str, Path(min_length=1, max_length=32)]
-PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 422, 503))

@@ -12,6 +12,7 @@ import calendar
 from datetime import date, datetime
 from typing import Annotated, Self
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from api.exchange.dashboard_schemas import DashboardPublic
@@ -19,6 +20,11 @@ from api.schemas import EMAIL_PATTERN, FollowUpOffset, Moment, PartnerId, Reques
 from domain.durations import IsoDuration
 from domain.exchange import Direction, Employment, PartnerStatus, Phase, Placement, Selection
 from domain.submissions import Person
+
+#: The path parameters of every programme route and page, declared once.
+YearPath = Annotated[int, Path(ge=2000, le=2099, description="The programme's year.")]
+PartnerPath = Annotated[str, Path(min_length=1, max_length=32)]
+PlacementPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 Year = Annotated[int, Field(ge=2000, le=2099)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
