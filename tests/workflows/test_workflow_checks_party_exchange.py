@@ -26,12 +26,14 @@ from temporalio.testing import WorkflowEnvironment
 from domain.exchange import ExchangeInput, ExchangeState, PartnerStatus, Phase, PlacementWindow, ProgrammeWindow
 from domain.rules import RefusalKind
 from domain.submissions import Person
+from tests.api.exchange_support import fresh_year
 from tests.workflows.support import _STARTED, CATALOG, RecordedActivities, refusal, stand_in_worker
 from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.naming import exchange_workflow_id, project_workflow_id
 
-#: A year no other test opens on the shared dev server (a year's workflow id is `exchange/{year}`).
-YEAR = 2097
+#: A year no other test opens on the shared dev server (a year's workflow id is `exchange/{year}`):
+#: drawn from the same pool as the HTTP tests' years, so the two can never meet.
+YEAR = fresh_year()
 CONFIRM_WITHIN = timedelta(seconds=8)
 STAFF_ACTOR = {"party": "staff", "label": "Programme lead"}
 
