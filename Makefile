@@ -39,7 +39,7 @@ cluster: venv
 # PostgreSQL instance on a free port, never the shared one. Prints the figures (CLUSTER-SUMMARY lines).
 test-cluster: venv
 	scripts/temporal_cluster/build.sh >/dev/null
-	ENGAGE_CLUSTER_TESTS=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/cluster
+	ENGAGE_CLUSTER_TESTS=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider --timeout=1800 tests/cluster
 
 # Pytest, then (only if it passed) the replay of every workflow history the suite's stacks exported,
 # from a folder of this run's own (others may run pytest in the same tree meanwhile).
@@ -57,7 +57,7 @@ test: venv
 RUNS ?= 10
 test-soak: venv
 	scripts/ensure_postgres.sh
-	for i in $$(seq 1 $(RUNS)); do $(BIN)/python -m pytest -q -s -p no:cacheprovider -m soak tests/faults || exit 1; done
+	for i in $$(seq 1 $(RUNS)); do $(BIN)/python -m pytest -q -s -p no:cacheprovider --timeout=0 -m soak tests/faults || exit 1; done
 
 # Replays the histories the latest pytest session exported (build/exported-histories/latest, or
 # $$ENGAGE_HISTORY_EXPORT_DIR) with today's workflow code; non-zero on any that does not replay.
