@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,3 +27,6 @@ class AuditEntry(Base):
     actor_label: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: What the action needs said beyond its target, never personal data (an erasure: the admin's
+    #: reason and the counts of what was scrubbed).
+    detail: Mapped[dict[str, Any] | None]

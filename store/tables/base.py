@@ -36,8 +36,9 @@ OUTBOX_STATUSES: tuple[str, ...] = ("queued", "sent", "failed", "held", "cancell
 #: Outbox kinds: `survey` e-mails count towards a person's fatigue cap, `project` ones do not;
 #: `exchange` e-mails belong to a Knowledge Exchange programme, not a project (`project_id` NULL).
 OUTBOX_KINDS: tuple[str, ...] = ("project", "survey", "exchange")
-#: Why an address gets no survey e-mail from any project.
-SUPPRESSION_REASONS: tuple[str, ...] = ("opted_out_everywhere", "bounced")
+#: Why an address gets no survey e-mail from any project; `erased` (the person's data was erased on
+#: request) also stops project and programme e-mail to it.
+SUPPRESSION_REASONS: tuple[str, ...] = ("opted_out_everywhere", "bounced", "erased")
 WAVE_STATUSES: tuple[str, ...] = ("scheduled", "open", "closed")
 #: `deferred`: held back by the fatigue cap until `deferred_until`; the next open call invites them.
 INVITATION_STATUSES: tuple[str, ...] = ("invited", "deferred")
