@@ -55,6 +55,7 @@ from api.temporal_refusals import NOT_LIVE_SLOW as NOT_LIVE_SLOW
 from api.temporal_refusals import NOT_LIVE_STUCK as NOT_LIVE_STUCK
 from api.temporal_refusals import is_not_found, why_not_live
 from api.workflow_health import is_stuck
+from domain.erasure import ApplicationForgotten, LeadForgotten
 from domain.exchange import ExchangeState
 from domain.follow_up import FollowUpState
 from domain.state import ProjectInput, ProjectState
@@ -226,19 +227,47 @@ async def run_update(
     return await update(client, project(client, project_id), method, arg, update_id=update_id)
 
 
-async def signal(target: Target[W, Any], method: MethodSyncOrAsyncSingleParam[W, P, None], arg: P) -> bool:
+async def signal(
+    target: Target[W, Any], method: MethodSyncOrAsyncSingleParam[W, P, None], arg: P, *, must_reach: bool = False
+) -> bool:
     """Signal, best effort: False (logged by workflow id, signal and error type) if it did not get through.
 
     Only for input already stored: the workflow's activities read the store, so a lost signal costs a
-    delay at most. Never raises (the workflow may also have finished).
+    delay at most. Never raises (the workflow may also have finished). With `must_reach` (erasure), False
+    only when no such run is open; any other failure is raised (api.errors answers 503).
     """
     try:
         await target.handle.signal(method, arg, rpc_timeout=SIGNAL_TIMEOUT)
     except Exception as exc:
+        if must_reach and not is_not_found(exc):
+            raise
         name = getattr(method, "__name__", "signal")
         log.warning("signal_deferred", workflow_id=target.handle.id, signal=name, error=type(exc).__name__)
         return False
     return True
+
+
+# 👉 Erasure (issue 14) must reach the workflows in flight: True when a running one took the signal, False when
+# Temporal holds no such run or it has ended; any other failure (Temporal away) is raised, so the API says 503.
+async def forget_lead(client: Client, project_id: str, email_hash: str) -> bool:
+    """The project forgets its lead if `email_hash` (store.hashing.email_hash) is theirs. Idempotent."""
+    target = project(client, project_id) if _PROJECT_ID.match(project_id) else None
+    forgotten = LeadForgotten(email_hash=email_hash)
+    return target is not None and await signal(target, ProjectWorkflow.forget_lead, forgotten, must_reach=True)
+
+
+async def forget_application(client: Client, year: int, application_id: str) -> bool:
+    """The year's programme forgets an application not yet placed. Idempotent."""
+    forgotten = ApplicationForgotten(application_id=application_id)
+    return await signal(
+        programme(client, year), ExchangeProgrammeWorkflow.forget_application, forgotten, must_reach=True
+    )
+
+
+async def forget_programme_lead(client: Client, year: int, email_hash: str) -> bool:
+    """The year's programme forgets its lead if `email_hash` is theirs. Idempotent."""
+    forgotten = LeadForgotten(email_hash=email_hash)
+    return await signal(programme(client, year), ExchangeProgrammeWorkflow.forget_lead, forgotten, must_reach=True)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class EventType(StrEnum):
     FOLLOW_UP_STARTED = "follow_up_started"
     FOLLOW_UP_SCHEDULED = "follow_up_scheduled"
     PLACEMENT_RESCHEDULED = "placement_rescheduled"
+    #: Issue 14: the lead was erased; the state now holds a placeholder (the event names no one).
+    LEAD_FORGOTTEN = "lead_forgotten"
 
 
 class DomainEvent(BaseModel):

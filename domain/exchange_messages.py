@@ -142,6 +142,9 @@ class ExchangeEventType(StrEnum):
     PARTNER_LAPSED = "partner_lapsed"
     APPLICANTS_SELECTED = "applicants_selected"
     PLACEMENT_MOVED = "placement_moved"
+    #: Issue 14: an erased person's application or lead left the programme (ids only on the timeline).
+    APPLICATION_FORGOTTEN = "application_forgotten"
+    LEAD_FORGOTTEN = "lead_forgotten"
 
 
 #: A change an exchange rule makes, as the workflow emits it: what happened and its details.

@@ -189,6 +189,8 @@ class ExchangeState(BaseModel):
     to_acknowledge: list[str] = Field(default_factory=list)
     #: Started placements whose new dates their project has not been told yet (issue 12, patched).
     moved_untold: list[str] = Field(default_factory=list)
+    #: Applications erased while the programme ran (issue 14): ids only, so a late signal never notes one again.
+    forgotten_applications: list[str] = Field(default_factory=list)
 
     def applications_by_organisation(self) -> dict[str, int]:
         counts: dict[str, int] = {}

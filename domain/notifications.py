@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.erasure import is_erased_address
 from domain.events import DomainEvent, EventType
 from domain.lifecycle import Audience, Party
 from domain.state import ProjectState
@@ -29,7 +30,8 @@ def recipients(
 ) -> list[Recipient]:
     """The addressees of one event: each audience in order (partners: each partner's contact, as
     `(name, address)` in the project's partner order; lead: the project lead), each address once, under
-    the first audience that names it (compared trimmed and case-insensitively)."""
+    the first audience that names it (compared trimmed and case-insensitively). An erased person's
+    placeholder (an address in `.invalid`, domain.erasure) is never an addressee (issue 14)."""
     candidates: list[Recipient] = []
     for audience in audiences:
         if audience is Audience.PARTNERS:
@@ -40,7 +42,7 @@ def recipients(
     unique: list[Recipient] = []
     for recipient in candidates:
         address = recipient.address.strip().lower()
-        if address not in seen:
+        if address not in seen and not is_erased_address(address):
             seen.add(address)
             unique.append(recipient)
     return unique

@@ -16,6 +16,8 @@ Updates: confirm_partner, replace_partner, shortlist, select_applicants, match_p
 Signals: note_application(ApplicationReceived) — applications arrive in bursts near the
     deadline, so the API stores each (validated) and signals; never Updates on this one workflow.
     note_placement_finished(PlacementFinished) — from each placement's ProjectWorkflow.
+    forget_application(ApplicationForgotten), forget_lead(LeadForgotten) — erasure (issue 14): an
+    unplaced application leaves the programme; a lead whose address has that hash becomes a placeholder.
 Query: status -> ExchangeState
 Activities: record_exchange_changes, register_placement, notify_unsuccessful_applicants (every
     applicant's outcome), acknowledge_applications.
@@ -36,6 +38,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import erasure
     from domain import exchange_rules as rules
     from domain.exchange import (
         ApplicationReceived,
@@ -178,7 +181,11 @@ class ExchangeProgrammeWorkflow(ExchangeSteps):
     @workflow.signal
     def note_application(self, application: ApplicationReceived) -> None:
         # The API decided the application was in time; its signal may land just after closing.
-        if self._state.phase is not Phase.CLOSED:
+        # 👉 An erased application stays forgotten (issue 14): the list is empty in runs before it.
+        if (
+            self._state.phase is not Phase.CLOSED
+            and application.application_id not in self._state.forgotten_applications
+        ):
             new = application.application_id not in self._state.applications
             rules.note_application(self._state, application)
             if new and workflow.patched(APPLICANT_EMAILS_PATCH):
@@ -190,6 +197,24 @@ class ExchangeProgrammeWorkflow(ExchangeSteps):
         if placement is not None and not placement.finished:
             placement.finished = True
             self._emit(ExchangeEventType.PLACEMENT_FINISHED, {"placement_id": placement.id, "stage": finished.stage})
+
+    @workflow.signal
+    def forget_application(self, forgotten: erasure.ApplicationForgotten) -> None:
+        """Erasure (issue 14): an unplaced application leaves every list; a second signal finds nothing.
+        A new handler, so no history before it holds this signal and no patch is needed."""
+        if erasure.forget_application(self._state, forgotten.application_id):
+            self._emit(ExchangeEventType.APPLICATION_FORGOTTEN, {"application_id": forgotten.application_id})
+
+    @workflow.signal
+    def forget_lead(self, forgotten: erasure.LeadForgotten) -> None:
+        """Erasure (issue 14): the programme's lead, if the hash is theirs, becomes the placeholder, in the
+        state and in the input placements and a continued run are made from."""
+        hashed = forgotten.email_hash
+        if not (erasure.is_person(self._state.lead, hashed) or erasure.is_person(self._start.lead, hashed)):
+            return
+        self._state.lead = erasure.ERASED_PERSON
+        self._start = self._start.model_copy(update={"lead": erasure.ERASED_PERSON})
+        self._emit(ExchangeEventType.LEAD_FORGOTTEN, {})
 
     @workflow.query
     def status(self) -> ExchangeState:

@@ -7,8 +7,10 @@ Updates (validated; a refusal is an ApplicationError typed by `domain.rules.Refu
 `{"field", "reason"}` details, so the API answers 4xx with both):
     submit_milestone, review_milestone, schedule_workshop, record_attendance, cancel_workshop, set_display,
     pause, resume, withdraw, close, set_follow_up_schedule
-Signal: note_placement_dates(PlacementRescheduled) — from the Knowledge Exchange programme when staff
+Signals: note_placement_dates(PlacementRescheduled) — from the Knowledge Exchange programme when staff
     move a placement's five days (issue 12): the summary follows.
+    forget_lead(LeadForgotten) — erasure (issue 14): a lead whose address has that hash becomes
+    `domain.erasure.ERASED_PERSON` in the state and in the input a continued run starts from.
 Query: status -> ProjectState
 Child: FollowUpWorkflow (`followup/{project_id}`) once the project reaches follow_up; the project
     closes itself when the child's last wave closes.
@@ -31,7 +33,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain import rules, transitions
+    from domain import erasure, rules, transitions
     from domain.events import EventType
     from domain.exchange import PlacementRescheduled
     from domain.follow_up import Reschedule
@@ -242,6 +244,20 @@ class ProjectWorkflow(ProjectRelations):
                 {"starts_on": moved.starts_on.isoformat(), "ends_on": moved.ends_on.isoformat()},
             )
         )
+
+    @workflow.signal
+    def forget_lead(self, forgotten: erasure.LeadForgotten) -> None:
+        """Erasure (issue 14): forget the lead if the hash is theirs; a second signal finds nothing.
+
+        The state, and the start input a continue-as-new copies, get the placeholder; its event wakes
+        the loop, which records the new snapshot over the read model's. A new handler: no history
+        before it holds this signal, and no existing path changes, so no patch.
+        """
+        if not erasure.is_person(self._state.lead, forgotten.email_hash):
+            return
+        self._state.lead = erasure.ERASED_PERSON
+        self._start = self._start.model_copy(update={"lead": erasure.ERASED_PERSON})
+        self._emit((EventType.LEAD_FORGOTTEN, None, {}))
 
     @workflow.query
     def status(self) -> ProjectState:
