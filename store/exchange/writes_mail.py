@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.exchange import ApplicantsToTell, Direction
 from domain.placements import host_name
 from store.outbox import RenderedEmail
+from store.people.suppressed import without_erased
 from store.tables import ExchangeApplication, ExchangePlacement, OutboxEmail, Partner
 from store.upserts import insert_ignore
 
@@ -70,6 +71,8 @@ def _row(
 
 
 async def _queue(session: AsyncSession, event_id: str, rows: list[dict[str, Any]]) -> Queued:
+    # 👉 An erased applicant (suppressed `erased`; an erased row's address is empty) gets no e-mail.
+    rows = await without_erased(session, rows)
     queued = await insert_ignore(session, OutboxEmail, rows) if rows else 0
     waiting = await session.scalar(
         select(func.count())

@@ -22,6 +22,7 @@ from domain.lifecycle import Audience
 from domain.notifications import nobody_needs_telling, recipients
 from domain.state import ProjectState
 from store.outbox import RenderedEmail
+from store.people.suppressed import without_erased
 from store.tables import OutboxEmail, Partner
 from store.upserts import insert_ignore
 
@@ -79,7 +80,8 @@ async def queue_emails(
                     "attempts": 0,
                 }
             )
-    return await insert_ignore(session, OutboxEmail, rows)
+    # 👉 An erased person (suppressed `erased`, or a placeholder address) is never written to again.
+    return await insert_ignore(session, OutboxEmail, await without_erased(session, rows))
 
 
 async def _partner_contacts(session: AsyncSession, snapshot: ProjectState) -> list[tuple[str, str]]:

@@ -16,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.submissions import Person
 from store.exchange.writes import NewApplication, add_application, insert_programme
+from store.exchange.writes_mail import acknowledge_applications
 from store.hashing import email_hash
+from store.outbox import RenderedEmail
 from store.people.erasure import ERASED, erase_person, scrub_applications, scrub_respondents
 from store.people.reads import held_about
 from store.projects.writes import project_row
+from store.projects.writes_mail import queue_emails
 from store.surveys.writes import mark_bounced, save_response
 from store.tables import (
     ExchangeApplication,
@@ -259,3 +262,41 @@ async def test_an_erased_respondent_is_not_invited_when_the_next_wave_opens(sess
 
     invited = await tokens_by_respondent(sessionmaker, f"followup/{story.survey_project}:w1:invite")
     assert set(invited) == {story.bystander_id}
+
+
+def plain(_: object, *__: object) -> RenderedEmail:
+    return RenderedEmail(subject="s", body="b")
+
+
+async def test_no_project_or_programme_e_mail_is_queued_to_an_erased_person(sessionmaker: Sessions) -> None:
+    story = await tell(sessionmaker)
+    bystander_partner = await add_partner(sessionmaker, "Dock Choir", "choir@people.example")
+    async with sessionmaker.begin() as session:
+        await erase_person(session, ADDRESS, NOW)
+    # A new project led by the same person, with their (erased) partner and a bystander partner:
+    project = ProjectStory([story.partner_id, bystander_partner])
+    project.state.lead = Person(name="Ada Lovelace", email=TYPED.strip())
+    async with sessionmaker.begin() as session:
+        await session.execute(insert(Project), [project_row(project.state, project.workflow_id)])
+        queued = await queue_emails(session, project.begin(), plain, False, NOW)
+        # ...and a fresh application from the same address after erasure, acknowledged with the old one.
+        again = await add_application(session, YEAR, application("Ada Lovelace", ADDRESS), NOW)
+        assert again is not None
+        told = await acknowledge_applications(
+            session,
+            YEAR,
+            [story.application_id, again.id, story.other_application_id],
+            plain,
+            smtp_configured=False,
+            now=NOW,
+        )
+    async with sessionmaker() as session:
+        addresses = list(
+            await session.scalars(
+                select(OutboxEmail.to_address).where(OutboxEmail.created_at == NOW, OutboxEmail.kind != "survey")
+            )
+        )
+
+    assert queued == 1 and told.emails_queued == 0  # the bystander's ack was queued already, by `tell`
+    assert "choir@people.example" in addresses
+    assert not [a for a in addresses if a.strip().lower() == ADDRESS]
