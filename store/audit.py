@@ -4,11 +4,13 @@ entry are committed together or not at all. Never commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.paging import count_rows
 from store.tables import AuditEntry
 
 #: The actions recorded here (project and programme actions are domain events instead).
@@ -19,7 +21,23 @@ ACTIONS = (
     "respondent_added",
     "respondents_imported",
     "case_study_marked",
+    # Signing in to the pages, and out (a refused sign-in names no key: `SIGN_IN_REFUSED_ACTOR`).
+    "signed_in",
+    "sign_in_refused",
+    "signed_out",
+    # The yearly schedule that opens the Knowledge Exchange (a Temporal Schedule, no workflow records it).
+    "schedule_saved",
+    "schedule_deleted",
+    # Reads of personal data by staff, admins or partners: one entry per request, target a project id or a year.
+    "respondents_read",
+    "responses_exported",
+    "applications_read",
+    "programme_read",
+    "outbox_read",
+    "histories_decoded",
 )
+#: The actor of a sign-in with a key no one recognised: no key material, no address.
+SIGN_IN_REFUSED_ACTOR = "unrecognised"
 
 
 async def record(
@@ -40,3 +58,28 @@ async def entries_for(session: AsyncSession, target_id: str) -> Sequence[AuditEn
         select(AuditEntry).where(AuditEntry.target_id == target_id).order_by(AuditEntry.occurred_at, AuditEntry.id)
     )
     return rows.all()
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin view narrows the trail to; None means any."""
+
+    target_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+
+
+async def list_entries(
+    session: AsyncSession, filters: AuditFilter, *, limit: int, offset: int
+) -> tuple[Sequence[AuditEntry], int]:
+    """One page of the trail, newest first, and how many entries match in all."""
+    statement = select(AuditEntry)
+    if filters.target_id is not None:
+        statement = statement.where(AuditEntry.target_id == filters.target_id)
+    if filters.action is not None:
+        statement = statement.where(AuditEntry.action == filters.action)
+    if filters.since is not None:
+        statement = statement.where(AuditEntry.occurred_at >= filters.since)
+    total = await count_rows(session, statement)
+    page = statement.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    return (await session.scalars(page)).all(), total

@@ -18,6 +18,7 @@ from api.deps import LimitQuery, OffsetQuery, SessionDep, TemporalDep
 from api.errors import error_responses
 from api.exchange import service
 from api.exchange.schemas import ApplicationCreate, ApplicationPublic, ApplicationReceipt, YearPath
+from api.read_audit import record_read
 from api.schemas import Page
 
 router = APIRouter(prefix="/api/v1/exchange/programmes/{year}/applications", tags=["exchange"])
@@ -50,6 +51,7 @@ async def list_applications(
 ) -> Page[ApplicationPublic]:
     """Staff: every application. A partner: its own staff's, and the museum colleagues it may host."""
     await service.programme_row_state(session, year)  # 404 when there is no such programme
+    await record_read(session, principal, "applications_read", str(year))
     # 👉 One year's call is hundreds of applications at most: paged here, like every other list.
     visible = await service.visible_applications(session, year, principal)
     return Page(items=visible[offset : offset + limit], total=len(visible), limit=limit, offset=offset)

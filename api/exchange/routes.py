@@ -42,6 +42,7 @@ from api.exchange.schemas import (
     YearPath,
 )
 from api.local_time import MuseumZoneDep
+from api.read_audit import record_read_apart
 from api.schemas import Page
 from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
@@ -107,6 +108,7 @@ async def read_programme(
     found = await service.programme_board(services, year)
     if found is None:
         raise not_found(PROGRAMME_NOT_FOUND)
+    await record_read_apart(services.sessionmaker, principal, "programme_read", str(year))
     return ProgrammeDetail(
         **service.programme_public(found.state).model_dump(),
         live=found.live,

@@ -16,6 +16,7 @@ from api.deps import LimitQuery, OffsetQuery, ServicesDep, SessionDep
 from api.errors import UPLOAD_TOO_LARGE, ApiError, error_responses, invalid
 from api.follow_up import respondents as service
 from api.follow_up.schemas import RespondentCreate, RespondentImport, RespondentPublic
+from api.read_audit import record_read
 from api.schemas import Page
 from store.surveys import reads as survey_reads
 
@@ -84,8 +85,9 @@ async def list_respondents(
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[RespondentPublic]:
-    """The project's respondents, oldest first (never their survey links)."""
+    """The project's respondents, oldest first (never their survey links). Each read is audited."""
     await service.project_survey(services, session, project_id)
+    await record_read(session, principal, "respondents_read", project_id)
     everyone = await survey_reads.list_respondents(session, project_id)
     items = [RespondentPublic.model_validate(r) for r in everyone[offset : offset + limit]]
     return Page(items=items, total=len(everyone), limit=limit, offset=offset)

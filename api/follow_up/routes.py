@@ -22,6 +22,7 @@ from api.follow_up import service
 from api.follow_up.respondents import project_survey
 from api.follow_up.schemas import FollowUpPublic, FollowUpScheduleUpdate, OutcomesPublic
 from api.local_time import ProjectZoneDep
+from api.read_audit import record_read
 from api.temporal_calls import update_id
 from domain.durations import IsoDuration
 from domain.follow_up import Reschedule
@@ -81,6 +82,7 @@ async def export_responses(
 ) -> Response:
     """Every survey answer of the project as CSV, one line per response, without names or addresses."""
     found = await project_survey(services, session, project_id)
+    await record_read(session, principal, "responses_exported", project_id)
     rows = await survey_reports.responses_for_csv(session, project_id)
     summaries = await survey_reports.wave_report(session, project_id)
     text = service.responses_csv(rows, summaries, found.instrument, services.instruments)

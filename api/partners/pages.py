@@ -28,6 +28,7 @@ from api.pages.web import (
 )
 from api.partners import service as partner_service
 from api.partners.schemas import PartnerCreate, PartnerKeyCreate
+from api.read_audit import record_read
 from store.partners import reads as partner_reads
 from store.projects import reads as project_reads
 
@@ -144,6 +145,7 @@ async def outbox_page(request: Request, viewer: StaffViewer) -> Response:
     """E-mails Engage wrote, newest first; each body can be opened in place."""
     page = _page(request)
     async with services_of(request).sessionmaker() as session:
+        await record_read(session, viewer.principal, "outbox_read", None)  # audited, like the JSON view
         rows, total = await project_reads.list_outbox(
             session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from api.access import page_access
 from api.app_services import services_of
-from api.auth import ENV_ADMIN_KEY_ID, authenticate, hash_key
+from api.auth import ENV_ADMIN_KEY_ID, audit_trail, authenticate, hash_key
 from api.errors import ApiError
 from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash, new_session_id
 from api.pages.web import (
@@ -30,12 +30,15 @@ from api.pages.web import (
     text,
     viewer_name,
 )
+from store import audit as store_audit
 from store.partners import writes as partner_writes
 
 router = APIRouter(include_in_schema=False)
 
 OptionalViewer = Annotated[Viewer | None, page_access("public")]
 
+#: The target of a refused sign-in's audit entry: the sign-in form itself (no key was recognised).
+SIGN_IN_TARGET = "sign-in"
 SIGN_IN_REFUSED = "That key was not recognised, or it has been revoked. Check it and paste it again."
 
 
@@ -68,6 +71,20 @@ def _sign_in_form(request: Request, *, error: FormError | None = None, status_co
     return response
 
 
+async def _record_refused_sign_in(request: Request) -> None:
+    """A sign-in with a key no one recognises, in the audit trail: when, and nothing of the key or the
+    visitor (no prefix, no address): a burst of these is what an administrator looks for."""
+    async with services_of(request).sessionmaker.begin() as session:
+        await store_audit.record(
+            session,
+            actor_key_id=store_audit.SIGN_IN_REFUSED_ACTOR,
+            actor_label="unrecognised key",
+            action="sign_in_refused",
+            target_id=SIGN_IN_TARGET,
+            now=datetime.now(UTC),
+        )
+
+
 @router.get("/")
 async def home(request: Request, viewer: OptionalViewer) -> Response:
     """The sign-in form, or the dashboard for someone signed in."""
@@ -90,6 +107,7 @@ async def sign_in(request: Request) -> Response:
             sessionmaker=services_of(request).sessionmaker,
         )
     except ApiError:
+        await _record_refused_sign_in(request)
         error = FormError(f"API key: {SIGN_IN_REFUSED}", {"key": SIGN_IN_REFUSED})
         return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
     key_hash = hash_key(key)
@@ -98,6 +116,7 @@ async def sign_in(request: Request) -> Response:
         await partner_writes.start_web_session(
             session, session_id, principal.key_id, now, now + timedelta(seconds=SESSION_SECONDS)
         )
+        await audit_trail(session, principal, "signed_in", principal.key_id, now)
     token = pages.signer.session_token(session_id, principal.key_id, key_hash)
     who = (
         "with the administrator key"
@@ -125,6 +144,7 @@ async def sign_out(request: Request, viewer: OptionalViewer) -> Response:
         await checked_form(request, viewer)
         async with services_of(request).sessionmaker.begin() as session:
             await partner_writes.end_web_session(session, viewer.session_id)
+            await audit_trail(session, viewer.principal, "signed_out", viewer.principal.key_id, datetime.now(UTC))
     response = redirect(request, "/", Flash("success", "Signed out."))
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
     return response

@@ -14,6 +14,7 @@ from api.auth import Principal
 from api.deps import LimitQuery, OffsetQuery, SessionDep
 from api.errors import error_responses
 from api.projects.schemas import OutboxEmailPublic
+from api.read_audit import record_read
 from api.schemas import Page
 from store.link_seal import redact_links
 from store.projects import reads as project_reads
@@ -29,7 +30,8 @@ async def list_outbox(
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[OutboxEmailPublic]:
-    """E-mails written to the outbox, newest first, optionally for one project."""
+    """E-mails written to the outbox, newest first, optionally for one project. Each read is audited."""
+    await record_read(session, principal, "outbox_read", project_id)
     rows, total = await project_reads.list_outbox(session, project_id=project_id, limit=limit, offset=offset)
     items = [
         OutboxEmailPublic(
