@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.email import EmailActivities
 from activities.exchange import ExchangeActivities
 from activities.records import RecordActivities
+from activities.retention import RetentionActivities
 from activities.settings import ActivitySettings
 from activities.surveys import SurveyActivities, plan_follow_up_waves
 
@@ -25,6 +26,7 @@ def build_activities(
     email = EmailActivities(sessionmaker, settings)
     surveys = SurveyActivities(sessionmaker, settings)
     exchange = ExchangeActivities(sessionmaker, settings)
+    retention = RetentionActivities(sessionmaker, settings)
     return [
         records.record_project_changes,
         email.deliver_emails,
@@ -36,4 +38,5 @@ def build_activities(
         exchange.register_placement,
         exchange.notify_unsuccessful_applicants,
         exchange.acknowledge_applications,
+        retention.erase_expired_personal_data,
     ]

@@ -1,5 +1,5 @@
-"""What activities need from the environment: SMTP, the sender, the public base URL for links, and the
-survey fatigue cap.
+"""What activities need from the environment: SMTP, the sender, the public base URL for links, the
+survey fatigue cap and the retention periods.
 
 All defaulted: with no SMTP_URL every e-mail is written to the outbox as 'held' and shown in the
 dashboard, which is what `make run` and most tests want.
@@ -12,6 +12,8 @@ import os
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.durations import IsoDuration
+from domain.retention import DEFAULT_APPLICANTS_PERIOD, DEFAULT_RESPONDENTS_PERIOD, retention_period
 from store.link_seal import LinkSeal
 
 
@@ -51,6 +53,25 @@ class ActivitySettings(BaseSettings):
         description="Base64url 32-byte AES key(s), comma-separated (first seals, all unseal) for the personal "
         "survey links queued e-mails carry sealed (store.link_seal); unset: a key for this process only.",
     )
+
+    retention_respondents: IsoDuration = Field(
+        default=DEFAULT_RESPONDENTS_PERIOD,
+        validation_alias="ENGAGE_RETENTION_RESPONDENTS",
+        description="How long respondents' personal data is kept after their project's last survey wave "
+        "closed (ISO 8601, a day or more); then the daily retention run erases it.",
+    )
+    retention_applicants: IsoDuration = Field(
+        default=DEFAULT_APPLICANTS_PERIOD,
+        validation_alias="ENGAGE_RETENTION_APPLICANTS",
+        description="How long unsuccessful exchange applicants' personal data is kept after they were told "
+        "(ISO 8601, a day or more).",
+    )
+
+    @field_validator("retention_respondents", "retention_applicants", mode="before")
+    @classmethod
+    def _retention_period(cls, text: object) -> IsoDuration:
+        # 👉 A bad period stops the worker at start, in words, not the first retention run a day later.
+        return retention_period(str(text))
 
     @field_validator("smtp_url")
     @classmethod

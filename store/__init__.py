@@ -19,6 +19,8 @@ Where to look (every feature has the same shape):
     exchange     exchange/reads.py (programmes,            exchange/writes.py (programme, applications,
                  applications, placements, overdue)        placements, case studies);
                                                            exchange/writes_mail.py (applicants' e-mails)
+    retention    retention/reads.py (whose data is past    retention/writes.py (a run's record, counted
+                 its period; the runs recorded)            batch by batch); scrubbing is people/erasure.py
 
 A side that outgrows ~300 lines is split by what its parts do, keeping the prefix
 (`writes_wave_open.py`), so `ls store/<feature>` shows every read and every write.

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
     from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
     from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask
+    from domain.retention import RetentionRequest, RetentionResult
 
 RECORD_PROJECT_CHANGES = "record_project_changes"
 DELIVER_EMAILS = "deliver_emails"
@@ -27,6 +28,7 @@ RECORD_EXCHANGE_CHANGES = "record_exchange_changes"
 REGISTER_PLACEMENT = "register_placement"
 NOTIFY_UNSUCCESSFUL_APPLICANTS = "notify_unsuccessful_applicants"
 ACKNOWLEDGE_APPLICATIONS = "acknowledge_applications"
+ERASE_EXPIRED_PERSONAL_DATA = "erase_expired_personal_data"
 ACTIVITY_NAMES = frozenset(
     {
         RECORD_PROJECT_CHANGES,
@@ -39,6 +41,7 @@ ACTIVITY_NAMES = frozenset(
         REGISTER_PLACEMENT,
         NOTIFY_UNSUCCESSFUL_APPLICANTS,
         ACKNOWLEDGE_APPLICATIONS,
+        ERASE_EXPIRED_PERSONAL_DATA,
     }
 )
 
@@ -170,5 +173,25 @@ async def acknowledge_applications(applications: ApplicationsToAcknowledge) -> R
         result_type=RecordResult,
         start_to_close_timeout=timedelta(minutes=1),
         retry_policy=_RECORD_RETRY,
+    )
+    return result
+
+
+# 👉 No maximum_attempts either: a database outage delays the erasure, and the run picks up where it
+# stopped (scrubbed rows are skipped). The schedule's overlap SKIP keeps the next day's run from
+# starting beside a run still retrying. Heartbeats after each batch of 500: a worker lost mid-run
+# is noticed in two minutes, not at the end of the hour.
+_RETENTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=10))
+
+
+async def erase_expired_personal_data(request: RetentionRequest) -> RetentionResult:
+    """Scrub the respondents and unsuccessful applicants past their retention period; record the run."""
+    result: RetentionResult = await workflow.execute_activity(
+        ERASE_EXPIRED_PERSONAL_DATA,
+        request,
+        result_type=RetentionResult,
+        start_to_close_timeout=timedelta(hours=1),
+        heartbeat_timeout=timedelta(minutes=2),
+        retry_policy=_RETENTION_RETRY,
     )
     return result

@@ -23,6 +23,7 @@ Constraints:
 - `audit_entry` is append-only: the staff and admin actions no workflow records (partners registered, keys
   issued and revoked, respondents added, case studies marked), each with the acting key and the time,
   written by the API in the action's own transaction (store.audit). Ids only, never personal data.
+- `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from store.tables.exchange import (
 )
 from store.tables.partners import ApiKey, Partner, WebSession
 from store.tables.projects import Event, Milestone, OutboxEmail, Project, ProjectPartner, Submission, Workshop
+from store.tables.retention import RetentionRun
 from store.tables.surveys import (
     Respondent,
     SurveyInvitation,
@@ -87,6 +89,7 @@ __all__ = [
     "Project",
     "ProjectPartner",
     "Respondent",
+    "RetentionRun",
     "Submission",
     "SurveyInvitation",
     "SurveyResponse",
