@@ -13,8 +13,9 @@ once it is back, and a re-fired action never runs two launchers at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
     Client,
     Schedule,
@@ -29,6 +30,7 @@ from temporalio.client import (
 )
 
 from api import temporal_schedules
+from api.auth import Principal, audit_trail
 from api.errors import ApiError, not_found
 from api.exchange.errors import SCHEDULE_NOT_FOUND
 from api.exchange.schemas import ScheduleCreate, SchedulePublic
@@ -77,10 +79,27 @@ def _unknown() -> ApiError:
     return not_found(SCHEDULE_NOT_FOUND)
 
 
-async def save_schedule(body: ScheduleCreate, *, client: Client, catalog: TemplateCatalog, task_queue: str) -> bool:
-    """Create the schedule, or replace its spec and plan; True when it was created."""
+async def _audited(sessionmaker: async_sessionmaker[AsyncSession], by: Principal, action: str) -> None:
+    """The audit entry for a change Temporal has just made: a schedule is no database row, so the entry
+    follows the change it records (committed once Temporal has it, never for a refused one)."""
+    async with sessionmaker.begin() as session:
+        await audit_trail(session, by, action, SCHEDULE_ID, datetime.now(UTC))
+
+
+async def save_schedule(
+    body: ScheduleCreate,
+    *,
+    client: Client,
+    catalog: TemplateCatalog,
+    task_queue: str,
+    by: Principal,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> bool:
+    """Create the schedule, or replace its spec and plan; True when it was created. Audited."""
     schedule = _schedule(body, _plan(body, catalog), task_queue)
-    return await temporal_schedules.save_schedule(client, SCHEDULE_ID, schedule)
+    created = await temporal_schedules.save_schedule(client, SCHEDULE_ID, schedule)
+    await _audited(sessionmaker, by, "schedule_saved")
+    return created
 
 
 @dataclass(frozen=True)
@@ -120,5 +139,7 @@ async def read_schedule(client: Client) -> SchedulePublic:
     )
 
 
-async def delete_schedule(client: Client) -> None:
-    await temporal_schedules.delete_schedule(client, SCHEDULE_ID, _unknown)  # 404 when there is none
+async def delete_schedule(client: Client, *, by: Principal, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Remove the schedule (404 when there is none); audited."""
+    await temporal_schedules.delete_schedule(client, SCHEDULE_ID, _unknown)
+    await _audited(sessionmaker, by, "schedule_deleted")

@@ -27,7 +27,7 @@ AUDIT = "/api/v1/audit"
 
 
 async def _staff_key(api: Api, label: str) -> dict[str, Any]:
-    return ok(await api.http.post("/api/v1/keys", json={"role": "staff", "label": label}), 201)  # type: ignore[no-any-return]
+    return ok(await api.http.post("/api/v1/keys", json={"role": "staff", "label": label}), 201)
 
 
 async def _entries(api: Api, **filters: str) -> list[dict[str, Any]]:
@@ -44,6 +44,11 @@ def _by(entries: list[dict[str, Any]], key: dict[str, Any]) -> list[tuple[str, s
     """(action, target, label) of the entries `key` wrote, oldest first."""
     mine = [e for e in entries if e["actor_key_id"] == key["id"]]
     return [(e["action"], e["target_id"], e["actor_label"]) for e in reversed(mine)]
+
+
+async def _open_programme(api: Api, year: int, partner: str) -> None:
+    body = programme_body(year, [partner], closes_in=timedelta(hours=1))
+    ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
 
 
 def _csrf(page: httpx.Response) -> str:
@@ -76,7 +81,7 @@ async def test_signing_in_and_out_and_a_refused_key_are_each_one_entry(api: Api)
         assert (await page.post("/sign-out", data={"csrf": _csrf(listing)})).status_code == 303
     mine = await _entries(api, target_id=desk["id"])
     assert _by(mine, desk) == [("signed_in", desk["id"], "door desk"), ("signed_out", desk["id"], "door desk")]
-    recent = [e for e in mine if e["action"] == "signed_in"][0]
+    recent = next(e for e in mine if e["action"] == "signed_in")
     assert datetime.now(UTC) - datetime.fromisoformat(recent["occurred_at"]) < timedelta(minutes=1)
     refusals = await _entries(api, action="sign_in_refused")
     assert len(refusals) == refused_before + 1
@@ -93,7 +98,7 @@ async def test_each_read_of_personal_data_is_one_entry_naming_the_reader_and_the
     project_id, _ = await survey_project(api)
     partner = (await create_partner(api))["id"]
     year = fresh_year()
-    ok(await api.http.post("/api/v1/exchange/programmes", json=programme_body(year, [partner], closes_in=timedelta(hours=1))), 201)  # fmt: skip
+    await _open_programme(api, year, partner)
     applicant = application_body("Nia Applicant", "nia@applicants.example", partner)
     # The call checks the programme's row, written by the worker a moment after the start.
     await eventually(lambda: apply(api.http, year, applicant), lambda r: r.status_code == 201)
@@ -139,7 +144,7 @@ async def test_each_read_of_personal_data_is_one_entry_naming_the_reader_and_the
 async def test_a_partner_reading_its_applications_is_recorded_too(api: Api) -> None:
     partner = (await create_partner(api))["id"]
     year = fresh_year()
-    ok(await api.http.post("/api/v1/exchange/programmes", json=programme_body(year, [partner], closes_in=timedelta(hours=1))), 201)  # fmt: skip
+    await _open_programme(api, year, partner)
     async with await partner_client(api, partner, "partner reader") as as_partner:
         ok(await as_partner.get(f"/api/v1/exchange/programmes/{year}/applications"), 200)
     entries = await _entries(api, target_id=str(year), action="applications_read")

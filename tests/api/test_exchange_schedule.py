@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.exchange.schedule import SCHEDULE_ID
-from tests.api.conftest import Api
+from tests.api.conftest import Api, http_client
 from tests.api.support import create_partner, eventually, ok
 from tests.temporal_fixtures import dev_server_stack, label_of
 from workflows.naming import exchange_workflow_id
@@ -76,3 +76,31 @@ async def test_the_yearly_schedule_opens_this_years_programme_once_however_often
             await api.http.delete(SCHEDULE)
         with contextlib.suppress(RPCError):  # never opened: nothing to stop
             await programme.terminate("test finished")
+
+
+async def test_saving_and_deleting_the_schedule_is_in_the_audit_trail_with_the_staff_key(api: Api) -> None:
+    """The schedule is no database row, so its audit entry follows the change Temporal made: one per
+    save (created or replaced) and one per delete, none for a refused request (issue 14)."""
+    desk = ok(await api.http.post("/api/v1/keys", json={"role": "staff", "label": "schedule desk"}), 201)
+    partner = (await create_partner(api))["id"]
+    body = {"month": 3, "day": 1, "partner_ids": [partner], "lead": {"name": "KX Lead", "email": "kx@museum.example"}}
+    async with http_client(api.app, desk["key"]) as staff:
+        try:
+            ok(await staff.post(SCHEDULE, json=body), 201)
+            ok(await staff.post(SCHEDULE, json={**body, "day": 2}), 200)
+            assert (await staff.post(SCHEDULE, json={**body, "month": 13})).status_code == 422
+            assert (await staff.delete(SCHEDULE)).status_code == 204
+            assert (await staff.delete(SCHEDULE)).status_code == 404
+        finally:
+            if (await api.http.get(SCHEDULE)).status_code == 200:
+                await api.http.delete(SCHEDULE)
+    trail = ok(await api.http.get("/api/v1/audit", params={"target_id": SCHEDULE_ID}), 200)["items"]
+    mine = [
+        (e["action"], e["actor_key_id"], e["actor_label"]) for e in reversed(trail) if e["actor_key_id"] == desk["id"]
+    ]
+    assert mine == [
+        ("schedule_saved", desk["id"], "schedule desk"),
+        ("schedule_saved", desk["id"], "schedule desk"),
+        ("schedule_deleted", desk["id"], "schedule desk"),
+    ]
+    assert "kx@museum.example" not in str(trail) and "KX Lead" not in str(trail)
