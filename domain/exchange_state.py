@@ -21,7 +21,7 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from domain.lifecycle import LifecycleTemplate
-from domain.submissions import Person
+from domain.submissions import Actor, Person
 
 MUSEUM = "museum"
 PLACEMENT_DAYS = 5
@@ -130,6 +130,9 @@ class ExchangeInput(Frozen):
     created_at: AwareDatetime
     carried_state: ExchangeState | None = None
     max_history_events: int = Field(default=5_000, ge=100)
+    #: Who opened it (issue 14): `programme_opened` names them. None in histories from before it
+    #: travelled, and for a year the schedule opens (Engage itself: "system").
+    created_by: Actor | None = None
 
 
 class PartnerSlot(BaseModel):

@@ -167,3 +167,6 @@ class ProjectInput(BaseModel):
     created_at: AwareDatetime
     carried_state: ProjectState | None = None
     max_history_events: int = Field(default=10_000, ge=50)
+    #: Who started it (issue 14: the audit trail): the timeline's `project_created` names them. None in
+    #: histories from before it travelled, and for a placement its programme starts (Engage: "system").
+    created_by: Actor | None = None

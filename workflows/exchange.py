@@ -92,7 +92,9 @@ class ExchangeProgrammeWorkflow(ExchangeSteps):
     @workflow.run
     async def run(self, start: ExchangeInput) -> ExchangeState:
         if start.carried_state is None:
-            self._emit(ExchangeEventType.PROGRAMME_OPENED, {"partners": str(len(start.partner_ids))})
+            # 👉 Who opened it: the start input carries them (issue 14); older starts read "system".
+            opened = {"partners": str(len(start.partner_ids))}
+            self._emit(ExchangeEventType.PROGRAMME_OPENED, opened, actor=start.created_by)
         while self._state.phase is not Phase.CLOSED:
             self._take_due_dates()
             self._close_when_every_placement_has()

@@ -56,7 +56,8 @@ class ProjectSteps:
                     ENGAGE_PARTNERS.value_set(list(self._state.partner_ids)),
                 ]
             )
-        self._emit((EventType.PROJECT_CREATED, None, {"template": self._template.ref}))
+        # 👉 Who started it: the start input carries them (issue 14); older starts read "system".
+        self._emit((EventType.PROJECT_CREATED, None, {"template": self._template.ref}), actor=self._start.created_by)
         self._emit(transitions.open_stage(self._template, self._state, self._template.stages[0].stage, workflow.now()))
 
     def _ended(self) -> bool:

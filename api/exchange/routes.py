@@ -62,7 +62,7 @@ async def create_programme(
 ) -> ProgrammePublic:
     """Open a year's Knowledge Exchange: starts its programme workflow (409 if the year exists)."""
     state = await service.open_programme(
-        body, client=client, session=session, catalog=catalog, task_queue=settings.task_queue
+        body, client=client, session=session, catalog=catalog, task_queue=settings.task_queue, by=principal
     )
     return service.programme_public(state)
 

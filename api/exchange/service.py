@@ -109,9 +109,16 @@ def programme_public(state: ExchangeState) -> ProgrammePublic:
 
 
 async def open_programme(
-    body: ProgrammeCreate, *, client: Client, session: AsyncSession, catalog: TemplateCatalog, task_queue: str
+    body: ProgrammeCreate,
+    *,
+    client: Client,
+    session: AsyncSession,
+    catalog: TemplateCatalog,
+    task_queue: str,
+    by: Principal,
 ) -> ExchangeState:
-    """Start the year's programme; raise ApiError when refused (409 when the year exists)."""
+    """Start the year's programme; raise ApiError when refused (409 when the year exists). `by` travels
+    in the start input: the programme's `programme_opened` event names them (the audit trail)."""
     template = catalog.latest(PLACEMENT_TEMPLATE)
     if template is None:  # a broken deployment, not the caller's fault
         raise RuntimeError(f"the {PLACEMENT_TEMPLATE} template is not shipped")
@@ -131,6 +138,7 @@ async def open_programme(
         lead=body.lead,
         placement_template=template,
         created_at=now,
+        created_by=by.actor(),
     )
     # 👉 The start is the durable acceptance; WorkflowAlreadyStartedError (the year exists) is a 409.
     await exchange_calls.start_programme(client, start, task_queue=task_queue)

@@ -109,6 +109,8 @@ async def start_project(
         follow_up_schedule=tuple(body.follow_up_schedule or ()),
         timezone=body.timezone,
         created_at=datetime.now(UTC),
+        # 👉 Who started it: the workflow's `project_created` event names them (the audit trail, issue 14).
+        created_by=principal.actor(),
     )
     try:
         # 👉 The start is the durable acceptance: from here on the project exists.

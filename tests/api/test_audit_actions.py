@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from api.partners.signin_pages import SIGN_IN_TARGET
 from store.audit import SIGN_IN_REFUSED_ACTOR
+from store.tables import ExchangeEventRow
 from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, programme_body
-from tests.api.support import create_partner, eventually, ok, partner_client
+from tests.api.support import create_partner, eventually, ok, partner_client, project_body
 from tests.api.survey_support import PEOPLE, survey_project
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -176,3 +178,32 @@ async def test_the_audit_view_is_for_admins_filters_and_pages(api: Api) -> None:
     assert ok(await api.http.get(AUDIT, params={"target_id": target, "since": earlier}), 200)["total"] == 3
     for bad in ({"since": "2027-01-01T10:00:00"}, {"since": "yesterday"}, {"action": "DROP TABLE"}, {"limit": 0}):
         assert (await api.http.get(AUDIT, params=bad)).status_code == 422, bad
+
+
+async def _programme_events(api: Api, year: int) -> list[tuple[str, str]]:
+    async with api.sessionmaker() as session:
+        rows = await session.scalars(select(ExchangeEventRow).where(ExchangeEventRow.year == year))
+        return [(row.type, row.actor) for row in rows]
+
+
+async def test_who_started_a_project_or_opened_a_programme_is_on_its_timeline(api: Api) -> None:
+    """The start input carries the caller (`created_by`), so the workflow's first event names the key
+    that started it, as every later event names its actor; before, both read "system" (issue 14)."""
+    partner = (await create_partner(api))["id"]
+    desk = await _staff_key(api, "launch desk")
+    year = fresh_year()
+    async with http_client(api.app, desk["key"]) as staff:
+        project = ok(await staff.post("/api/v1/projects", json=project_body([partner])), 201)["id"]
+        body = programme_body(year, [partner], closes_in=timedelta(hours=1))
+        ok(await staff.post("/api/v1/exchange/programmes", json=body), 201)
+    async with await partner_client(api, partner, "partner desk") as as_partner:
+        own = ok(await as_partner.post("/api/v1/projects", json=project_body([partner])), 201)["id"]
+
+    async def first_event(project_id: str) -> tuple[str, str] | None:
+        events = ok(await api.http.get(f"/api/v1/projects/{project_id}/events"), 200)["items"]
+        return (events[0]["type"], events[0]["actor"]) if events else None
+
+    assert await eventually(lambda: first_event(project), bool) == ("project_created", "launch desk")
+    assert await eventually(lambda: first_event(own), bool) == ("project_created", "partner desk")
+    opened = await eventually(lambda: _programme_events(api, year), bool)
+    assert opened[0] == ("programme_opened", "launch desk")
