@@ -4,6 +4,7 @@
   (timers, gates, the timeline) and `project_relations.py` (follow-up child, programme parent).
 - `follow_up.py` FollowUpWorkflow: a project's survey waves.
 - `exchange.py` ExchangeProgrammeWorkflow and ExchangeLauncherWorkflow; steps in `exchange_steps.py`.
+- `retention.py` RetentionWorkflow: the daily erasure of personal data past its retention period.
 - `kit.py` the plumbing every workflow shares: refusals from domain checks, continue-as-new,
   e-mail delivery tasks, event numbering.
 - `activity_calls.py` one typed wrapper per activity (name, timeouts, retries); `naming.py` ids,

@@ -17,6 +17,12 @@ PROJECT_WORKFLOW = "ProjectWorkflow"
 FOLLOW_UP_WORKFLOW = "FollowUpWorkflow"
 EXCHANGE_WORKFLOW = "ExchangeProgrammeWorkflow"
 EXCHANGE_LAUNCHER_WORKFLOW = "ExchangeLauncherWorkflow"
+RETENTION_WORKFLOW = "RetentionWorkflow"
+#: The daily Temporal Schedule that runs RetentionWorkflow (written at worker start-up).
+RETENTION_SCHEDULE_ID = "engage-retention"
+#: RetentionWorkflow's id as the schedule gives it; the server appends the fire time:
+#: `retention-2026-12-08T03:00:00Z`. A run started by hand may use `retention-<anything>`.
+RETENTION_WORKFLOW_ID = "retention"
 _PROJECT_PREFIX = "project/"
 _FOLLOW_UP_PREFIX = "followup/"
 _EXCHANGE_PREFIX = "exchange/"

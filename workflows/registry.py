@@ -15,9 +15,16 @@ from workflows.activation_guard import GuardedWorkflowRunner, OnRefused
 from workflows.exchange import ExchangeLauncherWorkflow, ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
+from workflows.retention import RetentionWorkflow
 
 #: Names are wire names: never rename a workflow's `name=` in place.
-WORKFLOWS: Sequence[type] = (ProjectWorkflow, FollowUpWorkflow, ExchangeProgrammeWorkflow, ExchangeLauncherWorkflow)
+WORKFLOWS: Sequence[type] = (
+    ProjectWorkflow,
+    FollowUpWorkflow,
+    ExchangeProgrammeWorkflow,
+    ExchangeLauncherWorkflow,
+    RetentionWorkflow,
+)
 
 
 def sandbox_runner(*, strict: bool, on_refused: OnRefused | None = None) -> GuardedWorkflowRunner:
