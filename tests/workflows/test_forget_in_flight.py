@@ -26,7 +26,7 @@ from domain.exchange import MUSEUM, ApplicationReceived, ExchangeState, PartnerC
 from domain.exchange import Shortlisting as ShortlistingOf
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
-from domain.state import ProjectState
+from domain.state import ProjectInput, ProjectState
 from store.hashing import email_hash as store_email_hash
 from store.tables import Event, OutboxEmail, Partner, Project
 from tests.workflows.driving import status, submit, wait_for
@@ -41,6 +41,7 @@ from tests.workflows.support import (
     terminate_started,
 )
 from tests.workflows.test_exchange import open_programme, partner, place_p1s_pair
+from tests.workflows.test_project_dates import reach_workshops
 from tests.workflows.test_real_activities import poll
 from worker import build_worker
 from workflows.exchange import ExchangeProgrammeWorkflow as Programme
@@ -253,3 +254,28 @@ async def _started(env: WorkflowEnvironment, child: WorkflowHandle[ProjectWorkfl
         except Exception:
             await env.sleep(timedelta(seconds=1))
     raise AssertionError("the placement never started")
+
+
+async def test_a_project_that_continues_as_new_after_forgetting_starts_its_next_run_without_the_lead(
+    time_skipping_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    env = time_skipping_env
+    async with stand_in_worker(env.client, task_queue, RecordedActivities()):
+        handle = await start_project(
+            env.client, task_queue, "co-curation", await env.get_current_time(), max_history_events=50
+        )
+        await handle.signal(ProjectWorkflow.forget_lead, LeadForgotten(email_hash=email_hash(LEAD_ADDRESS)))
+        await wait_for(handle, lambda s: s.lead == ERASED_PERSON)
+        await reach_workshops(handle)
+        await env.sleep(timedelta(days=2))
+        state = await status(handle)
+        latest = env.client.get_workflow_handle(handle.id)
+        description = await latest.describe()
+        started = await anext(aiter(latest.fetch_history_events()))
+        payloads = list(started.workflow_execution_started_event_attributes.input.payloads)
+        [next_input] = await env.client.data_converter.decode(payloads, [ProjectInput])
+
+    assert description.run_id != handle.first_execution_run_id, "the run continued as new"
+    assert isinstance(next_input, ProjectInput) and next_input.carried_state is not None
+    assert next_input.lead == ERASED_PERSON and next_input.carried_state.lead == ERASED_PERSON
+    assert state.lead == ERASED_PERSON and state.stage is Stage.WORKSHOPS
