@@ -10,6 +10,11 @@ a workflow or an activity runs carry its `workflow_id`, `run_id` and, for projec
 as an address, are reduced to their type and stack). Prometheus metrics come from the SDK's
 runtime telemetry on ENGAGE_WORKER_METRICS_ADDRESS, off unless set (e.g. `127.0.0.1:9464`, then
 `curl http://127.0.0.1:9464/metrics`): a fixed default port would clash between two stacks on one machine.
+
+At start-up the worker writes the daily retention Schedule (`engage-retention`, api/retention/schedule.py):
+created if missing, brought up to date otherwise, an operator's pause kept. Settings are read before
+anything connects: a bad one (e.g. ENGAGE_RETENTION_RESPONDENTS=3y) stops the worker with the field
+named, before it polls.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 import signal
 import sys
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -31,11 +36,13 @@ from temporalio.runtime import (
     TelemetryConfig,
     TelemetryFilter,
 )
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
 from activities.worker_logging import configure_logging
+from api.retention.schedule import ensure_retention_schedule
 from api.temporal_connection import PayloadKeysMissing, client_connect_config, data_converter
 from store.session import create_engine, create_sessionmaker
 from store.settings import get_store_settings
@@ -126,17 +133,30 @@ def create_runtime(metrics_address: str) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=logs))
 
 
+async def write_schedules(client: Client, task_queue: str) -> None:
+    """The daily retention schedule. Not fatal when Temporal refuses it (e.g. schedules are off on the
+    cluster): the worker still serves every other workflow, and says so loudly at each start."""
+    try:
+        created = await ensure_retention_schedule(client, task_queue)
+    except RPCError as err:
+        log.error("retention schedule not written", extra={"status": err.status.name})
+        return
+    log.info("retention schedule " + ("created" if created else "up to date"), extra={"task_queue": task_queue})
+
+
 async def main() -> None:
     settings = WorkerSettings()
+    activity_settings = ActivitySettings()
     configure_logging(settings.log_level)
     runtime = create_runtime(settings.worker_metrics_address)
     client = await connect_client(runtime)
+    await write_schedules(client, settings.task_queue)
     engine = create_engine(get_store_settings())
     worker = build_worker(
         client,
         task_queue=settings.task_queue,
         sessionmaker=create_sessionmaker(engine),
-        activity_settings=ActivitySettings(),
+        activity_settings=activity_settings,
         max_cached_workflows=settings.max_cached_workflows,
     )
     stop = asyncio.Event()
@@ -158,3 +178,5 @@ if __name__ == "__main__":
         asyncio.run(main())
     except PayloadKeysMissing as err:  # refuse to start, in words, rather than write payloads in clear
         sys.exit(f"worker: {err}")
+    except ValidationError as err:  # a setting out of range: name it, no traceback
+        sys.exit(f"worker: a setting is not valid: {err}")

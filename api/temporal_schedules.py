@@ -1,4 +1,5 @@
-"""The Temporal Schedules the API writes (today one: `exchange-yearly`, which starts the launcher workflow).
+"""The Temporal Schedules Engage writes: `exchange-yearly` (the API, which starts the launcher workflow)
+and `engage-retention` (the worker at start-up, api/retention/schedule.py).
 
 Split from `api.temporal_calls` by concern, with the same rule: no module but these two calls Temporal,
 and a NOT_FOUND is answered as the caller's `unknown` (404), any other failure by `api.errors`' one
@@ -7,6 +8,7 @@ mapping. Schedule calls need no worker (the server keeps schedules), so they are
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from temporalio.client import (
@@ -23,15 +25,20 @@ from api.errors import ApiError
 from api.temporal_refusals import is_not_found
 
 
-async def save_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
-    """Create the schedule, or replace its spec and action; True when it was created."""
+async def save_schedule(client: Client, schedule_id: str, schedule: Schedule, *, keep_state: bool = False) -> bool:
+    """Create the schedule, or replace its spec and action; True when it was created.
+
+    `keep_state`: an existing schedule keeps its state (an operator's pause and note), for a schedule
+    written again at every start-up that must not undo `temporal schedule toggle --pause`."""
     try:
         await client.create_schedule(schedule_id, schedule)
         return True
     except ScheduleAlreadyRunningError:
         pass
 
-    def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+    def replace(current: ScheduleUpdateInput) -> ScheduleUpdate:
+        if keep_state:
+            return ScheduleUpdate(schedule=dataclasses.replace(schedule, state=current.description.schedule.state))
         return ScheduleUpdate(schedule=schedule)
 
     await client.get_schedule_handle(schedule_id).update(replace)

@@ -13,14 +13,20 @@ from activities.retention import RetentionActivities
 from activities.settings import ActivitySettings
 from domain.retention import RetentionRequest, retention_period
 from store.tables import RetentionRun
-from tests.activities.retention_builders import Sessions, expected, held, seed
+from tests.activities.retention_builders import expected, held, seed
+from tests.store.survey_builders import Sessions
 
 NOW = datetime(2030, 6, 1, 3, 0, tzinfo=UTC)
 FINISHED = datetime(2030, 6, 1, 3, 0, 7, tzinfo=UTC)
 
 
-def activities(sessionmaker: Sessions, *, batch: int = 500, **settings: str) -> RetentionActivities:
-    return RetentionActivities(sessionmaker, ActivitySettings(**settings), clock=lambda: FINISHED, batch=batch)
+def activities(
+    sessionmaker: Sessions, *, batch: int = 500, respondents: str = "P3Y", applicants: str = "P1Y"
+) -> RetentionActivities:
+    settings = ActivitySettings.model_validate(
+        {"ENGAGE_RETENTION_RESPONDENTS": respondents, "ENGAGE_RETENTION_APPLICANTS": applicants}
+    )
+    return RetentionActivities(sessionmaker, settings, clock=lambda: FINISHED, batch=batch)
 
 
 async def run(retention: RetentionActivities, run_id: str, now: datetime = NOW) -> tuple[int, int]:
@@ -73,10 +79,10 @@ async def test_a_retried_run_adds_to_its_own_record_and_erases_each_person_once(
 async def test_the_periods_come_from_the_settings(sessionmaker: Sessions) -> None:
     seeded = await seed(sessionmaker, NOW)
     # Five years for respondents, three for applicants: nobody seeded is past either.
-    retention = activities(sessionmaker, ENGAGE_RETENTION_RESPONDENTS="P5Y", ENGAGE_RETENTION_APPLICANTS="P3Y")
+    retention = activities(sessionmaker, respondents="P5Y", applicants="P3Y")
     assert await run(retention, "long") == (0, 0)
     # Eighteen months for respondents: the project whose last wave closed two years ago goes too.
-    shorter = activities(sessionmaker, ENGAGE_RETENTION_RESPONDENTS="P18M", ENGAGE_RETENTION_APPLICANTS="P90D")
+    shorter = activities(sessionmaker, respondents="P18M", applicants="P90D")
     assert await run(shorter, "short") == (4, 3)
     after = await held(sessionmaker, seeded)
     assert sum(after.respondents.values()) == 1  # only the project still in follow-up keeps its respondent
@@ -89,7 +95,7 @@ async def test_the_periods_come_from_the_settings(sessionmaker: Sessions) -> Non
 )
 def test_a_bad_period_is_refused_in_words(setting: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
-        ActivitySettings(ENGAGE_RETENTION_RESPONDENTS=setting)
+        ActivitySettings.model_validate({"ENGAGE_RETENTION_RESPONDENTS": setting})
     with pytest.raises(ValueError, match=words):
         retention_period(setting)
 

@@ -18,7 +18,8 @@ from activities.settings import ActivitySettings
 from domain.durations import IsoDuration
 from domain.retention import RetentionResult
 from store.tables import RetentionRun
-from tests.activities.retention_builders import Sessions, expected, held, seed
+from tests.activities.retention_builders import expected, held, seed
+from tests.store.survey_builders import Sessions
 from worker import build_worker
 from workflows.naming import RETENTION_WORKFLOW_ID
 from workflows.retention import RetentionWorkflow
