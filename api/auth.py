@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -162,9 +163,18 @@ async def issue_key(
     return row, key
 
 
-async def audit_trail(session: AsyncSession, by: Principal, action: str, target_id: str, now: datetime) -> None:
-    """Record in the caller's transaction that `by` (its key and label) did `action` to `target_id`."""
+async def audit_trail(
+    session: AsyncSession,
+    by: Principal,
+    action: str,
+    target_id: str,
+    now: datetime,
+    *,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record in the caller's transaction that `by` (its key and label) did `action` to `target_id`
+    (`detail`: what else the entry says, never personal data)."""
     label = by.label or by.role.value
     await store_audit.record(
-        session, actor_key_id=by.key_id, actor_label=label, action=action, target_id=target_id, now=now
+        session, actor_key_id=by.key_id, actor_label=label, action=action, target_id=target_id, now=now, detail=detail
     )

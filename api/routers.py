@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import codec_routes, health
+from api import audit_routes, codec_routes, health
 from api.exchange import application_routes as exchange_application_routes
 from api.exchange import apply_pages as exchange_apply_pages
 from api.exchange import pages as exchange_pages
@@ -21,6 +21,7 @@ from api.follow_up import routes as follow_up_routes
 from api.partners import key_routes, signin_pages
 from api.partners import pages as partner_pages
 from api.partners import routes as partner_routes
+from api.people import routes as people_routes
 from api.projects import (
     action_pages,
     action_routes,
@@ -32,11 +33,13 @@ from api.projects import (
 )
 from api.projects import pages as project_pages
 from api.projects import routes as project_routes
+from api.retention import routes as retention_routes
 
 JSON_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     partner_routes.router,
     key_routes.router,
+    audit_routes.router,
     template_routes.router,
     project_routes.router,
     milestone_routes.router,
@@ -51,6 +54,8 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     exchange_placement_routes.router,
     exchange_application_routes.router,
     exchange_schedule_routes.router,
+    people_routes.router,
+    retention_routes.router,
     codec_routes.router,
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,19 +36,35 @@ ACTIONS = (
     "programme_read",
     "outbox_read",
     "histories_decoded",
+    # The rights of the people whose data we hold (api/people): the detail says why and how much, never whom.
+    "person_exported",
+    "person_erased",
 )
 #: The actor of a sign-in with a key no one recognised: no key material, no address.
 SIGN_IN_REFUSED_ACTOR = "unrecognised"
 
 
 async def record(
-    session: AsyncSession, *, actor_key_id: str, actor_label: str, action: str, target_id: str, now: datetime
+    session: AsyncSession,
+    *,
+    actor_key_id: str,
+    actor_label: str,
+    action: str,
+    target_id: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
 ) -> None:
+    """Add one entry; `detail` (JSON) is what the action needs said beyond its target, never personal data."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; the actions are {ACTIONS}")
     session.add(
         AuditEntry(
-            occurred_at=now, actor_key_id=actor_key_id, actor_label=actor_label, action=action, target_id=target_id
+            occurred_at=now,
+            actor_key_id=actor_key_id,
+            actor_label=actor_label,
+            action=action,
+            target_id=target_id,
+            detail=detail,
         )
     )
 
