@@ -239,7 +239,9 @@ async def signal(
     try:
         await target.handle.signal(method, arg, rpc_timeout=SIGNAL_TIMEOUT)
     except Exception as exc:
-        if must_reach and not is_not_found(exc):
+        if must_reach:
+            if is_not_found(exc):
+                return False  # nothing in flight: not a deferred signal, nothing to log
             raise
         name = getattr(method, "__name__", "signal")
         log.warning("signal_deferred", workflow_id=target.handle.id, signal=name, error=type(exc).__name__)

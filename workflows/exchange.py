@@ -106,7 +106,7 @@ class ExchangeProgrammeWorkflow(ExchangeSteps):
             await self._tell_unsuccessful_applicants_once_everyone_is_placed()
             await self._acknowledge_applications()
             if kit.history_is_long(self._start.max_history_events):
-                await kit.continue_as_new(self._start, self._state, self._record)
+                await kit.continue_as_new(lambda: self._start, self._state, self._record)  # read after the flush
             await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record()

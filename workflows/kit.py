@@ -59,13 +59,20 @@ def history_is_long(max_events: int) -> bool:
     return info.is_continue_as_new_suggested() or info.get_current_history_length() >= max_events
 
 
-async def continue_as_new(start: BaseModel, state: BaseModel, *flush: Callable[[], Awaitable[None]]) -> NoReturn:
+async def continue_as_new(
+    start: BaseModel | Callable[[], BaseModel], state: BaseModel, *flush: Callable[[], Awaitable[None]]
+) -> NoReturn:
     """Let running handlers finish, flush what is queued, and start the next run with `state`
-    carried in the start input's `carried_state` (every workflow input has one)."""
+    carried in the start input's `carried_state` (every workflow input has one).
+
+    `start` may be a callable, read only after the flush: a signal taken while it ran may have
+    replaced the input (an erased lead, issue 14), and the next run must start from the new one.
+    """
     await workflow.wait_condition(workflow.all_handlers_finished)
     for step in flush:
         await step()
-    workflow.continue_as_new(start.model_copy(update={"carried_state": state}))
+    begin = start() if callable(start) else start
+    workflow.continue_as_new(begin.model_copy(update={"carried_state": state}))
 
 
 # -- delivery tasks ------------------------------------------------------------------------------

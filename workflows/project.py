@@ -101,7 +101,10 @@ class ProjectWorkflow(ProjectRelations):
             planned_at_seq = self._state.event_seq
             await self._record_changes()
             if kit.history_is_long(self._start.max_history_events):
-                await kit.continue_as_new(self._start, self._state, self._record_changes, self._deliveries.finish)
+                # 👉 The input is read after the flush: a forget_lead taken meanwhile is carried (issue 14).
+                await kit.continue_as_new(
+                    lambda: self._start, self._state, self._record_changes, self._deliveries.finish
+                )
             await self._wait_for_input_or_next_date(planned_at_seq)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._record_changes()
