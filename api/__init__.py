@@ -2,7 +2,8 @@
 
 Where to look:
 - a feature: `api/projects/`, `api/follow_up/` (follow-up surveys), `api/exchange/` (Knowledge
-  Exchange), `api/partners/` (partners, keys and people signing in). Each holds `schemas.py`
+  Exchange), `api/partners/` (partners, keys and people signing in), `api/people/` (a person's
+  rights: export and erasure). Each holds `schemas.py`
   (requests and responses, composed from domain models), its services (`service.py` and friends),
   its JSON routes (`routes.py`, `*_routes.py`) and its pages (`pages.py`, `*_pages.py`); pages call
   the same service functions as the routes, handing them the same `api/callers.py` `Caller` (client,

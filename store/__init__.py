@@ -21,6 +21,9 @@ Where to look (every feature has the same shape):
                                                            exchange/writes_mail.py (applicants' e-mails)
     retention    retention/reads.py (whose data is past    retention/writes.py (a run's record, counted
                  its period; the runs recorded)            batch by batch); scrubbing is people/erasure.py
+    people       people/reads.py (everything held about    people/erasure.py (scrub respondents,
+                 one address, with its source)             applicants, a whole address; suppress it);
+                                                           people/suppressed.py (no mail to the erased)
 
 A side that outgrows ~300 lines is split by what its parts do, keeping the prefix
 (`writes_wave_open.py`), so `ls store/<feature>` shows every read and every write.
