@@ -15,13 +15,23 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
 
-from store.tables import AuditEntry, OutboxEmail
-from tests.api.conftest import Api, http_client
+from api.main import API_RETRY, create_app
+from api.settings import ApiSettings
+from domain.submissions import Person
+from store.hashing import email_hash
+from store.projects.writes import project_row
+from store.tables import AuditEntry, OutboxEmail, Project, SurveySuppression
+from tests.activities.builders import ProjectStory
+from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, programme, programme_body
 from tests.api.support import create_partner, create_project, eventually, ok, partner_client, read_project, submit
 from tests.api.survey_support import GOOD_ANSWERS, PEOPLE, answer, open_wave_now, survey_project
+from tests.faults.processes import free_port
+from tests.temporal_env import codec_converter
 
 ADDRESS = "rosa.rights@people.example"
 NAME = "Rosa Rights"
@@ -189,3 +199,26 @@ async def test_only_admins_erase_staff_export_and_bad_input_is_a_field_level_422
         refused = await api.http.get("/api/v1/people/export", params=query)
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "email", (query, refused.text)
     assert [row for row in await audit_rows(api) if row.action == "person_erased"] == []
+
+
+async def test_with_temporal_away_an_erasure_is_a_503_and_erases_nothing_so_it_can_be_repeated(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    story = ProjectStory([])
+    story.state.lead = Person(name=NAME, email=ADDRESS)
+    async with sessionmaker.begin() as session:
+        await session.execute(insert(Project), [project_row(story.state, story.workflow_id)])
+    # As the API connects (api.main): lazy, its short retry budget; nothing listens at the address.
+    client = await Client.connect(
+        f"127.0.0.1:{free_port()}", data_converter=codec_converter(), retry_config=API_RETRY, lazy=True
+    )
+    app = create_app(ApiSettings(admin_key=ADMIN_KEY), client=client, sessionmaker=sessionmaker)
+    async with app.router.lifespan_context(app), http_client(app) as http:
+        refused = await http.post("/api/v1/people/erase", json={"email": ADDRESS, "reason": REASON})
+        held = await export(http, ADDRESS)
+
+    assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0, refused.text
+    assert [lead["lead_email"] for lead in held["project_leads"]] == [ADDRESS]
+    async with sessionmaker() as session:
+        assert await session.get(SurveySuppression, email_hash(ADDRESS)) is None
+        assert [row.action for row in await session.scalars(select(AuditEntry))] == ["person_exported"]
