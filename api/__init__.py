@@ -3,13 +3,14 @@
 Where to look:
 - a feature: `api/projects/`, `api/follow_up/` (follow-up surveys), `api/exchange/` (Knowledge
   Exchange), `api/partners/` (partners, keys and people signing in), `api/people/` (a person's
-  rights: export and erasure). Each holds `schemas.py`
+  rights: export and erasure), `api/retention/` (the daily retention schedule the worker writes, and
+  the runs it recorded). Each holds `schemas.py`
   (requests and responses, composed from domain models), its services (`service.py` and friends),
   its JSON routes (`routes.py`, `*_routes.py`) and its pages (`pages.py`, `*_pages.py`); pages call
   the same service functions as the routes, handing them the same `api/callers.py` `Caller` (client,
   principal, Idempotency-Key), so both send one payload under one update id.
 - talking to Temporal: `api/temporal_calls.py` (start, update, query, signal, describe any workflow),
-  `api/temporal_schedules.py` (the yearly schedule), `api/temporal_refusals.py` (what each failure
+  `api/temporal_schedules.py` (the yearly and the retention schedules), `api/temporal_refusals.py` (what each failure
   means: unknown, ended, stuck, away, refused) and `api/temporal_connection.py` (address, namespace, TLS).
 - who may call what: `api/access.py` (one table of every route and page, and the named rules;
   the checks in `api/access_rules.py`); keys and principals: `api/auth.py`.
