@@ -8,7 +8,6 @@ signal's payload, as the history holds it, carries a hash or an id and never the
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio import activity
 from temporalio.api.enums.v1 import EventType as HistoryEventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import DataConverter
@@ -24,12 +22,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.settings import ActivitySettings
 from domain.erasure import ERASED_PERSON, ApplicationForgotten, LeadForgotten, email_hash
-from domain.events import EmailDelivery, ProjectChanges, RecordResult
 from domain.exchange import MUSEUM, ApplicationReceived, ExchangeState, PartnerConfirmation, SelectionDecision
 from domain.exchange import Shortlisting as ShortlistingOf
 from domain.lifecycle import Party, Stage
 from domain.rules import RefusalKind
-from domain.state import ProjectInput, ProjectState
+from domain.state import ProjectState
 from store.hashing import email_hash as store_email_hash
 from store.tables import Event, OutboxEmail, Partner, Project
 from tests.workflows.driving import status, submit, wait_for
@@ -44,7 +41,6 @@ from tests.workflows.support import (
     terminate_started,
 )
 from tests.workflows.test_exchange import open_programme, partner, place_p1s_pair
-from tests.workflows.test_project_dates import reach_workshops
 from tests.workflows.test_real_activities import poll
 from worker import build_worker
 from workflows.exchange import ExchangeProgrammeWorkflow as Programme
@@ -257,86 +253,3 @@ async def _started(env: WorkflowEnvironment, child: WorkflowHandle[ProjectWorkfl
         except Exception:
             await env.sleep(timedelta(seconds=1))
     raise AssertionError("the placement never started")
-
-
-async def test_a_project_that_continues_as_new_after_forgetting_starts_its_next_run_without_the_lead(
-    time_skipping_env: WorkflowEnvironment, task_queue: str
-) -> None:
-    env = time_skipping_env
-    async with stand_in_worker(env.client, task_queue, RecordedActivities()):
-        handle = await start_project(
-            env.client, task_queue, "co-curation", await env.get_current_time(), max_history_events=50
-        )
-        await handle.signal(ProjectWorkflow.forget_lead, LeadForgotten(email_hash=email_hash(LEAD_ADDRESS)))
-        await wait_for(handle, lambda s: s.lead == ERASED_PERSON)
-        await reach_workshops(handle)
-        await env.sleep(timedelta(days=2))
-        state = await status(handle)
-        latest = env.client.get_workflow_handle(handle.id)
-        description = await latest.describe()
-        started = await anext(aiter(latest.fetch_history_events()))
-        payloads = list(started.workflow_execution_started_event_attributes.input.payloads)
-        [next_input] = await env.client.data_converter.decode(payloads, [ProjectInput])
-
-    assert description.run_id != handle.first_execution_run_id, "the run continued as new"
-    assert isinstance(next_input, ProjectInput) and next_input.carried_state is not None
-    assert next_input.lead == ERASED_PERSON and next_input.carried_state.lead == ERASED_PERSON
-    assert state.lead == ERASED_PERSON and state.stage is Stage.WORKSHOPS
-
-
-class SlowDeliveries(RecordedActivities):
-    """Stand-ins whose e-mail delivery waits until the test lets it finish: a run about to continue as
-    new then sits in its flush (kit.continue_as_new awaits every delivery), where a signal can land."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = asyncio.Event()
-
-    @activity.defn(name="record_project_changes")
-    async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
-        self.batches.append(changes)
-        return RecordResult(events_written=len(changes.events), deliver=any(r.notify for r in changes.events))
-
-    @activity.defn(name="deliver_emails")
-    async def deliver_emails(self, delivery: EmailDelivery) -> None:
-        await self.release.wait()
-
-
-async def test_a_lead_forgotten_while_the_run_flushes_before_continuing_is_not_carried_into_the_next(
-    time_skipping_env: WorkflowEnvironment, task_queue: str
-) -> None:
-    env = time_skipping_env
-    slow = SlowDeliveries()
-    async with stand_in_worker(env.client, task_queue, slow):
-        handle = await start_project(
-            env.client, task_queue, "co-curation", await env.get_current_time(), max_history_events=50
-        )
-        await reach_workshops(handle)
-        await _flushing_before_continuing(handle, max_history_events=50)
-        await handle.signal(ProjectWorkflow.forget_lead, LeadForgotten(email_hash=email_hash(LEAD_ADDRESS)))
-        slow.release.set()
-        latest = env.client.get_workflow_handle(handle.id)
-        for _ in range(200):
-            description = await latest.describe()
-            if description.run_id != handle.first_execution_run_id:
-                break
-            await asyncio.sleep(0.02)
-        started = await anext(aiter(latest.fetch_history_events()))
-        payloads = list(started.workflow_execution_started_event_attributes.input.payloads)
-        [next_input] = await env.client.data_converter.decode(payloads, [ProjectInput])
-
-    assert description.run_id != handle.first_execution_run_id, "the run continued as new"
-    assert isinstance(next_input, ProjectInput) and next_input.carried_state is not None
-    assert next_input.lead == ERASED_PERSON and next_input.carried_state.lead == ERASED_PERSON
-
-
-async def _flushing_before_continuing(handle: WorkflowHandle[Any, Any], max_history_events: int) -> None:
-    """Wait until the run's history is past its cap and only e-mail deliveries are pending: it has then
-    decided to continue as new and waits in its flush for them."""
-    for _ in range(500):
-        history = await handle.fetch_history()
-        pending = (await handle.describe()).raw_description.pending_activities
-        if len(history.events) >= max_history_events and {a.activity_type.name for a in pending} == {"deliver_emails"}:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the run never reached its flush")
