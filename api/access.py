@@ -36,18 +36,21 @@ RULES: dict[str, str] = {
     "staff": "staff and admin keys; a partner key is refused with 403 (a page shows 'Staff only')",
     "admin": "admin keys only; staff and partner keys are refused with 403",
     "survey_staff": "staff and admin; a partner key is answered 404 like a stranger (respondents' data)",
-    "partner": "a partner signed in to the pages; staff are refused with 403 (they use the JSON API)",
     "partner_self": "staff, or the partner whose id is the path's {partner_id}; other partners 404",
     "project_party": "staff, or a partner of the project: {project_id} -> its partner ids (read model, "
     "then the workflow); other partners 404 'Project not found.'",
     "project_staff": "staff; a partner of the project is refused (403, shown on the project page); any "
     "other partner 404, as for project_party",
     "programme_party": "staff, or a partner taking part in the programme: {year} -> its active partner "
-    "ids; other partners 404 'Programme not found.'",
+    "ids (read model); other partners 404 'Programme not found.' (a page: the 404 page), as for a year "
+    "with no programme",
+    "partner_in_programme": "a partner taking part in the programme, signed in to the pages ({year} -> its "
+    "active partner ids, as programme_party); staff are refused with 403 (they use the JSON API); other "
+    "partners the 404 page, as for a year with no programme",
     "programme_partner": "staff, or the partner the change is for ({partner_id} in the path, or the body's "
     "partner_id via `require_acts_for`); other partners 404 'Programme not found.'",
     "survey_token": "the respondent holding the single-use token in the path (no key): the token is "
-    "the credential, checked by api.follow_up.respondents",
+    "the credential, checked by api.follow_up.respondents; a wrong token 404",
 }
 
 #: Every route and page: "METHOD /path" -> rule name. A route missing here fails the access test.
@@ -68,6 +71,8 @@ ROUTES: dict[str, str] = {
     "POST /api/v1/partners/{partner_id}/keys": "staff",
     "POST /api/v1/keys": "admin",
     "DELETE /api/v1/keys/{key_id}": "staff",
+    # the audit trail (api/audit_routes.py): who did what, who read whose data
+    "GET /api/v1/audit": "admin",
     # projects
     "GET /api/v1/templates": "signed_in",
     "GET /api/v1/templates/{name}": "signed_in",
@@ -114,6 +119,11 @@ ROUTES: dict[str, str] = {
     "GET /api/v1/exchange/schedule": "staff",
     "POST /api/v1/exchange/schedule": "staff",
     "DELETE /api/v1/exchange/schedule": "staff",
+    # the rights of the people whose data we hold (api/people/routes.py): access for staff, erasure for admins
+    "GET /api/v1/people/export": "staff",
+    "POST /api/v1/people/erase": "admin",
+    # retention (api/retention/routes.py): what each daily run erased, counts only
+    "GET /api/v1/retention/runs": "staff",
     # pages: signing in
     "GET /": "public",
     "POST /sign-in": "public",
@@ -142,14 +152,41 @@ ROUTES: dict[str, str] = {
     "POST /s/{token}/opt-out": "survey_token",
     # pages: Knowledge Exchange
     "GET /exchange": "signed_in",
-    "GET /exchange/{year}": "signed_in",  # staff see the dashboard, a partner its own view
-    "POST /exchange/{year}/selection": "partner",
+    "GET /exchange/{year}": "programme_party",
+    "POST /exchange/{year}/selection": "partner_in_programme",
     "POST /exchange/{year}/placements/{placement_id}/case-study": "staff",
     "GET /exchange/{year}/placements/{placement_id}/case-study": "staff",
     "GET /exchange/{year}/apply": "public",
     "POST /exchange/{year}/apply": "public",
     "GET /exchange/{year}/apply/thanks": "public",
 }
+
+#: What a route does within its rule, where that is more than the rule's words: the narrowing a handler
+#: applies (through the named helpers below) and the CSRF mechanics of the pages' forms. Shown with the
+#: rule in the OpenAPI document (api.openapi_doc); tests/api/test_access_matrix.py proves each one.
+NOTES: dict[str, str] = {
+    "GET /api/v1/partners": "a partner key lists only its own organisation",
+    "DELETE /api/v1/keys/{key_id}": "staff revoke partner keys; only an admin revokes a staff or admin key (403)",
+    "POST /api/v1/projects": "a partner key starts a project only for itself alone (403 PARTNER_SCOPE otherwise)",
+    "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/submissions": "staff may submit for a partner "
+    "(on_behalf_of); a partner's submission is always its own",
+    "GET /api/v1/projects": "a partner key lists only the projects it takes part in",
+    "GET /api/v1/exchange/programmes": "a partner key lists only the programmes it takes part in",
+    "GET /api/v1/exchange/programmes/{year}/applications": "a partner sees its own staff's applications and the "
+    "museum colleagues it may host",
+    "POST /api/v1/exchange/programmes/{year}/selections": "the body's partner_id names the partner the change is "
+    "for: a partner key only its own (404 'Programme not found.')",
+    "GET /projects": "a partner sees only the projects it takes part in",
+    "GET /exchange": "a partner sees only the programmes it takes part in",
+    "GET /exchange/{year}": "staff see the dashboard, a partner its own view of the year",
+    # CSRF mechanics: a form's token is bound to what the form was served with, and checked first.
+    "POST /sign-in": "CSRF: the form's token is bound to the pre-session cookie; signed in, that cookie is "
+    "gone and a posted sign-in is a stale form (403 'Form expired')",
+    "POST /s/{token}": "CSRF: the survey form's token is bound to the survey token, so a wrong token's post "
+    "fails that check first (403, the survey's 'expired' page in the respondent's language)",
+    "POST /s/{token}/opt-out": "CSRF: as POST /s/{token}, a wrong token's post is refused 403 by the check",
+}
+
 
 #: The attribute that marks a dependency as an access rule (read by `audit`).
 RULE_ATTRIBUTE = "engage_access_rule"

@@ -81,6 +81,14 @@ def _partner_id(request: Request) -> str | None:
     return raw if isinstance(raw, str) and 0 < len(raw) <= PARTNER_ID_MAX else None
 
 
+async def _programme_party(request: Request, principal: Principal) -> bool:
+    """Staff, or a partner taking part in the `{year}` programme; a 404 `ApiError` for no such year."""
+    year = _year(request)
+    if staff_or_admin(principal) or year is None:
+        return True
+    return principal.partner_id in await programme_partner_ids(request, year)
+
+
 async def _project_party(request: Request, principal: Principal) -> bool:
     partner_id = principal.partner_id
     project_id = request.path_params.get("project_id")
@@ -136,12 +144,7 @@ async def _json_project_party(request: Request, principal: PrincipalDep) -> Prin
 
 
 async def _json_programme_party(request: Request, principal: PrincipalDep) -> Principal:
-    year = _year(request)
-    if (
-        not staff_or_admin(principal)
-        and year is not None
-        and principal.partner_id not in await programme_partner_ids(request, year)
-    ):
+    if not await _programme_party(request, principal):
         raise not_found(PROGRAMME_NOT_FOUND)
     return principal
 
@@ -196,19 +199,11 @@ async def _page_staff(request: Request) -> Viewer:
     return viewer
 
 
-async def _page_partner(request: Request) -> Viewer:
-    viewer = await _signed_in_viewer(request)
-    if staff_or_admin(viewer.principal):
-        raise PageRefused(viewer, PageRefused.STAFF_ONLY)  # staff act for a partner over the JSON API
-    return viewer
-
-
-async def _party_viewer(request: Request) -> Viewer:
-    """The signed-in viewer, if a party to the project; else the 404 page (also for an id Temporal
-    refuses as malformed, as the project page itself answers)."""
-    viewer = await _signed_in_viewer(request)
+async def _refused_unless(viewer: Viewer, is_party: Awaitable[bool]) -> Viewer:
+    """`viewer`, if `is_party` holds; else the 404 page, also when the lookup itself finds nothing (no such
+    project or year, or an id Temporal refuses as malformed), as the page itself would answer."""
     try:
-        party = await _project_party(request, viewer.principal)
+        party = await is_party
     except ApiError as error:
         if error.status_code != status.HTTP_404_NOT_FOUND:
             raise
@@ -216,6 +211,24 @@ async def _party_viewer(request: Request) -> Viewer:
     if not party:
         raise PageRefused(viewer, PageRefused.NOT_SHARED)
     return viewer
+
+
+async def _page_programme_party(request: Request) -> Viewer:
+    viewer = await _signed_in_viewer(request)
+    return await _refused_unless(viewer, _programme_party(request, viewer.principal))
+
+
+async def _page_partner_in_programme(request: Request) -> Viewer:
+    viewer = await _signed_in_viewer(request)
+    if staff_or_admin(viewer.principal):
+        raise PageRefused(viewer, PageRefused.STAFF_ONLY)  # staff act for a partner over the JSON API
+    return await _refused_unless(viewer, _programme_party(request, viewer.principal))
+
+
+async def _party_viewer(request: Request) -> Viewer:
+    """The signed-in viewer, if a party to the project; else the 404 page."""
+    viewer = await _signed_in_viewer(request)
+    return await _refused_unless(viewer, _project_party(request, viewer.principal))
 
 
 async def _page_project_party(request: Request) -> Viewer:
@@ -232,7 +245,8 @@ _PAGE: dict[str, Callable[..., Awaitable[Any]]] = {
     "survey_token": _page_survey_token,
     "signed_in": _page_signed_in,
     "staff": _page_staff,
-    "partner": _page_partner,
+    "partner_in_programme": _page_partner_in_programme,
+    "programme_party": _page_programme_party,
     "project_party": _page_project_party,
     "project_staff": _page_project_staff,
 }

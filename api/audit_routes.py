@@ -41,8 +41,12 @@ class AuditEntryPublic(BaseModel):
 async def list_audit_entries(
     principal: Annotated[Principal, access("admin")],
     session: SessionDep,
-    target_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    action: Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[a-z_]+$")] = None,
+    target_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="Only entries about this id (or year).")
+    ] = None,
+    action: Annotated[
+        str | None, Query(min_length=1, max_length=32, pattern=r"^[a-z_]+$", description="Only this action.")
+    ] = None,
     since: Annotated[Moment | None, Query(description="Only entries at or after this time (with its offset).")] = None,
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,

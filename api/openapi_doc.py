@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from api.access import NOTES, ROUTES, RULES
 from api.errors import error_responses
 from api.validation_errors import BODY_UNREADABLE
 
@@ -97,6 +98,21 @@ def _complete(path: str, operation: dict[str, Any]) -> None:
             parameter["description"] = PARAMETERS[parameter["name"]]
 
 
+def _say_who_may_call(method: str, path: str, operation: dict[str, Any]) -> None:
+    """The access table's words for the operation (api.access: its rule, described, and its note), in its
+    description for people and as `x-engage-access` for tools. A route with no rule gets none: the
+    access test (tests/api/test_access_table.py) fails on it instead."""
+    key = f"{method.upper()} {path}"
+    rule = ROUTES.get(key)
+    if rule is None:
+        return
+    note = NOTES.get(key)
+    operation["x-engage-access"] = {"rule": rule, "who": RULES[rule]} | ({"note": note} if note else {})
+    words = f"**Who may call** (`{rule}`): {RULES[rule].rstrip('.')}." + (f" Here: {note.rstrip('.')}." if note else "")
+    description = operation.get("description")
+    operation["description"] = f"{description}\n\n{words}" if description else words
+
+
 def install_openapi(app: FastAPI) -> None:
     """Generate the document once, completed as the module docstring says."""
 
@@ -110,8 +126,9 @@ def install_openapi(app: FastAPI) -> None:
                 schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas["ErrorBody"].pop("$defs", None)
             for path, operations in spec.get("paths", {}).items():
-                for operation in operations.values():
+                for method, operation in operations.items():
                     _complete(path, operation)
+                    _say_who_may_call(method, path, operation)
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
             app.openapi_schema = spec

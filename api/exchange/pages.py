@@ -37,6 +37,7 @@ from api.pages.web import (
     text,
 )
 from api.partners import service as partner_service
+from api.read_audit import record_read_apart
 from domain import exchange_rules as kx_rules
 from domain.exchange import Direction, ExchangeState
 from store.exchange import reads as exchange_reads
@@ -44,6 +45,8 @@ from store.exchange import reads as exchange_reads
 router = APIRouter(include_in_schema=False)
 
 ViewerDep = Annotated[Viewer, page_access("signed_in")]
+#: Staff, or a partner taking part in the year's programme (others get the 404 page, as for no programme).
+PartyViewer = Annotated[Viewer, page_access("programme_party")]
 StaffViewer = Annotated[Viewer, page_access("staff")]
 SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
 
@@ -61,15 +64,17 @@ async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
 
 
 @router.get("/exchange/{year}")
-async def programme_page(request: Request, viewer: ViewerDep, year: YearPath) -> Response:
-    """The staff dashboard, or a partner's own view of the year."""
-    if not sees_everything(viewer.principal):
-        return await _partner_page(request, viewer, year)
+async def programme_page(request: Request, viewer: PartyViewer, year: YearPath) -> Response:
+    """The staff dashboard, or a partner's own view of the year (its applicants: the read is audited)."""
     services = services_of(request)
+    if not sees_everything(viewer.principal):
+        await record_read_apart(services.sessionmaker, viewer.principal, "applications_read", str(year))
+        return await _partner_page(request, viewer, year)
     with as_api_error(viewer.principal):
         found = await service.programme_board(services, year)
     if found is None:
         return not_found_page(request, viewer)
+    await record_read_apart(services.sessionmaker, viewer.principal, "programme_read", str(year))
     state = found.state
     async with services.sessionmaker() as session:
         applications = await exchange_reads.list_applications(session, year)
@@ -141,7 +146,9 @@ async def _partner_page(
 
 
 @router.post("/exchange/{year}/selection")
-async def select_page(request: Request, viewer: Annotated[Viewer, page_access("partner")], year: YearPath) -> Response:
+async def select_page(
+    request: Request, viewer: Annotated[Viewer, page_access("partner_in_programme")], year: YearPath
+) -> Response:
     """A partner's choice of the colleague it sends and the museum colleague it hosts."""
     form = await checked_form(request, viewer)
     values = {name: text(form, name) for name in SELECTION_FIELDS}

@@ -18,7 +18,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import delete
 
-from api.access import ROUTES, RULES, access, audit, route_keys
+from api.access import NOTES, ROUTES, RULES, access, audit, route_keys
 from api.auth import Principal
 from api.errors import PARTNER_NOT_FOUND, PROJECT_NOT_FOUND
 from api.exchange.errors import PROGRAMME_NOT_FOUND
@@ -177,7 +177,7 @@ async def test_each_rule_is_what_the_json_api_enforces(api: Api) -> None:
             {"partner B": 404, "no key": 401},
             json=selection,
         )
-    json_rules = {r for r in RULES if r not in {"partner", "project_staff"}}  # those two are page rules
+    json_rules = {r for r in RULES if r not in {"partner_in_programme", "project_staff"}}  # those two are page rules
     assert checked == json_rules
 
 
@@ -237,12 +237,23 @@ async def test_each_rule_is_what_the_pages_enforce(api: Api) -> None:
         page_b = await as_b.get("/projects")
         hidden = await as_b.post(f"/projects/{project}/decisions/pause", data={"csrf": _csrf(page_b), "reason": ""})
         assert hidden.status_code == 404
-        # partner: a staff session is refused the partner's selection form.
+        # partner_in_programme: a staff session is refused the partner's selection form.
         form = await staff.get("/projects")
         chosen = await staff.post(f"/exchange/{fresh_year()}/selection", data={"csrf": _csrf(form)})
         assert chosen.status_code == 403
     assert ROUTES["POST /projects/{project_id}/decisions/{decision}"] == "project_staff"
-    assert ROUTES["POST /exchange/{year}/selection"] == "partner"
+    assert ROUTES["POST /exchange/{year}/selection"] == "partner_in_programme"
+
+
+def test_the_openapi_document_says_who_may_call_each_operation() -> None:
+    """The table's words travel with each operation: `x-engage-access` and a line of its description."""
+    spec = _app().openapi()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            key = f"{method.upper()} {path}"
+            said = operation["x-engage-access"]
+            assert (said["rule"], said["who"], said.get("note")) == (ROUTES[key], RULES[ROUTES[key]], NOTES.get(key))
+            assert f"**Who may call** (`{ROUTES[key]}`)" in operation["description"], key
 
 
 async def test_a_partner_the_read_model_does_not_list_yet_is_found_through_the_workflow(api: Api) -> None:
