@@ -9,7 +9,7 @@ Admins only: the trail says who looked at whose data, which is itself for the fe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +35,9 @@ class AuditEntryPublic(BaseModel):
     actor_label: str = Field(description="The acting key's label, as its issuer named it.")
     action: str = Field(description=f"One of: {', '.join(store_audit.ACTIONS)}.")
     target_id: str = Field(description="What was acted on: a partner, key, respondent or project id, or a year.")
+    detail: dict[str, Any] | None = Field(
+        default=None, description="What the action says beyond its target (an erasure's reason and counts)."
+    )
 
 
 @router.get("", responses=error_responses(401, 403, 422))

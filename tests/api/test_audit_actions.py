@@ -207,3 +207,29 @@ async def test_who_started_a_project_or_opened_a_programme_is_on_its_timeline(ap
     assert await eventually(lambda: first_event(own), bool) == ("project_created", "partner desk")
     opened = await eventually(lambda: _programme_events(api, year), bool)
     assert opened[0] == ("programme_opened", "launch desk")
+
+
+async def test_the_programme_pages_record_their_reads(api: Api) -> None:
+    """The staff dashboard is the programme read (`programme_read`); a partner's view of the year lists
+    applicants (`applications_read`). A partner not in the programme is refused and leaves no entry."""
+    partner = (await create_partner(api))["id"]
+    stranger = (await create_partner(api))["id"]
+    year = fresh_year()
+    await _open_programme(api, year, partner)
+    desk = await _staff_key(api, "dashboard desk")
+    keys = {"dashboard desk": desk["key"]}
+    for label, partner_id in (("partner view", partner), ("stranger view", stranger)):
+        issued = await api.http.post(f"/api/v1/partners/{partner_id}/keys", json={"label": label})
+        keys[label] = ok(issued, 201)["key"]
+    answers = {}
+    for label, key in keys.items():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url="http://engage.test") as page:
+            form = await page.get("/")
+            assert (await page.post("/sign-in", data={"csrf": _csrf(form), "key": key, "next": "/"})).status_code == 303
+            answers[label] = (await page.get(f"/exchange/{year}")).status_code
+    assert answers == {"dashboard desk": 200, "partner view": 200, "stranger view": 404}
+    trail = await _entries(api, target_id=str(year))
+    assert sorted((e["action"], e["actor_label"]) for e in trail) == [
+        ("applications_read", "partner view"),
+        ("programme_read", "dashboard desk"),
+    ]
