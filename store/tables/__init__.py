@@ -20,9 +20,10 @@ Constraints:
   the programme row the API inserts at start (event_seq 0). `exchange_application` is written by the API in
   the request (the call for applications is a burst: never Updates on one workflow); one per person per year
   by `(year, email_hash)`.
-- `audit_entry` is append-only: the staff and admin actions no workflow records (partners registered, keys
-  issued and revoked, respondents added, case studies marked), each with the acting key and the time,
-  written by the API in the action's own transaction (store.audit). Ids only, never personal data.
+- `audit_entry` is append-only: the staff, partner and admin actions no workflow records (partners
+  registered, keys issued and revoked, respondents added, case studies marked, signing in and out, the
+  yearly schedule, people exported or erased, reads of personal data), each with the acting key and the
+  time, written by the API in the action's own transaction (store.audit). Ids only, never personal data.
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 """
 

@@ -1,4 +1,5 @@
-"""The audit trail of the actions no workflow records: partners registered, keys issued and revoked."""
+"""The audit trail of the actions no workflow records: partners, keys, respondents, signing in and out,
+the yearly schedule, people's rights, and reads of personal data (store.audit.ACTIONS)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from store.tables.base import Base
 
 
 class AuditEntry(Base):
-    """One staff or admin action outside the workflows: who (the key's id and label), what, on what, when.
+    """One staff, partner or admin action outside the workflows: who (the key's id and label), what, on
+    what, when.
 
     Project and programme actions are already in `event` / `exchange_event` with their actor; this
     table holds the rest. Append-only, and never personal data: `target_id` is an id (a partner's, a
-    key's), never a name or an address.
+    key's, a project's, a year), never a name or an address. A refused sign-in names no key
+    (`store.audit.SIGN_IN_REFUSED_ACTOR`).
     """
 
     __tablename__ = "audit_entry"
