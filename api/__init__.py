@@ -12,8 +12,11 @@ Where to look:
 - talking to Temporal: `api/temporal_calls.py` (start, update, query, signal, describe any workflow),
   `api/temporal_schedules.py` (the yearly and the retention schedules), `api/temporal_refusals.py` (what each failure
   means: unknown, ended, stuck, away, refused) and `api/temporal_connection.py` (address, namespace, TLS).
-- who may call what: `api/access.py` (one table of every route and page, and the named rules;
-  the checks in `api/access_rules.py`); keys and principals: `api/auth.py`.
+- who may call what: `api/access.py` (one table of every route and page, the named rules, and per-route
+  notes the OpenAPI document repeats; the checks in `api/access_rules.py`); keys and principals:
+  `api/auth.py`.
+- who did what: `api/auth.py` `audit_trail` (an entry in the action's own transaction), `api/read_audit.py`
+  (reads of personal data), `api/audit_routes.py` (`GET /api/v1/audit`, admins).
 - errors: `api/errors.py` (one mapping: one status and one code per meaning) and `api/error_shape.py`
   (the one JSON shape).
 - the app: `api/main.py` (`create_app`), `api/routers.py` (every router, in mount order),
