@@ -173,7 +173,8 @@ async def _record_with(run: Callable[[WorkflowEnvironment, str], Awaitable[Histo
         target.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
 
 
-async def record(name: str, version: int = 1) -> Path | None:
+async def record(name: str, version: int = 1, **start: object) -> Path | None:
+    """`start`: more of the start input (tests.workflows.support.project_input), e.g. `created_by`."""
     path = HISTORIES / f"project-{name}-v{version}.json"
     if path.exists():
         return None
@@ -186,6 +187,7 @@ async def record(name: str, version: int = 1) -> Path | None:
             await env.get_current_time(),
             project_id=f"history-{name}",
             follow_up_schedule=("P1M", "P3M"),
+            **start,
         )
         await SCENARIOS[name](env, handle)
         await handle.result()
@@ -245,6 +247,8 @@ async def main() -> None:
         "project-search-attributes": lambda: record("declined", 2),
         # Issue 12: a declined proposal reads 'declined' (patch 12-declined-milestone).
         "declined-milestone": lambda: record("declined", 3),
+        # Issue 14: the start input names who started the project (created_by); project_created names them.
+        "created-by": lambda: record("declined", 4, created_by=STAFF),
     }
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))

@@ -190,6 +190,7 @@ def project_input(
     project_id: str | None = None,
     max_history_events: int = 10_000,
     follow_up_schedule: tuple[str, ...] = (),
+    created_by: Actor | None = None,
 ) -> ProjectInput:
     return ProjectInput(
         project_id=project_id or uuid.uuid4().hex,
@@ -201,6 +202,7 @@ def project_input(
         follow_up_schedule=tuple(IsoDuration(o) for o in follow_up_schedule),
         created_at=created_at,
         max_history_events=max_history_events,
+        created_by=created_by,
     )
 
 
