@@ -36,6 +36,7 @@ ACTIONS = (
     "programme_read",
     "outbox_read",
     "histories_decoded",
+    "partners_read",
     # The rights of the people whose data we hold (api/people): the detail says why and how much, never whom.
     "person_exported",
     "person_erased",

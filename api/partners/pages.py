@@ -87,7 +87,9 @@ async def _partners(
 
 @router.get("/partners")
 async def list_partners_page(request: Request, viewer: StaffViewer) -> Response:
-    """Partner organisations, newest first, with the form to add one."""
+    """Partner organisations, newest first, with the form to add one (their contacts: the read is audited)."""
+    async with services_of(request).sessionmaker() as session:
+        await record_read(session, viewer.principal, "partners_read", None)
     return await _partners(request, viewer)
 
 

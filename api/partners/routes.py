@@ -12,6 +12,7 @@ from api.deps import LimitQuery, OffsetQuery, SessionDep
 from api.errors import PARTNER_NOT_FOUND, error_responses, not_found
 from api.partners import service
 from api.partners.schemas import KeyCreated, PartnerCreate, PartnerKeyCreate, PartnerPublic
+from api.read_audit import record_read
 from api.schemas import Page
 from store.partners import reads as partner_reads
 
@@ -33,8 +34,9 @@ async def list_partners(
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[PartnerPublic]:
-    """Partners, newest first; a partner key sees only its own organisation."""
+    """Partners, newest first; a partner key sees only its own organisation. Each read is audited (contacts)."""
     only = partner_scope(principal)
+    await record_read(session, principal, "partners_read", only)
     rows, total = await partner_reads.list_partners(session, only_id=only, limit=limit, offset=offset)
     return Page(items=[PartnerPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -43,10 +45,11 @@ async def list_partners(
 async def read_partner(
     partner_id: str, principal: Annotated[Principal, access("partner_self")], session: SessionDep
 ) -> PartnerPublic:
-    """One partner organisation."""
+    """One partner organisation (its contact: the read is audited)."""
     partner = await partner_reads.get_partner(session, partner_id)
     if partner is None:
         raise not_found(PARTNER_NOT_FOUND)
+    await record_read(session, principal, "partners_read", partner_id)
     return PartnerPublic.model_validate(partner)
 
 

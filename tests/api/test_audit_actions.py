@@ -2,7 +2,7 @@
 
 Signing in to the pages and out, a refused sign-in, and each read of personal data (a project's
 respondents, its answers as CSV, a year's applications, the programme's dashboard, the outbox as
-JSON and as a page, a decoded history) writes exactly one entry naming the key that acted (id and
+JSON and as a page, a decoded history, the partners' contacts) writes exactly one entry naming the key that acted (id and
 label) and the target (a project id, a year), and nothing of the person read about. The trail is
 listed by `GET /api/v1/audit` (admins only), filtered by target, action and time, paged.
 """
@@ -113,6 +113,8 @@ async def test_each_read_of_personal_data_is_one_entry_naming_the_reader_and_the
         ok(await staff.get("/api/v1/outbox", params={"project_id": project_id}), 200)
         ok(await staff.get("/api/v1/outbox"), 200)
         ok(await staff.post("/codec/decode", json={"payloads": []}), 200)
+        ok(await staff.get("/api/v1/partners"), 200)
+        ok(await staff.get(f"/api/v1/partners/{partner}"), 200)
         # Refused reads record nothing: an unknown project, an unknown year.
         assert (await staff.get("/api/v1/projects/no-such-project/respondents")).status_code == 404
         assert (await staff.get(f"/api/v1/exchange/programmes/{fresh_year()}/applications")).status_code == 404
@@ -121,12 +123,14 @@ async def test_each_read_of_personal_data_is_one_entry_naming_the_reader_and_the
         signed = await page.post("/sign-in", data={"csrf": _csrf(form), "key": reader["key"], "next": "/outbox"})
         assert signed.status_code == 303
         assert (await page.get("/outbox")).status_code == 200
+        assert (await page.get("/partners")).status_code == 200
     label = "records desk"
     everything = (
         await _entries(api, target_id=project_id)
         + await _entries(api, target_id=str(year))
         + await _entries(api, target_id="all")
         + await _entries(api, action="histories_decoded")
+        + await _entries(api, target_id=partner)
     )
     assert sorted(_by(everything, reader)) == sorted(
         [
@@ -138,9 +142,12 @@ async def test_each_read_of_personal_data_is_one_entry_naming_the_reader_and_the
             ("outbox_read", "all", label),  # the JSON view, unfiltered
             ("outbox_read", "all", label),  # the page
             ("histories_decoded", "default", label),
+            ("partners_read", "all", label),  # the JSON list
+            ("partners_read", "all", label),  # the page
+            ("partners_read", partner, label),
         ]
     )
-    _holds_no_personal_data(everything, "Nia Applicant", *(person["name"] for person in PEOPLE))
+    _holds_no_personal_data(everything, "Nia Applicant", "Contact Person", *(person["name"] for person in PEOPLE))
 
 
 async def test_a_partner_reading_its_applications_is_recorded_too(api: Api) -> None:
