@@ -219,6 +219,25 @@ async def record_exchange_year(version: int = 1) -> Path | None:
     return path
 
 
+async def record_exchange_opened_by(version: int = 1) -> Path | None:
+    """Issue 14: the programme's start input names who opened it (created_by); programme_opened names
+    them. Recorded while the programme waits for its partners (a running history replays as well)."""
+    path = HISTORIES / f"exchange-opened-by-v{version}.json"
+    if path.exists():
+        return None
+    from tests.workflows.test_exchange import open_programme
+
+    async def run(env: WorkflowEnvironment, task_queue: str) -> Histories:
+        programme = await open_programme(env.client, task_queue, await env.get_current_time(), 2033, created_by=STAFF)
+        await env.sleep(timedelta(days=8))  # the partners' confirmation deadline passes: they lapse
+        history = await programme.fetch_history()
+        await programme.terminate("recorded")
+        return {path: history}
+
+    await _record_with(run)
+    return path
+
+
 async def record_exchange_launcher(version: int = 1) -> Path | None:
     """The launcher a yearly Schedule starts: it opens exchange/{year} and returns."""
     path = HISTORIES / f"exchangelauncher-opens-year-v{version}.json"
@@ -249,6 +268,7 @@ async def main() -> None:
         "declined-milestone": lambda: record("declined", 3),
         # Issue 14: the start input names who started the project (created_by); project_created names them.
         "created-by": lambda: record("declined", 4, created_by=STAFF),
+        "exchange-opened-by": record_exchange_opened_by,
     }
     for name in sys.argv[1:] or [*SCENARIOS, *special]:
         written = await (special[name]() if name in special else record(name))

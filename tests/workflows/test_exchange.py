@@ -61,7 +61,12 @@ def first_monday_after(moment: datetime, days: int) -> date:
 
 
 async def open_programme(
-    client: Client, task_queue: str, now: datetime, year: int, max_history_events: int = 5_000
+    client: Client,
+    task_queue: str,
+    now: datetime,
+    year: int,
+    max_history_events: int = 5_000,
+    created_by: Actor | None = None,
 ) -> WorkflowHandle[Programme, ExchangeState]:
     template = CATALOG.latest("knowledge-exchange-placement")
     assert template is not None
@@ -78,6 +83,7 @@ async def open_programme(
         placement_template=template,
         created_at=now,
         max_history_events=max_history_events,
+        created_by=created_by,
     )
     handle = await client.start_workflow(Programme.run, start, id=exchange_workflow_id(year), task_queue=task_queue)
     _STARTED.append(handle)
