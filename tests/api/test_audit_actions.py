@@ -2,9 +2,10 @@
 
 Signing in to the pages and out, a refused sign-in, and each read of personal data (a project's
 respondents, its answers as CSV, a year's applications, the programme's dashboard, the outbox as
-JSON and as a page, a decoded history, the partners' contacts) writes exactly one entry naming the key that acted (id and
-label) and the target (a project id, a year), and nothing of the person read about. The trail is
-listed by `GET /api/v1/audit` (admins only), filtered by target, action and time, paged.
+JSON and as a page, a decoded history, the partners' contacts) writes exactly one entry naming the
+key that acted (id and label) and the target (a project id, a year), and nothing of the person read
+about. The trail is listed by `GET /api/v1/audit` (admins only), filtered by target, action and
+time, paged. Who started a project or opened a programme is named by its first timeline event.
 """
 
 from __future__ import annotations
