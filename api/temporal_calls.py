@@ -55,7 +55,6 @@ from api.temporal_refusals import NOT_LIVE_SLOW as NOT_LIVE_SLOW
 from api.temporal_refusals import NOT_LIVE_STUCK as NOT_LIVE_STUCK
 from api.temporal_refusals import is_not_found, why_not_live
 from api.workflow_health import is_stuck
-from domain.erasure import ApplicationForgotten, LeadForgotten
 from domain.exchange import ExchangeState
 from domain.follow_up import FollowUpState
 from domain.state import ProjectInput, ProjectState
@@ -78,7 +77,7 @@ UPDATE_TIMEOUT_SECONDS = 30.0
 SIGNAL_TIMEOUT = timedelta(seconds=3)
 
 #: Project ids are uuid hex; anything else cannot name a project, so it is simply not found.
-_PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 log = structlog.get_logger("engage.api")
 
@@ -94,7 +93,7 @@ class Target(Generic[W, S]):
 
 
 def project_handle(client: Client, project_id: str) -> WorkflowHandle[ProjectWorkflow, ProjectState]:
-    if not _PROJECT_ID.match(project_id):
+    if not PROJECT_ID.match(project_id):
         raise not_found(PROJECT_NOT_FOUND)
     return client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
 
@@ -247,29 +246,6 @@ async def signal(
         log.warning("signal_deferred", workflow_id=target.handle.id, signal=name, error=type(exc).__name__)
         return False
     return True
-
-
-# 👉 Erasure (issue 14) must reach the workflows in flight: True when a running one took the signal, False when
-# Temporal holds no such run or it has ended; any other failure (Temporal away) is raised, so the API says 503.
-async def forget_lead(client: Client, project_id: str, email_hash: str) -> bool:
-    """The project forgets its lead if `email_hash` (store.hashing.email_hash) is theirs. Idempotent."""
-    target = project(client, project_id) if _PROJECT_ID.match(project_id) else None
-    forgotten = LeadForgotten(email_hash=email_hash)
-    return target is not None and await signal(target, ProjectWorkflow.forget_lead, forgotten, must_reach=True)
-
-
-async def forget_application(client: Client, year: int, application_id: str) -> bool:
-    """The year's programme forgets an application not yet placed. Idempotent."""
-    forgotten = ApplicationForgotten(application_id=application_id)
-    return await signal(
-        programme(client, year), ExchangeProgrammeWorkflow.forget_application, forgotten, must_reach=True
-    )
-
-
-async def forget_programme_lead(client: Client, year: int, email_hash: str) -> bool:
-    """The year's programme forgets its lead if `email_hash` is theirs. Idempotent."""
-    forgotten = LeadForgotten(email_hash=email_hash)
-    return await signal(programme(client, year), ExchangeProgrammeWorkflow.forget_lead, forgotten, must_reach=True)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 and erasure (`POST /api/v1/people/erase`).
 
 `schemas.py` (what is asked and answered), `service.py` (export and erase: the store's
-`store.people` reads and scrubs, the workflows in flight told through `api.temporal_calls`, each
+`store.people` reads and scrubs, the workflows in flight told through `calls.py` (on `api.temporal_calls`), each
 action in the audit trail without the address), `routes.py` (the JSON routes). No pages: an admin
 acts through the API.
 """

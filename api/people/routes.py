@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from api.access import access
 from api.auth import Principal
@@ -16,8 +17,10 @@ from api.schemas import EMAIL_PATTERN
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
+#: Trimmed before it is checked, as the erase body's address is (a pasted address often ends in a space).
 EmailQuery = Annotated[
     str,
+    BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),
     Query(min_length=3, max_length=320, pattern=EMAIL_PATTERN, description=EMAIL_DESCRIPTION),
 ]
 

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api import temporal_calls
 from api.auth import Principal, audit_trail
+from api.people import calls as people_calls
 from api.people.schemas import ErasureDone, ErasureRequest, PersonExport, WorkflowsTold
 from store.hashing import email_hash
 from store.people.erasure import ErasedCounts, ErasureCounts, ErasureTargets, erase_person, workflow_targets
@@ -39,9 +39,9 @@ async def export_person(session: AsyncSession, email: str, *, by: Principal) -> 
 
 
 async def _tell(client: Client, targets: ErasureTargets, digest: str) -> WorkflowsTold:
-    projects = [await temporal_calls.forget_lead(client, p, digest) for p in targets.lead_of_projects]
-    programmes = [await temporal_calls.forget_programme_lead(client, y, digest) for y in targets.lead_of_programmes]
-    applications = [await temporal_calls.forget_application(client, y, a) for y, a in targets.applications]
+    projects = [await people_calls.forget_lead(client, p, digest) for p in targets.lead_of_projects]
+    programmes = [await people_calls.forget_programme_lead(client, y, digest) for y in targets.lead_of_programmes]
+    applications = [await people_calls.forget_application(client, y, a) for y, a in targets.applications]
     return WorkflowsTold(projects=sum(projects), programmes=sum(programmes), applications=sum(applications))
 
 

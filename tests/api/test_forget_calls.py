@@ -1,4 +1,4 @@
-"""api.temporal_calls.forget_lead / forget_application / forget_programme_lead (issue 14): what the erasure
+"""api.people.calls.forget_lead / forget_application / forget_programme_lead (issue 14): what the erasure
 route learns from each. True: a running workflow took the signal. False: Temporal holds no such run, or it
 has ended (nothing left in flight to forget). Temporal away: raised, and the one mapping answers 503.
 
@@ -12,9 +12,9 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from api import temporal_calls
 from api.errors import failure_to_api_error
 from api.main import API_RETRY
+from api.people import calls as people_calls
 from domain.erasure import ERASED_PERSON, email_hash
 from domain.submissions import StaffAction
 from tests.faults.processes import free_port
@@ -44,17 +44,17 @@ async def test_a_running_workflow_takes_the_signal_and_an_absent_or_ended_one_is
         await ended.result()
         programme = await open_programme(client, task_queue, now, 2043)
 
-        assert await temporal_calls.forget_lead(client, running_id, LEAD) is True
+        assert await people_calls.forget_lead(client, running_id, LEAD) is True
         assert (await wait_for(running, lambda s: s.lead == ERASED_PERSON)).lead == ERASED_PERSON
-        assert await temporal_calls.forget_lead(client, running_id, LEAD) is True, "idempotent: taken, no change"
-        assert await temporal_calls.forget_lead(client, ended_id, LEAD) is False, "ended: nothing in flight"
-        assert await temporal_calls.forget_lead(client, "0123456789abcdef0123456789abcdef", LEAD) is False
-        assert await temporal_calls.forget_lead(client, "not a project id!", LEAD) is False
+        assert await people_calls.forget_lead(client, running_id, LEAD) is True, "idempotent: taken, no change"
+        assert await people_calls.forget_lead(client, ended_id, LEAD) is False, "ended: nothing in flight"
+        assert await people_calls.forget_lead(client, "0123456789abcdef0123456789abcdef", LEAD) is False
+        assert await people_calls.forget_lead(client, "not a project id!", LEAD) is False
 
-        assert await temporal_calls.forget_application(client, 2043, "app-1") is True
-        assert await temporal_calls.forget_application(client, 2044, "app-1") is False, "no programme that year"
-        assert await temporal_calls.forget_programme_lead(client, 2043, PROGRAMME_LEAD) is True
-        assert await temporal_calls.forget_programme_lead(client, 2044, PROGRAMME_LEAD) is False
+        assert await people_calls.forget_application(client, 2043, "app-1") is True
+        assert await people_calls.forget_application(client, 2044, "app-1") is False, "no programme that year"
+        assert await people_calls.forget_programme_lead(client, 2043, PROGRAMME_LEAD) is True
+        assert await people_calls.forget_programme_lead(client, 2044, PROGRAMME_LEAD) is False
         forgotten = await programme.query(Programme.status)
     assert forgotten.lead == ERASED_PERSON and forgotten.forgotten_applications == ["app-1"]
 
@@ -64,9 +64,9 @@ async def test_with_temporal_away_forgetting_raises_what_the_api_answers_503() -
         f"127.0.0.1:{free_port()}", data_converter=codec_converter(), retry_config=API_RETRY, lazy=True
     )
     calls = (
-        temporal_calls.forget_lead(client, "0123456789abcdef0123456789abcdef", LEAD),
-        temporal_calls.forget_application(client, 2043, "app-1"),
-        temporal_calls.forget_programme_lead(client, 2043, PROGRAMME_LEAD),
+        people_calls.forget_lead(client, "0123456789abcdef0123456789abcdef", LEAD),
+        people_calls.forget_application(client, 2043, "app-1"),
+        people_calls.forget_programme_lead(client, 2043, PROGRAMME_LEAD),
     )
     for call in calls:
         with pytest.raises(Exception) as away:

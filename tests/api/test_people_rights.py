@@ -96,7 +96,7 @@ async def test_staff_export_finds_the_person_everywhere_with_where_it_came_from(
     staff_key = ok(await api.http.post("/api/v1/keys", json={"role": "staff", "label": "records officer"}), 201)["key"]
 
     async with http_client(api.app, staff_key) as staff:
-        held = await export(staff, TYPED.upper())
+        held = await export(staff, f" {TYPED.upper()} ")  # as pasted: case and spaces do not matter
         stranger = await export(staff, "nobody@people.example")
 
     assert [(c["partner_id"], c["source"]["table"]) for c in held["partner_contacts"]] == [
