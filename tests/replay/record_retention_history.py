@@ -25,8 +25,7 @@ from tests.db_fixtures import sqlite_settings
 from tests.replay.record_history import HISTORIES, Histories
 from tests.temporal_env import start_time_skipping
 from worker import build_worker
-from workflows.naming import REGISTRY, RETENTION_WORKFLOW_ID
-from workflows.retention import RetentionWorkflow
+from workflows.naming import REGISTRY, RETENTION_WORKFLOW, RETENTION_WORKFLOW_ID
 
 PATH = HISTORIES / "retention-erases-v1.json"
 
@@ -48,7 +47,9 @@ async def _run(env: WorkflowEnvironment, folder: Path) -> Histories:
         )
         async with worker:
             handle = await env.client.start_workflow(
-                RetentionWorkflow.run, id=f"{RETENTION_WORKFLOW_ID}-history", task_queue=task_queue
+                RETENTION_WORKFLOW,
+                id=f"{RETENTION_WORKFLOW_ID}-history",
+                task_queue=task_queue,  # by name: see api/retention/schedule.py
             )
             await handle.result()
         return {PATH: await handle.fetch_history()}

@@ -21,13 +21,14 @@ from store.tables import RetentionRun
 from tests.activities.retention_builders import expected, held, seed
 from tests.store.survey_builders import Sessions
 from worker import build_worker
-from workflows.naming import RETENTION_WORKFLOW_ID
-from workflows.retention import RetentionWorkflow
+from workflows.naming import RETENTION_WORKFLOW, RETENTION_WORKFLOW_ID
 
 
 async def run_once(env: WorkflowEnvironment, task_queue: str) -> tuple[str, str, RetentionResult]:
     workflow_id = f"{RETENTION_WORKFLOW_ID}-{uuid.uuid4().hex}"
-    handle = await env.client.start_workflow(RetentionWorkflow.run, id=workflow_id, task_queue=task_queue)
+    handle = await env.client.start_workflow(
+        RETENTION_WORKFLOW, id=workflow_id, task_queue=task_queue, result_type=RetentionResult
+    )  # by name: see api/retention/schedule.py
     result = await handle.result()
     assert handle.result_run_id is not None
     return workflow_id, handle.result_run_id, result
