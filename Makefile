@@ -48,6 +48,7 @@ HISTORY_EXPORT_DIR := $(or $(ENGAGE_HISTORY_EXPORT_DIR),build/exported-histories
 test: venv
 	scripts/ensure_postgres.sh
 	scripts/ensure_chromium.sh
+	scripts/ensure_axe.sh
 	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m pytest -q -m "not soak"
 	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m tests.replay.replay_exported
 
