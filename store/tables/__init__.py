@@ -25,10 +25,13 @@ Constraints:
   yearly schedule, people exported or erased, reads of personal data), each with the acting key and the
   time, written by the API in the action's own transaction (store.audit). Ids only, never personal data.
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
+- `user_account`, `sign_in_link`: people who sign in by e-mailed link (store.accounts); only a link
+  token's sha256 is stored. A `web_session` is a key's (`user_id` NULL) or a person's.
 """
 
 from __future__ import annotations
 
+from store.tables.accounts import SignInLink, UserAccount
 from store.tables.audit import AuditEntry
 from store.tables.base import (
     API_KEY_ROLES,
@@ -91,12 +94,14 @@ __all__ = [
     "ProjectPartner",
     "Respondent",
     "RetentionRun",
+    "SignInLink",
     "Submission",
     "SurveyInvitation",
     "SurveyResponse",
     "SurveySuppression",
     "SurveyToken",
     "SurveyWave",
+    "UserAccount",
     "UtcDateTime",
     "WebSession",
     "Workshop",

@@ -34,8 +34,9 @@ API_KEY_ROLES: tuple[str, ...] = ("admin", "staff", "partner")
 #: `cancelled` is a survey e-mail withdrawn before sending (the respondent answered, opted out or bounced).
 OUTBOX_STATUSES: tuple[str, ...] = ("queued", "sent", "failed", "held", "cancelled")
 #: Outbox kinds: `survey` e-mails count towards a person's fatigue cap, `project` ones do not;
-#: `exchange` e-mails belong to a Knowledge Exchange programme, not a project (`project_id` NULL).
-OUTBOX_KINDS: tuple[str, ...] = ("project", "survey", "exchange")
+#: `exchange` e-mails belong to a Knowledge Exchange programme, not a project (`project_id` NULL);
+#: `account` e-mails are a person's sign-in links (no project either, the link sealed like survey links).
+OUTBOX_KINDS: tuple[str, ...] = ("project", "survey", "exchange", "account")
 #: Why an address gets no survey e-mail from any project; `erased` (the person's data was erased on
 #: request) also stops project and programme e-mail to it.
 SUPPRESSION_REASONS: tuple[str, ...] = ("opted_out_everywhere", "bounced", "erased")

@@ -42,6 +42,9 @@ class WebSession(Base):
     key_id: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    #: Set for a person's session (signed in by e-mailed link; `key_id` is then `user:<id>`), NULL for
+    #: a key's; removing the person deletes their sessions at once.
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
 
 
 class ApiKey(Base):
@@ -58,3 +61,7 @@ class ApiKey(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: The key id of whoever issued it (`user:<id>` for a signed-in person); NULL for keys from before.
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    #: When the key last authenticated, recorded at most once a minute per key per replica.
+    last_used_at: Mapped[datetime | None]
