@@ -8,8 +8,10 @@ a different path on any run the suite drove fails here, before it can wedge a li
 
 - Histories of types that are not ours (a test's own stand-in workflows) are skipped and counted.
 - Histories of tests marked `replay_exempt(reason=...)` are replayed and reported, never failed on.
-- Exit status 1 on any failed replay, on any history that could not be exported, or when the
-  folder holds no history at all (the export is broken, or the tests did not run).
+- Every history is also scanned for personal data in clear (tests/replay/clear_personal_data.py):
+  an e-mail address in a clear payload or in any text of a history fails the step.
+- Exit status 1 on any failed replay, on any history that could not be exported, on any personal data in
+  clear, or when the folder holds no history at all (the export is broken, or the tests did not run).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.history_folder import EXPORT_ERRORS_FILE, export_dir
+from tests.replay.clear_personal_data import Scan, scan_history
 from tests.temporal_env import codec_converter
 from workflows.registry import WORKFLOWS, sandbox_runner
 
@@ -48,10 +51,16 @@ class Summary:
     failures: list[tuple[Exported, str]] = field(default_factory=list)
     exempt: list[tuple[Exported, str | None]] = field(default_factory=list)
     export_errors: list[str] = field(default_factory=list)
+    clear_data: Scan = field(default_factory=Scan)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.export_errors and sum(self.replayed.values()) > 0
+        return (
+            not self.failures
+            and not self.export_errors
+            and not self.clear_data.findings
+            and sum(self.replayed.values()) > 0
+        )
 
 
 def _header(path: Path) -> Exported:
@@ -61,9 +70,10 @@ def _header(path: Path) -> Exported:
     )
 
 
-async def _histories(items: list[Exported]) -> AsyncIterator[WorkflowHistory]:
+async def _histories(items: list[Exported], clear_data: Scan) -> AsyncIterator[WorkflowHistory]:
     for item in items:
         data = json.loads(await asyncio.to_thread(item.path.read_text, encoding="utf-8"))
+        clear_data.add(scan_history(data["history"], f"{item.test} {item.workflow_id}"))
         yield WorkflowHistory.from_json(item.workflow_id, data["history"])
 
 
@@ -95,7 +105,7 @@ async def replay_all(folder: Path, workflows: Sequence[type] = WORKFLOWS) -> Sum
         workflows=list(workflows), data_converter=codec_converter(), workflow_runner=sandbox_runner(strict=True)
     )
     # Results come back in the order the histories went in (each replayed on its own, from scratch).
-    async with replayer.workflow_replay_iterator(_histories(to_replay)) as results:
+    async with replayer.workflow_replay_iterator(_histories(to_replay, summary.clear_data)) as results:
         items = iter(to_replay)
         async for result in results:
             item = next(items)
@@ -127,6 +137,13 @@ def render(summary: Summary, folder: Path) -> str:
         lines.append(f"  EXPORT ERROR {error}")
     if total == 0:
         lines.append("  nothing to replay: run the tests first (the fixtures export histories on shutdown)")
+    scan = summary.clear_data
+    lines.append(
+        f"  personal data in clear: {len(scan.findings)} found in {scan.histories} histories "
+        f"({scan.payloads} payloads, {scan.encrypted} encrypted; "
+        "the rest search attributes and the SDK's marker headers)"
+    )
+    lines += [f"  CLEAR PERSONAL DATA {finding}" for finding in scan.findings[:20]]
     lines.append(f"  failed: {len(summary.failures)}")
     for item, error in summary.failures:
         lines.append(f"  FAILED {item.test} {item.workflow_type} {item.workflow_id} run {item.run_id}")
