@@ -79,6 +79,7 @@ ROUTES: dict[str, str] = {
     "POST /api/v1/projects": "signed_in",  # a partner only for itself: `require_own_partnership`
     "GET /api/v1/projects": "signed_in",
     "GET /api/v1/projects/{project_id}": "project_party",
+    "PATCH /api/v1/projects/{project_id}": "staff",
     "GET /api/v1/projects/{project_id}/events": "project_party",
     "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/submissions": "project_party",
     "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/review": "staff",

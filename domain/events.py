@@ -45,6 +45,8 @@ class EventType(StrEnum):
     PLACEMENT_RESCHEDULED = "placement_rescheduled"
     #: Issue 14: the lead was erased; the state now holds a placeholder (the event names no one).
     LEAD_FORGOTTEN = "lead_forgotten"
+    #: Issue 15: staff edited the title, summary, lead or partners (domain.project_edits).
+    PROJECT_EDITED = "project_edited"
 
 
 class DomainEvent(BaseModel):

@@ -6,7 +6,7 @@ process a project follows is the one it started with, whatever templates ship la
 Updates (validated; a refusal is an ApplicationError typed by `domain.rules.RefusalKind`, with
 `{"field", "reason"}` details, so the API answers 4xx with both):
     submit_milestone, review_milestone, schedule_workshop, record_attendance, cancel_workshop, set_display,
-    pause, resume, withdraw, close, set_follow_up_schedule
+    pause, resume, withdraw, close, set_follow_up_schedule, edit_project (issue 15)
 Signals: note_placement_dates(PlacementRescheduled) — from the Knowledge Exchange programme when staff
     move a placement's five days (issue 12): the summary follows.
     forget_lead(LeadForgotten) — erasure (issue 14): a lead whose address has that hash becomes
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.exchange import PlacementRescheduled
     from domain.follow_up import Reschedule
     from domain.lifecycle import TERMINAL_STAGES, Audience, Stage
+    from domain.project_edits import ProjectEdit, apply_edit, check_edit
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
         Attendance,
@@ -50,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
         WorkshopSession,
     )
     from workflows import kit
-    from workflows.naming import PROJECT_WORKFLOW
+    from workflows.naming import ENGAGE_PARTNERS, PROJECT_WORKFLOW
 
     # 👉 The steps live in two base classes, split by what they do (issue 13); every patch name stays
     # importable from here, where the replay tests and operators look for them.
@@ -232,6 +233,30 @@ class ProjectWorkflow(ProjectRelations):
     @set_follow_up_schedule.validator
     def _validate_set_follow_up_schedule(self, change: Reschedule) -> None:
         kit.refuse_unless(lambda: rules.check_follow_up_schedule(self._state, change))
+
+    @workflow.update
+    def edit_project(self, edit: ProjectEdit) -> ProjectState:
+        """Staff change title, summary, lead or partners (issue 15). A new handler changing no existing
+        path: no patch. The start input follows, so a continued run carries no former lead."""
+        change = apply_edit(self._state, edit)
+        if change is None:
+            return self._state
+        self._start = self._start.model_copy(
+            update={
+                "title": self._state.title,
+                "summary": self._state.summary,
+                "lead": self._state.lead,
+                "partner_ids": tuple(self._state.partner_ids),
+            }
+        )
+        self._emit(change, actor=edit.actor)
+        if "partner_ids" in str(change[2]["fields"]):
+            workflow.upsert_search_attributes([ENGAGE_PARTNERS.value_set(list(self._state.partner_ids))])
+        return self._state
+
+    @edit_project.validator
+    def _validate_edit_project(self, edit: ProjectEdit) -> None:
+        kit.refuse_unless(lambda: check_edit(self._state, edit))
 
     @workflow.signal
     def note_placement_dates(self, moved: PlacementRescheduled) -> None:

@@ -1,4 +1,5 @@
-"""Staff decisions about a whole project (pause, resume, withdraw with a reason, close), one route each."""
+"""Staff decisions about a whole project (pause, resume, withdraw with a reason, close), one route each;
+and editing its particulars (PATCH, issue 15)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.callers import Caller
 from api.deps import IdempotencyKeyDep, ServicesDep
 from api.errors import error_responses
 from api.projects import updates
+from api.projects.edit_schemas import ProjectEditRequest
 from api.projects.schemas import ProjectPublic, StaffActionCreate
 from api.projects.updates import Decision
 from api.projects.views import project_public
@@ -61,3 +63,22 @@ for _decision in DECISIONS:
         responses=_RESPONSES,
         name=f"{_decision}_project",
     )
+
+
+@router.patch("", responses=_RESPONSES, name="edit_project")
+async def edit_project(
+    project_id: str,
+    body: ProjectEditRequest,
+    principal: Annotated[Principal, access("staff")],
+    services: ServicesDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> ProjectPublic:
+    """Edit the title, summary, lead or partners; the timeline records a `project_edited` event naming who.
+
+    Partners change only before the display stage opens, and never on a placement (409 naming
+    `partner_ids`); an ended project takes no edit (409).
+    """
+    caller = Caller(services.client, principal, idempotency_key)
+    state = await updates.edit_project(caller, services.sessionmaker, project_id, body)
+    template = services.catalog.get(state.template_name, state.template_version)
+    return project_public(state, template, principal, datetime.now(UTC))

@@ -18,8 +18,9 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.access import sees_everything
 from api.callers import Caller
-from api.errors import IDEMPOTENCY_KEY_REUSED, ApiError
+from api.errors import IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARTNER, ApiError, invalid
 from api.projects import schemas
+from api.projects.edit_schemas import ProjectEditRequest
 from api.temporal_calls import run_update
 from domain.state import DisplayState, MilestoneState, ProjectState, WorkshopState
 from domain.submissions import Actor, MilestoneSubmission, ReviewDecision, StaffAction
@@ -129,3 +130,19 @@ async def decide(
     """Pause, resume, withdraw (a reason is required) or close the whole project."""
     action = StaffAction(actor=caller.actor(), reason=body.reason if body else "")
     return await _run(caller, project_id, DECISIONS[decision], action, decision)
+
+
+async def edit_project(
+    caller: Caller, sessionmaker: async_sessionmaker[AsyncSession], project_id: str, body: ProjectEditRequest
+) -> ProjectState:
+    """Change the title, summary, lead or partners (issue 15); the workflow records who did it.
+
+    Partner ids are checked to exist first (a 422 naming `partner_ids`, as when starting a project);
+    whether partners may still change is the workflow's rule (a 409).
+    """
+    if body.partner_ids:
+        async with sessionmaker() as session:
+            missing = await partner_reads.missing_partner_ids(session, body.partner_ids)
+        if missing:
+            raise invalid("partner_ids", f"no partner has the id {missing[0]!r}", UNKNOWN_PARTNER)
+    return await _run(caller, project_id, ProjectWorkflow.edit_project, body.edit(caller.actor()), "edit_project")
