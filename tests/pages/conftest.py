@@ -80,10 +80,16 @@ def _loopback_socket() -> socket.socket:
     return sock
 
 
+#: Where the page tests' screenshots go (ignored by git): one folder per test module, named without `test_`.
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
 @pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where page tests save screenshots for a person to look at: $ENGAGE_PAGES_SCREENSHOTS or tmp."""
-    folder = Path(os.environ.get("ENGAGE_PAGES_SCREENSHOTS", tmp_path))
+def screenshots(request: pytest.FixtureRequest) -> Path:
+    """Where page tests save screenshots for a person to look at: $ENGAGE_PAGES_SCREENSHOTS, or
+    tests/artifacts/<module> (e.g. tests/artifacts/accessibility/ for test_accessibility.py)."""
+    module = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    folder = Path(os.environ.get("ENGAGE_PAGES_SCREENSHOTS", ARTIFACTS / module))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
