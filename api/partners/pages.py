@@ -7,7 +7,9 @@ the JSON routes' code path (api.partners.service), so they refuse alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
@@ -31,6 +33,8 @@ from api.partners.schemas import PartnerCreate, PartnerKeyCreate
 from api.read_audit import record_read
 from store.partners import reads as partner_reads
 from store.projects import reads as project_reads
+from store.projects.reads import OutboxFilter
+from store.tables import OUTBOX_KINDS
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,11 +148,41 @@ async def create_partner_key_page(request: Request, viewer: StaffViewer, partner
 
 @router.get("/outbox")
 async def outbox_page(request: Request, viewer: StaffViewer) -> Response:
-    """E-mails Engage wrote, newest first; each body can be opened in place."""
+    """E-mails Engage wrote, newest first, narrowed by recipient, project and kind as the JSON list is
+    (store.projects.reads.OutboxFilter); each body can be opened in place."""
     page = _page(request)
+    filters = outbox_filter(request.query_params)
     async with services_of(request).sessionmaker() as session:
-        await record_read(session, viewer.principal, "outbox_read", None)  # audited, like the JSON view
+        await record_read(session, viewer.principal, "outbox_read", filters.project_id)  # as the JSON view
         rows, total = await project_reads.list_outbox(
-            session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            session, project_id=None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, filters=filters
         )
-    return render(request, "outbox.html", viewer, emails=rows, **_paging("/outbox", page, total))
+    query = urlencode({k: v for k, v in vars(filters).items() if v})
+    paging = _paging("/outbox", page, total)
+    for link in ("prev_link", "next_link"):
+        if paging[link] and query:
+            paging[link] += "&" + query
+    return render(
+        request,
+        "outbox.html",
+        viewer,
+        emails=rows,
+        filters=filters,
+        filtered=bool(query),
+        kind_pairs=[(k, k.capitalize()) for k in OUTBOX_KINDS],
+        **paging,
+    )
+
+
+def outbox_filter(params: Mapping[str, str]) -> OutboxFilter:
+    """The page's filters, kept to what the JSON route accepts: a recipient of 2 to 320 characters, a
+    known kind, a project id of up to 64; anything else is left out (a page never answers 422 or 500
+    for a query string someone typed)."""
+    recipient = params.get("recipient", "").strip()
+    kind = params.get("kind", "")
+    project_id = params.get("project_id", "").strip()
+    return OutboxFilter(
+        project_id=project_id if 0 < len(project_id) <= 64 else None,
+        kind=kind if kind in OUTBOX_KINDS else None,
+        recipient=recipient if 2 <= len(recipient) <= 320 else None,
+    )

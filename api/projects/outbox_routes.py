@@ -18,8 +18,13 @@ from api.read_audit import record_read
 from api.schemas import Page
 from store.link_seal import redact_links
 from store.projects import reads as project_reads
+from store.projects.reads import OutboxFilter
+from store.tables import OUTBOX_KINDS
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
+
+#: `kind=` takes one of the outbox's kinds (store.tables.OUTBOX_KINDS); anything else is a 422.
+KIND_PATTERN = "^(" + "|".join(OUTBOX_KINDS) + ")$"
 
 
 @router.get("", responses=error_responses(401, 403))
@@ -27,18 +32,31 @@ async def list_outbox(
     principal: Annotated[Principal, access("staff")],
     session: SessionDep,
     project_id: Annotated[str | None, Query(max_length=64)] = None,
+    recipient: Annotated[
+        str | None, Query(min_length=2, max_length=320, description="Part of the address or name, any case.")
+    ] = None,
+    kind: Annotated[
+        str | None, Query(pattern=KIND_PATTERN, description="project, survey, exchange or account.")
+    ] = None,
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[OutboxEmailPublic]:
-    """E-mails written to the outbox, newest first, optionally for one project. Each read is audited."""
+    """E-mails written to the outbox, newest first, optionally narrowed by project, recipient and kind.
+
+    Each read is audited (`outbox_read`, naming the project or `all`; never the recipient searched for).
+    """
     await record_read(session, principal, "outbox_read", project_id)
-    rows, total = await project_reads.list_outbox(session, project_id=project_id, limit=limit, offset=offset)
+    filters = OutboxFilter(project_id=project_id, kind=kind, recipient=recipient)
+    rows, total = await project_reads.list_outbox(
+        session, project_id=project_id, limit=limit, offset=offset, filters=filters
+    )
     items = [
         OutboxEmailPublic(
             id=r.id,
             project_id=r.project_id,
             event_id=r.event_id,
             audience=r.audience,
+            kind=r.kind,
             to=r.to_address,
             to_name=r.to_name,
             subject=r.subject,

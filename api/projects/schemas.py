@@ -198,6 +198,7 @@ class OutboxEmailPublic(BaseModel):
     project_id: str | None = Field(description="Null for a programme's e-mail (e.g. to an applicant).")
     event_id: str
     audience: str
+    kind: str = Field(default="project", description="project, survey, exchange or account (issue 15).")
     to: str
     to_name: str
     subject: str

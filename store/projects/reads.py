@@ -107,11 +107,38 @@ async def list_events(session: AsyncSession, project_id: str, *, limit: int, off
     return list(rows.scalars()), total
 
 
+@dataclass(frozen=True)
+class OutboxFilter:
+    """What the outbox narrows by (issue 15): a project, a kind (store.tables.OUTBOX_KINDS), and a
+    recipient: part of the address or the name, any case (staff type what they remember)."""
+
+    project_id: str | None = None
+    kind: str | None = None
+    recipient: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.project_id is not None:
+            found.append(OutboxEmail.project_id == self.project_id)
+        if self.kind is not None:
+            found.append(OutboxEmail.kind == self.kind)
+        if self.recipient:
+            wanted = self.recipient.lower()
+            found.append(
+                func.lower(OutboxEmail.to_address).contains(wanted, autoescape=True)
+                | func.lower(OutboxEmail.to_name).contains(wanted, autoescape=True)
+            )
+        return found
+
+
 async def list_outbox(
-    session: AsyncSession, *, project_id: str | None, limit: int, offset: int
+    session: AsyncSession, *, project_id: str | None, limit: int, offset: int, filters: OutboxFilter | None = None
 ) -> tuple[list[OutboxEmail], int]:
-    """E-mails written to the outbox, newest first, optionally for one project."""
-    conditions = [OutboxEmail.project_id == project_id] if project_id is not None else []
+    """E-mails written to the outbox, newest first, optionally for one project or as `filters` narrow."""
+    filters = filters or OutboxFilter()
+    if project_id is not None:
+        filters = OutboxFilter(project_id=project_id, kind=filters.kind, recipient=filters.recipient)
+    conditions = filters.conditions()
     total = await count_rows(session, select(OutboxEmail).where(*conditions))
     rows = await session.execute(
         select(OutboxEmail)
