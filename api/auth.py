@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,15 +25,21 @@ from api.ttl_map import TtlMap
 from domain.lifecycle import Party
 from domain.submissions import Actor
 from store import audit as store_audit
+from store.accounts import users as account_users
 from store.partners import reads as partner_reads
 from store.partners import writes as partner_writes
-from store.tables import ApiKey
+from store.tables import ApiKey, UserAccount
 
 KEY_PREFIX = "engage_"
 #: The key id of the bootstrap admin key from `ENGAGE_ADMIN_KEY` (it has no database row).
 ENV_ADMIN_KEY_ID = "env-admin"
 #: Longer bearer tokens are refused before hashing: no key we issue is anywhere near this.
 MAX_TOKEN_LENGTH = 512
+#: The key id of a person signed in by e-mailed link is `user:<account id>` (api.accounts): sessions,
+#: timelines and the audit trail name them by it, and their actor label is their name.
+USER_KEY_PREFIX = "user:"
+#: A key's `last_used_at` is written at most this often per key per replica (one UPDATE, not one a request).
+LAST_USE_SECONDS = 60.0
 
 
 class Role(StrEnum):
@@ -80,6 +86,11 @@ def key_display_prefix(key: str) -> str:
 class KeyCache(TtlMap[str, Principal]):
     """Key hash -> principal for `ttl_seconds`; bounded, oldest entries dropped first."""
 
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        super().__init__(ttl_seconds, max_entries)
+        #: Key id -> True while its last use is recorded recently enough (`LAST_USE_SECONDS`).
+        self.recently_used: TtlMap[str, bool] = TtlMap(LAST_USE_SECONDS, max_entries)
+
     def forget(self, key_id: str) -> None:
         """Drop a revoked key at once, whatever its hash."""
         self.discard_where(lambda principal: principal.key_id == key_id)
@@ -100,6 +111,7 @@ async def authenticate(
         return admin_principal()
     cached = cache.get(digest)
     if cached is not None:
+        await _record_use(cached.key_id, cache, sessionmaker)
         return cached
     async with sessionmaker() as session:
         row = await partner_reads.find_api_key(session, digest)
@@ -107,7 +119,17 @@ async def authenticate(
         raise unauthenticated()
     principal = principal_of(row)
     cache.put(digest, principal)
+    await _record_use(principal.key_id, cache, sessionmaker)
     return principal
+
+
+async def _record_use(key_id: str, cache: KeyCache, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """`api_key.last_used_at` for the keys page: at most one UPDATE per key a minute on this replica."""
+    if cache.recently_used.get(key_id):
+        return
+    cache.recently_used.put(key_id, True)
+    async with sessionmaker.begin() as session:
+        await partner_writes.key_used(session, key_id, datetime.now(UTC))
 
 
 def admin_principal() -> Principal:
@@ -118,6 +140,14 @@ def admin_principal() -> Principal:
 def principal_of(row: ApiKey) -> Principal:
     """The caller a stored key stands for: the one place a key row becomes a principal."""
     return Principal(key_id=row.id, role=Role(row.role), partner_id=row.partner_id, label=row.label)
+
+
+def principal_of_user(row: UserAccount) -> Principal:
+    """The caller a person signed in by e-mailed link stands for: their role and partner, named by name
+    (never their address), so timelines and the audit trail say who acted."""
+    return Principal(
+        key_id=f"{USER_KEY_PREFIX}{row.id}", role=Role(row.role), partner_id=row.partner_id, label=row.name
+    )
 
 
 async def principal_by_key_id(
@@ -133,6 +163,12 @@ async def principal_by_key_id(
         if admin_key is None:
             return None
         return admin_principal(), hash_key(admin_key.get_secret_value())
+    if key_id.startswith(USER_KEY_PREFIX):
+        async with sessionmaker() as session:
+            user = await account_users.get_user(session, key_id.removeprefix(USER_KEY_PREFIX))
+        if user is None or user.removed_at is not None:
+            return None
+        return principal_of_user(user), hash_key(key_id)
     async with sessionmaker() as session:
         row = await partner_reads.get_api_key(session, key_id)
     if row is None or row.revoked_at is not None:
@@ -157,6 +193,7 @@ async def issue_key(
         label=label,
         now=now,
     )
+    row.created_by = by.key_id if by is not None else None
     if by is not None:
         await audit_trail(session, by, "key_issued", row.id, now)
     await session.commit()

@@ -7,9 +7,12 @@ to. `LIMITED` says what is limited and by what (the `limits` library, moving win
 
 - a public application (`POST` the JSON route or the form): per client address, and per programme
   year from all addresses together (a flood spread over many addresses is still bounded);
-- a sign-in attempt (`POST /sign-in`): per client address (there is no sign-in e-mail to limit);
+- a sign-in attempt (`POST /sign-in`): per client address;
+- asking for an e-mailed sign-in link (`POST /sign-in/email`) or using one (`GET /sign-in/link/{token}`):
+  per client address (and at most a few links per account per 15 minutes, api.accounts.sign_in);
 - a survey link (`/s/{token}...`, `/api/v1/surveys/{token}...`, any method): per token, and per
   client address over all tokens (so guessing tokens is bounded too);
+- a private calendar feed (`/calendar/{token}.ics`): as a survey link, per token and per address;
 - any other `POST`/`PUT`/`PATCH`/`DELETE` carrying `Authorization: Bearer <key>`: per key (a hash of
   it; an office's staff share one address, so never per address).
 
@@ -69,9 +72,24 @@ LIMITED: tuple[Limited, ...] = (
         (("rate_limit_applications", "address"), ("rate_limit_applications_per_programme", "year")),
     ),
     Limited("sign_in", re.compile(r"^/sign-in/?$"), frozenset({"POST"}), (("rate_limit_sign_in", "address"),)),
+    # Asking for an e-mailed sign-in link, and using one (guessing links is bounded too); per address, as the
+    # link request's e-mail address is in the body (api.accounts.sign_in limits links per account itself).
+    Limited(
+        "sign_in_link",
+        re.compile(r"^/sign-in/(?:email|link/[^/]+)/?$"),
+        frozenset({"GET", "POST"}),
+        (("rate_limit_sign_in_link", "address"),),
+    ),
     Limited(
         "survey",
         re.compile(r"^/(?:s|api/v1/surveys)/(?P<token>[^/]+)(?:/.*)?$"),
+        None,
+        (("rate_limit_survey_token", "token"), ("rate_limit_survey_address", "address")),
+    ),
+    # A private calendar feed: its token is the credential, limited as a survey link's is (issue 15).
+    Limited(
+        "calendar",
+        re.compile(r"^/calendar/(?P<token>[^/]+)\.ics$"),
         None,
         (("rate_limit_survey_token", "token"), ("rate_limit_survey_address", "address")),
     ),
@@ -183,6 +201,11 @@ TOO_MANY_WORDS = {
     ),
 }
 PAGE_WORDS = {
+    "sign_in_link": (
+        "Too many sign-in attempts",
+        "There have been too many sign-in links asked for or used from this address. Please wait {seconds} "
+        "seconds, then try again.",
+    ),
     "sign_in": (
         "Too many sign-in attempts",
         "There have been too many sign-in attempts from this address. Please wait {seconds} seconds, then try again.",
@@ -223,7 +246,7 @@ def answer(scope: Scope, seconds: int) -> Response:
     request = Request(scope)
     headers = {"Retry-After": str(seconds)}
     kind, _, _ = classify(scope["method"], scope["path"], bearer_key(scope) is not None)
-    if scope["path"].startswith("/api/") or kind not in ("survey", "sign_in", "applications"):
+    if scope["path"].startswith("/api/") or kind not in ("survey", "sign_in", "sign_in_link", "applications"):
         error = too_many_requests(seconds)
         return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
     if kind == "survey":

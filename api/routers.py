@@ -9,14 +9,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import audit_routes, codec_routes, health
+from api.accounts import link_pages as account_link_pages
+from api.accounts import routes as account_routes
+from api.calendar import pages as calendar_pages
+from api.calendar import routes as calendar_routes
+from api.exchange import admin_pages as exchange_admin_pages
+from api.exchange import application_pages as exchange_application_pages
 from api.exchange import application_routes as exchange_application_routes
 from api.exchange import apply_pages as exchange_apply_pages
 from api.exchange import pages as exchange_pages
+from api.exchange import placement_pages as exchange_placement_pages
 from api.exchange import placement_routes as exchange_placement_routes
 from api.exchange import routes as exchange_routes
 from api.exchange import schedule_routes as exchange_schedule_routes
+from api.files import pages as file_pages
+from api.files import routes as file_routes
 from api.follow_up import pages as follow_up_pages
-from api.follow_up import respondent_routes, survey_routes
+from api.follow_up import respondent_routes, staff_pages, survey_routes
 from api.follow_up import routes as follow_up_routes
 from api.partners import key_routes, signin_pages
 from api.partners import pages as partner_pages
@@ -39,10 +48,12 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     partner_routes.router,
     key_routes.router,
+    account_routes.router,
     audit_routes.router,
     template_routes.router,
     project_routes.router,
     milestone_routes.router,
+    file_routes.router,
     workshop_routes.router,
     display_routes.router,
     action_routes.router,
@@ -57,14 +68,22 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     people_routes.router,
     retention_routes.router,
     codec_routes.router,
+    calendar_routes.router,
 )
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     signin_pages.router,
+    account_link_pages.router,
     project_pages.router,
     action_pages.router,
+    file_pages.router,
     partner_pages.router,
     follow_up_pages.router,
+    staff_pages.router,
     exchange_pages.router,
+    exchange_admin_pages.router,
+    exchange_application_pages.router,
+    exchange_placement_pages.router,
     exchange_apply_pages.router,
+    calendar_pages.router,
 )

@@ -7,7 +7,9 @@ and the worker connect the same way. The database comes from `store.settings` fo
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.naming import TASK_QUEUE
@@ -15,10 +17,11 @@ from workflows.naming import TASK_QUEUE
 
 class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
-    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_TIMEZONE`, the `ENGAGE_RATE_LIMIT_*`
+    `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_MAX_UPLOAD_BYTES`, `ENGAGE_DATA_DIR`,
+    `ENGAGE_TIMEZONE`, the `ENGAGE_RATE_LIMIT_*`
     limits and `ENGAGE_TRUSTED_PROXIES`."""
 
-    model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore", populate_by_name=True)
 
     admin_key: SecretStr | None = Field(
         default=None,
@@ -43,6 +46,15 @@ class ApiSettings(BaseSettings):
         default=1024 * 1024,
         ge=1024,
         description="The largest JSON or form body accepted; a larger one is answered 413 before it is parsed.",
+    )
+    max_upload_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="The largest evidence file accepted (each file of a milestone submission); larger: 413.",
+    )
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="Where Engage keeps files: evidence files under files/ (content-addressed by sha256).",
     )
     timezone: str = Field(
         default="Europe/London",
@@ -73,6 +85,23 @@ class ApiSettings(BaseSettings):
     rate_limit_key_writes: str = Field(
         default="3000/minute",
         description="POST, PUT, PATCH and DELETE requests per API key (a runaway script, not a busy client).",
+    )
+    # E-mailed sign-in links (api/accounts): the API sends these itself, with the worker's mail settings.
+    smtp_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("smtp_url", "SMTP_URL"),
+        description="As the worker's SMTP_URL; unset: sign-in e-mails are only held in the outbox.",
+    )
+    mail_from: str = Field(default="Engage <engage@localhost>", description="As the worker's ENGAGE_MAIL_FROM.")
+    outbox_key: SecretStr | None = Field(
+        default=None, description="As the worker's ENGAGE_OUTBOX_KEY: seals the sign-in link queued in the outbox."
+    )
+    rate_limit_sign_in_link: str = Field(
+        default="20/minute;200/hour",
+        description="Requests for an e-mailed sign-in link, and uses of one, per client address.",
+    )
+    sign_in_links_per_address: int = Field(
+        default=5, ge=1, description="At most this many sign-in links to one address per 15 minutes (then silence)."
     )
     trusted_proxies: str = Field(
         default="",

@@ -40,6 +40,15 @@ ACTIONS = (
     # The rights of the people whose data we hold (api/people): the detail says why and how much, never whom.
     "person_exported",
     "person_erased",
+    # Accounts of the people who sign in (api/accounts): by id, the detail names a role or fields, never whom.
+    "user_added",
+    "user_changed",
+    "user_removed",
+    "users_read",
+    "sign_in_link_sent",
+    # A person's private calendar feed (api/calendar): made (or replaced) and revoked; target the feed's id.
+    "calendar_feed_created",
+    "calendar_feed_revoked",
 )
 #: The actor of a sign-in with a key no one recognised: no key material, no address.
 SIGN_IN_REFUSED_ACTOR = "unrecognised"

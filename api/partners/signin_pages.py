@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
@@ -49,7 +49,21 @@ def _safe_next(target: str | None) -> str:
     return "/projects"
 
 
-def _sign_in_form(request: Request, *, error: FormError | None = None, status_code: int = 200) -> Response:
+#: What the sign-in page shows when no one says otherwise (the templates refuse undefined names).
+SIGN_IN_PAGE_DEFAULTS: dict[str, Any] = {
+    "notice": None,
+    "notice_title": None,
+    "notice_kind": None,
+    "link_error": None,
+    "email": "",
+}
+
+
+def sign_in_form(
+    request: Request, *, error: FormError | None = None, status_code: int = 200, **context: Any
+) -> Response:
+    """The sign-in page: the e-mailed link form first, the API key form for administrators below it
+    (`context`: what api.accounts.link_pages adds: a notice, the link form's error and address)."""
     pre_session = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
@@ -59,6 +73,7 @@ def _sign_in_form(request: Request, *, error: FormError | None = None, status_co
         pre_session=pre_session,
         error=error,
         next=_safe_next(request.query_params.get("next")),
+        **{**SIGN_IN_PAGE_DEFAULTS, **context},
     )
     response.set_cookie(
         PRE_SESSION_COOKIE,
@@ -90,7 +105,7 @@ async def home(request: Request, viewer: OptionalViewer) -> Response:
     """The sign-in form, or the dashboard for someone signed in."""
     if viewer is not None:
         return redirect(request, "/projects")
-    return _sign_in_form(request)
+    return sign_in_form(request)
 
 
 @router.post("/sign-in", dependencies=[page_access("public")])
@@ -109,7 +124,7 @@ async def sign_in(request: Request) -> Response:
     except ApiError:
         await _record_refused_sign_in(request)
         error = FormError(f"API key: {SIGN_IN_REFUSED}", {"key": SIGN_IN_REFUSED})
-        return _sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
+        return sign_in_form(request, error=error, status_code=status.HTTP_401_UNAUTHORIZED)
     key_hash = hash_key(key)
     session_id, now = new_session_id(), datetime.now(UTC)
     async with services_of(request).sessionmaker.begin() as session:

@@ -69,3 +69,8 @@ async def end_web_session(session: AsyncSession, session_id: str) -> None:
 async def revoke_api_key(session: AsyncSession, key_id: str, now: datetime) -> None:
     """Mark the key revoked; revoking twice keeps the first time."""
     await session.execute(update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
+
+
+async def key_used(session: AsyncSession, key_id: str, now: datetime) -> None:
+    """Record that the key authenticated (the keys page shows it); the caller throttles how often."""
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

@@ -69,6 +69,9 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "programme_party": _expect(OK, OK, OK, 404, 401),
         "programme_partner": _expect(OK, OK, OK, 404, 401),
         "survey_token": _expect(OK, OK, OK, OK, OK) | {"wrong token": 404},
+        # The calendar feed's token is its credential, checked by the handler past access (its 404 is not a
+        # stranger's): every caller is let through to that check.
+        "calendar_token": _expect(OK, OK, OK, OK, OK),
     },
     "page": {
         "public": _expect(OK, OK, OK, OK, OK),
@@ -78,6 +81,7 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "partner_in_programme": _expect(403, 403, OK, 404, NEXT),
         "project_party": _expect(OK, OK, OK, 404, NEXT),
         "project_staff": _expect(OK, OK, 403, 404, NEXT),
+        "survey_staff": _expect(OK, OK, 404, 404, NEXT),
         "survey_token": _expect(OK, OK, OK, OK, OK) | {"wrong token": 404},
     },
 }
@@ -113,9 +117,14 @@ CSRF_MECHANICS: dict[tuple[str, str], Any] = {
     # Signed in, there is no sign-in form (`/` redirects) and the pre-session cookie is gone: a posted
     # sign-in is a stale form. The route itself is public (access passed; CSRF refused it).
     **{("POST /sign-in", role): STALE for role in ("admin", "staff", "partner of the resource", "another partner")},
+    # The same for the form that asks for an e-mailed sign-in link (issue 15).
+    **{
+        ("POST /sign-in/email", role): STALE
+        for role in ("admin", "staff", "partner of the resource", "another partner")
+    },
 }
 #: Parameters no real resource is made for: an allowed caller may get the handler's own 404 for them.
-MADE_UP = ("{workshop_id}", "{key_id}", "{application_id}", "{placement_id}")
+MADE_UP = ("{workshop_id}", "{key_id}", "{application_id}", "{placement_id}", "{user_id}")
 #: Run last: it ends the caller's page session.
 LAST = ("POST /sign-out",)
 
@@ -174,6 +183,7 @@ async def _world(api: Api) -> AsyncIterator[World]:
         "application_id": "no-such-application",
         "placement_id": "no-such-placement",
         "decision": "pause",
+        "user_id": "no-such-user",
     }
     unknown = {"project_id": "no-such-project", "partner_id": "no-such-partner", "year": str(fresh_year())}
     async with AsyncExitStack() as stack:
@@ -219,7 +229,7 @@ async def _call(world: World, kind: str, role: str, key: str, values: dict[str, 
     if kind == "json":
         body = {k: _fill(v, values) if isinstance(v, str) else v for k, v in BODIES.get(key, {}).items()}
         return await http.request(method, path, json=body)
-    bindings = {"/sign-in": "pre-session", "/exchange/{year}/apply": "apply"}
+    bindings = {"/sign-in": "pre-session", "/sign-in/email": "pre-session", "/exchange/{year}/apply": "apply"}
     binding = "survey" if template.startswith("/s/") else bindings.get(template, "session")
     return await http.request(method, path, data={"csrf": world.csrf[(role, binding)]})
 
