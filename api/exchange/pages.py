@@ -15,13 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from api.access import page_access, partner_scope, sees_everything
+from api.access import page_access, sees_everything
 from api.app_services import services_of
 from api.callers import Caller
 from api.errors import ApiError
+from api.exchange import board_view, programme_updates, service
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
-from api.exchange import programme_updates, service
 from api.exchange.schemas import PlacementPath, SelectionCreate, YearPath
 from api.pages.form_body import form_body
 from api.pages.session import Flash
@@ -36,11 +36,9 @@ from api.pages.web import (
     render,
     text,
 )
-from api.partners import service as partner_service
 from api.read_audit import record_read_apart
 from domain import exchange_rules as kx_rules
-from domain.exchange import Direction, ExchangeState
-from store.exchange import reads as exchange_reads
+from domain.exchange import Direction
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,46 +51,18 @@ SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
 
 @router.get("/exchange")
 async def programmes_page(request: Request, viewer: ViewerDep) -> Response:
-    """Every programme (staff) or those the partner takes part in."""
-    async with services_of(request).sessionmaker() as session:
-        rows, _ = await exchange_reads.list_programmes(session, limit=100, offset=0)
-    states = [ExchangeState.model_validate(r.state) for r in rows]
-    scope = partner_scope(viewer.principal)
-    if scope is not None:
-        states = [s for s in states if scope in s.active_partner_ids()]
-    return render(request, "exchange_index.html", viewer, programmes=states)
+    """Every programme (staff) or those the partner takes part in; staff also get "Open a year"."""
+    return await board_view.programmes_index(request, viewer)
 
 
 @router.get("/exchange/{year}")
 async def programme_page(request: Request, viewer: PartyViewer, year: YearPath) -> Response:
-    """The staff dashboard, or a partner's own view of the year (its applicants: the read is audited)."""
-    services = services_of(request)
+    """The staff dashboard with its forms, or a partner's own view of the year (its applicants: the read is
+    audited)."""
     if not sees_everything(viewer.principal):
-        await record_read_apart(services.sessionmaker, viewer.principal, "applications_read", str(year))
+        await record_read_apart(services_of(request).sessionmaker, viewer.principal, "applications_read", str(year))
         return await _partner_page(request, viewer, year)
-    with as_api_error(viewer.principal):
-        found = await service.programme_board(services, year)
-    if found is None:
-        return not_found_page(request, viewer)
-    await record_read_apart(services.sessionmaker, viewer.principal, "programme_read", str(year))
-    state = found.state
-    async with services.sessionmaker() as session:
-        applications = await exchange_reads.list_applications(session, year)
-        names = await partner_service.partner_names(session, [p.partner_id for p in state.partners])
-    by_status: dict[str, int] = {}
-    for application in applications:
-        by_status[application.status] = by_status.get(application.status, 0) + 1
-    return render(
-        request,
-        "exchange_dashboard.html",
-        viewer,
-        year=year,
-        state=state,
-        live=found.live,
-        board=found.board,
-        by_status=by_status,
-        names=names,
-    )
+    return await board_view.staff_board(request, viewer, year)
 
 
 async def _partner_page(

@@ -239,14 +239,34 @@ def application_public(application: ExchangeApplication, *, full: bool) -> Appli
     )
 
 
-async def visible_applications(session: AsyncSession, year: int, principal: Principal) -> list[ApplicationPublic]:
-    """Staff: all. A partner: its own organisation's in full, and the museum colleagues shortlisted (or
-    selected) for it to choose whom to host, without their e-mail or access needs."""
+async def visible_applications(
+    session: AsyncSession,
+    year: int,
+    principal: Principal,
+    *,
+    organisation: str | None = None,
+    status_: str | None = None,
+) -> list[ApplicationPublic]:
+    """Staff: all (or only one organisation's, or one status: the staff page's filters). A partner: its own
+    organisation's in full, and the museum colleagues shortlisted (or selected) for it to choose whom to
+    host, without their e-mail or access needs."""
     if sees_everything(principal):
-        return [application_public(a, full=True) for a in await exchange_reads.list_applications(session, year)]
+        found = await exchange_reads.list_applications(
+            session,
+            year,
+            organisations=[organisation] if organisation else None,
+            statuses=[status_] if status_ else None,
+        )
+        return [application_public(a, full=True) for a in found]
     assert principal.partner_id is not None
     own = await exchange_reads.list_applications(session, year, organisations=[principal.partner_id])
     hostable = await exchange_reads.list_applications(
         session, year, organisations=[MUSEUM], statuses=["shortlisted", "selected"]
     )
     return [application_public(a, full=True) for a in own] + [application_public(a, full=False) for a in hostable]
+
+
+async def read_application(session: AsyncSession, year: int, application_id: str) -> ApplicationPublic | None:
+    """One application in full (staff), or None: the staff page reads it as the JSON list shows it."""
+    found = await exchange_reads.get_application(session, year, application_id)
+    return application_public(found, full=True) if found is not None else None
