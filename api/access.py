@@ -73,6 +73,7 @@ ROUTES: dict[str, str] = {
     "POST /api/v1/partners": "staff",
     "GET /api/v1/partners": "signed_in",
     "GET /api/v1/partners/{partner_id}": "partner_self",
+    "PATCH /api/v1/partners/{partner_id}": "staff",
     "POST /api/v1/partners/{partner_id}/keys": "staff",
     "POST /api/v1/keys": "admin",
     "DELETE /api/v1/keys/{key_id}": "staff",

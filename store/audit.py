@@ -17,6 +17,7 @@ from store.tables import AuditEntry
 #: The actions recorded here (project and programme actions are domain events instead).
 ACTIONS = (
     "partner_registered",
+    "partner_changed",  # issue 15: the detail names the fields changed, never their values
     "key_issued",
     "key_revoked",
     "respondent_added",
@@ -37,6 +38,7 @@ ACTIONS = (
     "outbox_read",
     "histories_decoded",
     "partners_read",
+    "searched",  # issue 15: staff searched people by name or e-mail; the detail says how many hits, never what
     # The rights of the people whose data we hold (api/people): the detail says why and how much, never whom.
     "person_exported",
     "person_erased",

@@ -11,7 +11,7 @@ from api.auth import Principal
 from api.deps import LimitQuery, OffsetQuery, SessionDep
 from api.errors import PARTNER_NOT_FOUND, error_responses, not_found
 from api.partners import service
-from api.partners.schemas import KeyCreated, PartnerCreate, PartnerKeyCreate, PartnerPublic
+from api.partners.schemas import KeyCreated, PartnerCreate, PartnerKeyCreate, PartnerPublic, PartnerUpdate
 from api.read_audit import record_read
 from api.schemas import Page
 from store.partners import reads as partner_reads
@@ -51,6 +51,15 @@ async def read_partner(
         raise not_found(PARTNER_NOT_FOUND)
     await record_read(session, principal, "partners_read", partner_id)
     return PartnerPublic.model_validate(partner)
+
+
+@router.patch("/{partner_id}", responses=error_responses(401, 403, 404, 409, 422))
+async def change_partner(
+    partner_id: str, body: PartnerUpdate, principal: Annotated[Principal, access("staff")], session: SessionDep
+) -> PartnerPublic:
+    """Change a partner's name or its contact's name and e-mail (audited: `partner_changed`, naming the
+    fields); a name another partner has is 409. Its projects' next e-mails go to the new contact."""
+    return PartnerPublic.model_validate(await service.change_partner(session, partner_id, body, by=principal))
 
 
 @router.post("/{partner_id}/keys", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 422))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import EMAIL_PATTERN, Request
+from domain.submissions import FieldRuleError
 
 
 class PartnerCreate(Request):
@@ -16,6 +17,24 @@ class PartnerCreate(Request):
     )
     contact_name: str = Field(min_length=1, max_length=200, description="The person who receives its e-mails.")
     contact_email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="Where its e-mails go.")
+
+
+class PartnerUpdate(Request):
+    """`PATCH /api/v1/partners/{id}` (issue 15): send only what changes; an absent field stays as it is."""
+
+    name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="A new name; unique, ignoring case and spacing."
+    )
+    contact_name: str | None = Field(default=None, min_length=1, max_length=200, description="The new contact.")
+    contact_email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=EMAIL_PATTERN, description="Where its e-mails go now."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.name is None and self.contact_name is None and self.contact_email is None:
+            raise FieldRuleError("name", "name at least one of name, contact_name, contact_email to change")
+        return self
 
 
 class PartnerPublic(BaseModel):

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, Role, audit_trail, issue_key
 from api.errors import PARTNER_EXISTS, PARTNER_NOT_FOUND, ApiError, not_found
-from api.partners.schemas import PartnerCreate, PartnerKeyCreate
+from api.partners.schemas import PartnerCreate, PartnerKeyCreate, PartnerUpdate
 from store.partners import reads as partner_reads
 from store.partners import writes as partner_writes
-from store.tables import ApiKey, Partner
+from store.tables import ApiKey, Partner, partner_name_key
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,34 @@ async def register_partner(session: AsyncSession, body: PartnerCreate, *, by: Pr
         await session.commit()
     except IntegrityError:
         # 👉 Two requests raced past the check above: the unique partner.name_key decides.
+        await session.rollback()
+        raise already_registered() from None
+    return partner
+
+
+async def change_partner(session: AsyncSession, partner_id: str, body: PartnerUpdate, *, by: Principal) -> Partner:
+    """Change a partner's name or its contact (issue 15), committed with a `partner_changed` audit entry
+    naming the fields changed (never their values); 404 for no such partner, 409 if the new name is
+    another partner's. Nothing changed, nothing recorded."""
+    partner = await partner_reads.get_partner(session, partner_id)
+    if partner is None:
+        raise not_found(PARTNER_NOT_FOUND)
+    wanted = body.model_dump(exclude_none=True)
+    fields = [name for name, value in wanted.items() if getattr(partner, name) != value]
+    if not fields:
+        return partner
+    if "name" in fields:
+        taken = await partner_reads.find_partner_by_name(session, wanted["name"])
+        if taken is not None and taken.id != partner.id:
+            raise already_registered()
+        partner.name_key = partner_name_key(wanted["name"])
+    for name in fields:
+        setattr(partner, name, wanted[name])
+    try:
+        await audit_trail(session, by, "partner_changed", partner.id, datetime.now(UTC), detail={"fields": fields})
+        await session.commit()
+    except IntegrityError:
+        # 👉 Another request took the name meanwhile: the unique partner.name_key decides.
         await session.rollback()
         raise already_registered() from None
     return partner
