@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
@@ -71,7 +71,7 @@ async def ask_for_link(request: Request) -> Response:
 
 
 @router.get("/sign-in/link/{token}", dependencies=[page_access("public")])
-async def use_link(request: Request, token: Annotated[str, Path(max_length=200)]) -> Response:
+async def use_link(request: Request, token: str) -> Response:
     """Sign in with an e-mailed link, once."""
     outcome = "unknown" if not _TOKEN.match(token) else await sign_in.use_link(services_of(request).sessionmaker, token)
     if isinstance(outcome, str):
