@@ -27,6 +27,7 @@ from api.auth import Principal, Role
 from api.deps import PrincipalDep
 from api.errors import PARTNER_NOT_FOUND, PARTNER_SCOPE, PROJECT_NOT_FOUND, ApiError, forbidden, not_found
 from api.exchange.errors import PROGRAMME_NOT_FOUND
+from api.files.visibility import FILE_NOT_FOUND, is_file_party
 from api.pages.viewer import PageRefused, SignInRequired, Viewer, current_viewer
 from domain.exchange import ExchangeState
 from store.exchange import reads as exchange_reads
@@ -108,6 +109,10 @@ async def _json_survey_token() -> None:
     return None  # the token is the credential: api.follow_up.respondents checks it
 
 
+async def _json_calendar_token() -> None:
+    return None  # the token is the credential: api.calendar.service checks it
+
+
 async def _json_signed_in(principal: PrincipalDep) -> Principal:
     return principal
 
@@ -156,15 +161,23 @@ async def _json_programme_partner(request: Request, principal: PrincipalDep) -> 
     return principal
 
 
+async def _json_file_party(request: Request, principal: PrincipalDep) -> Principal:
+    if not await is_file_party(request, principal):
+        raise not_found(FILE_NOT_FOUND)
+    return principal
+
+
 _JSON: dict[str, Callable[..., Awaitable[Any]]] = {
     "public": _json_public,
     "survey_token": _json_survey_token,
+    "calendar_token": _json_calendar_token,
     "signed_in": _json_signed_in,
     "staff": _json_staff,
     "admin": _json_admin,
     "survey_staff": _json_survey_staff,
     "partner_self": _json_partner_self,
     "project_party": _json_project_party,
+    "file_party": _json_file_party,
     "programme_party": _json_programme_party,
     "programme_partner": _json_programme_partner,
 }
@@ -235,9 +248,22 @@ async def _page_project_party(request: Request) -> Viewer:
     return await _party_viewer(request)
 
 
+async def _page_survey_staff(request: Request) -> Viewer:
+    # As for the JSON routes: respondents and answers are never shown to partners, any partner gets the 404 page.
+    viewer = await _signed_in_viewer(request)
+    if not staff_or_admin(viewer.principal):
+        raise PageRefused(viewer, PageRefused.NOT_SHARED)
+    return viewer
+
+
 async def _page_project_staff(request: Request) -> Viewer:
     # The staff part is refused by the handler (`api.access.require_staff`), on the project page.
     return await _party_viewer(request)
+
+
+async def _page_file_party(request: Request) -> Viewer:
+    viewer = await _signed_in_viewer(request)
+    return await _refused_unless(viewer, is_file_party(request, viewer.principal))
 
 
 _PAGE: dict[str, Callable[..., Awaitable[Any]]] = {
@@ -248,7 +274,9 @@ _PAGE: dict[str, Callable[..., Awaitable[Any]]] = {
     "partner_in_programme": _page_partner_in_programme,
     "programme_party": _page_programme_party,
     "project_party": _page_project_party,
+    "file_party": _page_file_party,
     "project_staff": _page_project_staff,
+    "survey_staff": _page_survey_staff,
 }
 
 

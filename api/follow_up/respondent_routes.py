@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, status
 from api.access import access
 from api.auth import Principal
 from api.deps import LimitQuery, OffsetQuery, ServicesDep, SessionDep
-from api.errors import UPLOAD_TOO_LARGE, ApiError, error_responses, invalid
+from api.errors import error_responses
 from api.follow_up import respondents as service
 from api.follow_up.schemas import RespondentCreate, RespondentImport, RespondentPublic
 from api.read_audit import record_read
@@ -93,32 +93,10 @@ async def list_respondents(
     return Page(items=items, total=len(everyone), limit=limit, offset=offset)
 
 
-def _too_large() -> ApiError:
-    limit = f"{service.MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
-    return ApiError(
-        status.HTTP_413_CONTENT_TOO_LARGE, UPLOAD_TOO_LARGE, field="file", reason=f"the file is larger than {limit}"
-    )
-
-
 async def _read_upload(request: Request) -> bytes:
-    """The bytes of the multipart field `file`, refusing anything over the limit before parsing it."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise invalid("file", "upload the CSV as multipart/form-data, in a field named file")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > service.MAX_UPLOAD_BYTES + 64 * 1024:
-        raise _too_large()
+    """The bytes of the multipart field `file` (api.follow_up.respondents: the page reads it the same way)."""
+    form = await service.upload_form(request)
     try:
-        form = await request.form(max_files=1, max_fields=10)
-    except Exception as exc:  # Starlette's multipart errors carry no stable type across versions
-        raise invalid("file", "the upload could not be read as multipart/form-data") from exc
-    try:
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise invalid("file", "attach the CSV file in a field named file")
-        data = await upload.read(service.MAX_UPLOAD_BYTES + 1)
+        return await service.uploaded_csv(form)
     finally:
         await form.close()
-    if len(data) > service.MAX_UPLOAD_BYTES:
-        raise _too_large()
-    return data

@@ -17,12 +17,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import get_args
 
-from fastapi import status
+from fastapi import Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from api.app_services import AppServices
 from api.auth import Principal, audit_trail
-from api.errors import PROJECT_NOT_FOUND, RESPONDENT_EXISTS, ApiError, invalid, not_found, project_ended
+from api.errors import (
+    PROJECT_NOT_FOUND,
+    RESPONDENT_EXISTS,
+    UPLOAD_TOO_LARGE,
+    ApiError,
+    invalid,
+    not_found,
+    project_ended,
+)
 from api.follow_up.schemas import RESPONDENT_EMAIL_PATTERN, ImportedRow, RespondentImport, RespondentRole
 from api.projects.service import recorded_project
 from domain.lifecycle import TERMINAL_STAGES
@@ -106,6 +115,39 @@ async def add_one(
     added = await session.get(Respondent, result.respondent_id)
     assert added is not None  # committed just now
     return added
+
+
+def _too_large() -> ApiError:
+    limit = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    return ApiError(
+        status.HTTP_413_CONTENT_TOO_LARGE, UPLOAD_TOO_LARGE, field="file", reason=f"the file is larger than {limit}"
+    )
+
+
+async def upload_form(request: Request) -> FormData:
+    """The multipart form of a CSV upload (the JSON import and the follow-up page's), refusing anything
+    declared over the limit before parsing it, and more than one file or ten fields while parsing."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise invalid("file", "upload the CSV as multipart/form-data, in a field named file")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise _too_large()
+    try:
+        return await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # Starlette's multipart errors carry no stable type across versions
+        raise invalid("file", "the upload could not be read as multipart/form-data") from exc
+
+
+async def uploaded_csv(form: FormData) -> bytes:
+    """The bytes of the form's field `file`, at most MAX_UPLOAD_BYTES (413 beyond)."""
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise invalid("file", "attach the CSV file in a field named file")
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _too_large()
+    return data
 
 
 def _file_problem(reason: str) -> ApiError:

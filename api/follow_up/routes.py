@@ -5,7 +5,6 @@ Staff only; a partner key gets 404. See api.follow_up.service for where each fig
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Response
@@ -22,10 +21,6 @@ from api.follow_up import service
 from api.follow_up.respondents import project_survey
 from api.follow_up.schemas import FollowUpPublic, FollowUpScheduleUpdate, OutcomesPublic
 from api.local_time import ProjectZoneDep
-from api.read_audit import record_read
-from api.temporal_calls import update_id
-from domain.durations import IsoDuration
-from domain.follow_up import Reschedule
 from store.surveys import reads_reports as survey_reports
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}", tags=["follow-up"])
@@ -55,18 +50,7 @@ async def set_follow_up_schedule(
 ) -> FollowUpPublic:
     """Move the waves not yet sent (new offsets and/or a new end date); waves already sent stay."""
     await project_survey(services, session, project_id)
-    change = Reschedule(
-        offsets=tuple(IsoDuration(o) for o in body.offsets) if body.offsets is not None else None,
-        anchor_at=body.anchor_at,
-        actor=principal.actor(),
-    )
-    return await service.change_schedule(
-        services.client,
-        session,
-        project_id,
-        change,
-        update_id=update_id("follow_up_schedule", principal, idempotency_key),
-    )
+    return await service.set_schedule(services.client, session, project_id, body, principal, idempotency_key)
 
 
 @router.get(
@@ -82,11 +66,9 @@ async def export_responses(
 ) -> Response:
     """Every survey answer of the project as CSV, one line per response, without names or addresses."""
     found = await project_survey(services, session, project_id)
-    await record_read(session, principal, "responses_exported", project_id)
-    rows = await survey_reports.responses_for_csv(session, project_id)
-    summaries = await survey_reports.wave_report(session, project_id)
-    text = service.responses_csv(rows, summaries, found.instrument, services.instruments)
-    filename = service.attachment_name(project_id, datetime.now(UTC))
+    text, filename = await service.export_responses(
+        session, principal, project_id, found.instrument, services.instruments
+    )
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

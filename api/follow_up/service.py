@@ -16,14 +16,24 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from api import temporal_calls
+from api.auth import Principal
 from api.errors import PROJECT_NOT_FOUND, follow_up_finished, not_found
-from api.follow_up.schemas import FollowUpPublic, OutcomePublic, OutcomesPublic, OutcomeWave, WavePublic
+from api.follow_up.schemas import (
+    FollowUpPublic,
+    FollowUpScheduleUpdate,
+    OutcomePublic,
+    OutcomesPublic,
+    OutcomeWave,
+    WavePublic,
+)
+from api.read_audit import record_read
+from domain.durations import IsoDuration
 from domain.follow_up import FollowUpState, Reschedule, WaveCounts, WaveStatus
 from domain.instruments import InstrumentCatalog
 from domain.surveys import QuestionKind, SurveyInstrument
@@ -138,6 +148,25 @@ async def change_schedule(
     return follow_up_public(state, await survey_reports.wave_report(session, project_id))
 
 
+async def set_schedule(
+    client: Client,
+    session: AsyncSession,
+    project_id: str,
+    body: FollowUpScheduleUpdate,
+    principal: Principal,
+    idempotency_key: str | None,
+) -> FollowUpPublic:
+    """`PUT .../follow-up/schedule` and the follow-up page's schedule form: the request as the change
+    the workflows take, sent under one update id per caller and Idempotency-Key (a form's nonce)."""
+    change = Reschedule(
+        offsets=tuple(IsoDuration(o) for o in body.offsets) if body.offsets is not None else None,
+        anchor_at=body.anchor_at,
+        actor=principal.actor(),
+    )
+    key = temporal_calls.update_id("follow_up_schedule", principal, idempotency_key)
+    return await change_schedule(client, session, project_id, change, update_id=key)
+
+
 # -- answers as CSV and as outcomes --------------------------------------------------------------
 
 
@@ -236,3 +265,19 @@ def outcomes_over_time(
 
 def attachment_name(project_id: str, now: datetime) -> str:
     return f"responses-{project_id}-{now:%Y%m%d}.csv"
+
+
+async def export_responses(
+    session: AsyncSession,
+    principal: Principal,
+    project_id: str,
+    instrument: SurveyInstrument,
+    instruments: InstrumentCatalog,
+) -> tuple[str, str]:
+    """The answers as CSV and the file's name, for `GET .../responses.csv` and the follow-up page's
+    link alike; the read goes in the audit trail (committed) before anything is answered."""
+    await record_read(session, principal, "responses_exported", project_id)
+    rows = await survey_reports.responses_for_csv(session, project_id)
+    summaries = await survey_reports.wave_report(session, project_id)
+    text = responses_csv(rows, summaries, instrument, instruments)
+    return text, attachment_name(project_id, datetime.now(UTC))
