@@ -10,8 +10,9 @@ answers (404, 405, request validation) and the pages:
   that forbids everything, so a browser never runs or frames one.
 - **Body size.** A JSON or form body larger than `max_body_bytes` is answered 413 *before* the
   app parses it: a `Content-Length` over the limit at once, a chunked body as soon as the bytes
-  read pass it (it is never buffered beyond the limit). CSV and multipart uploads have limits of
-  their own where they are read.
+  read pass it (it is never buffered beyond the limit). Multipart uploads are counted, not
+  buffered, against a larger limit on the routes that take files (api.upload_guard), and are
+  also checked where they are read.
 - **Unencodable text.** JSON may spell a lone UTF-16 surrogate (`"\\ud800"`), which Python
   decodes but no database, e-mail or JSON encoder will write: such a body is answered 422 naming
   the field, on every route, public ones included. Found by a cheap scan of the raw bytes; the
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_shape import error_body
 from api.local_time import forget_request_zone
+from api.upload_guard import CountedBody, is_multipart, multipart_limit
 
 BODY_TOO_LARGE = "The request body is larger than this API accepts ({limit} bytes)."
 UNENCODABLE_TEXT = "Text the API cannot store: it holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff)."
@@ -148,9 +150,10 @@ def _allow_value(methods: set[str]) -> bytes:
 
 
 class HttpGuards:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int = 25 * 1024 * 1024) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,7 +193,26 @@ class HttpGuards:
                 await JSONResponse(payload, status_code=422)(scope, receive, send)
                 return
             receive = _replay(body, receive)
+        elif scope.get("method") in BODY_METHODS and is_multipart(_header(scope, b"content-type") or ""):
+            await self._counted(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A multipart body: passed on as it comes, 413 once past its route's limit (api.upload_guard)."""
+        limit = multipart_limit(
+            str(scope.get("path", "")), max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes
+        )
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
+            return
+        body = CountedBody(limit, receive, send, lambda: self._too_large(scope, receive, send, limit))
+        try:
+            await self.app(scope, body.receive, body.send)
+        except Exception:
+            if not body.refused:
+                raise  # 👉 refused: the app only failed to read what we cut off; the 413 is sent
 
     async def _read_limited(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole body, or None once a 413 has been sent (never reading past the limit)."""
@@ -213,9 +235,10 @@ class HttpGuards:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = BODY_TOO_LARGE.format(limit=self.max_body_bytes)
-        body = error_body(413, detail, [("body", f"larger than {self.max_body_bytes} bytes")])
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int | None = None) -> None:
+        limit = limit or self.max_body_bytes
+        detail = BODY_TOO_LARGE.format(limit=limit)
+        body = error_body(413, detail, [("body", f"larger than {limit} bytes")])
         # 👉 Connection: close, so the server does not try to read the rest of an unread body.
         await JSONResponse(body, status_code=413, headers={"Connection": "close"})(scope, receive, send)
 

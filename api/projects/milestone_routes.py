@@ -11,15 +11,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
 
 from api.access import access
 from api.auth import Principal
 from api.callers import Caller
-from api.deps import IdempotencyKeyDep, SessionmakerDep, TemporalDep
+from api.deps import IdempotencyKeyDep, ServicesDep, TemporalDep
 from api.errors import error_responses
+from api.files.submission_body import SUBMISSION_BODY, submission_input
+from api.files.uploads import UNSUPPORTED_TYPE, submit_with_files
 from api.projects import updates
-from api.projects.schemas import MilestonePublic, ReviewCreate, SubmissionCreate
+from api.projects.schemas import MilestonePublic, ReviewCreate
 from api.projects.views import milestone_public
 from domain.state import MilestoneState
 
@@ -35,23 +37,35 @@ def _answer(milestone: MilestoneState) -> MilestonePublic:
 @router.post(
     "/{milestone_key}/submissions",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 409, 422, 503),
+    responses={
+        **error_responses(401, 403, 404, 409, 413, 422, 503),
+        415: {"description": f"{UNSUPPORTED_TYPE} The reason names the kind the content is."},
+    },
+    openapi_extra=SUBMISSION_BODY,
 )
 async def submit_milestone(
+    request: Request,
     project_id: str,
     milestone_key: MilestoneKey,
-    body: SubmissionCreate,
     principal: Annotated[Principal, access("project_party")],
     client: TemporalDep,
-    sessionmaker: SessionmakerDep,
+    services: ServicesDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> MilestonePublic:
-    """Submit evidence for a milestone of the current stage (staff may submit a partner's for them)."""
+    """Submit evidence for a milestone of the current stage: JSON, or multipart with files (staff may submit a
+    partner's for them)."""
     # 👉 A partner of another project never gets here (`project_party`: one read-model lookup, not a
     # workflow query); the workflow's validator checks the submitting party again itself.
-    milestone = await updates.submit_milestone(
-        Caller(client, principal, idempotency_key), sessionmaker, project_id, milestone_key, body
-    )
+    async with submission_input(request) as (body, files):
+        milestone = await submit_with_files(
+            Caller(client, principal, idempotency_key),
+            services.sessionmaker,
+            services.settings,
+            project_id,
+            milestone_key,
+            body,
+            files,
+        )
     return _answer(milestone)
 
 

@@ -24,6 +24,8 @@ Constraints:
   registered, keys issued and revoked, respondents added, case studies marked, signing in and out, the
   yearly schedule, people exported or erased, reads of personal data), each with the acting key and the
   time, written by the API in the action's own transaction (store.audit). Ids only, never personal data.
+- `evidence_file`: which project submission holds which evidence file (store.files); the bytes are on
+  disk by sha256 under the data directory, never in the database. Files belong to projects, not people.
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 - `user_account`, `sign_in_link`: people who sign in by e-mailed link (store.accounts); only a link
   token's sha256 is stored. A `web_session` is a key's (`user_id` NULL) or a person's.
@@ -55,6 +57,7 @@ from store.tables.exchange import (
     ExchangePlacement,
     ExchangeProgramme,
 )
+from store.tables.files import EvidenceFile
 from store.tables.partners import ApiKey, Partner, WebSession
 from store.tables.projects import Event, Milestone, OutboxEmail, Project, ProjectPartner, Submission, Workshop
 from store.tables.retention import RetentionRun
@@ -82,6 +85,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Event",
+    "EvidenceFile",
     "ExchangeApplication",
     "ExchangeEventRow",
     "ExchangePlacement",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,6 +46,7 @@ async def api(
     temporal_dev_env: WorkflowEnvironment,
     task_queue: str,
     sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
 ) -> AsyncIterator[Api]:
     client = temporal_dev_env.client
     worker = build_worker(
@@ -55,6 +57,8 @@ async def api(
         max_cached_workflows=100,
         strict_sandbox=True,
     )
-    app = create_app(ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue), client=client, sessionmaker=sessionmaker)
+    # 👉 Evidence files (issue 15) go to this test's own data directory, never the work tree's .data/.
+    settings = ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue, data_dir=tmp_path / "data")
+    app = create_app(settings, client=client, sessionmaker=sessionmaker)
     async with worker, app.router.lifespan_context(app), http_client(app) as http:
         yield Api(http=http, app=app, client=client, sessionmaker=sessionmaker, task_queue=task_queue)

@@ -19,6 +19,7 @@ each of which the table's notes state.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from collections.abc import AsyncIterator
@@ -33,14 +34,16 @@ from fastapi.routing import iter_route_contexts
 from api.access import NOTES, ROUTES, route_keys
 from api.errors import PARTNER_NOT_FOUND, PROJECT_NOT_FOUND
 from api.exchange.errors import PROGRAMME_NOT_FOUND
+from api.files.visibility import FILE_NOT_FOUND
 from api.pages.session import SESSION_COOKIE
 from api.routers import PAGE_ROUTERS
 from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.exchange_support import fresh_year, programme_body
+from tests.api.files_support import png
 from tests.api.support import create_partner, create_project, ok
 from tests.api.survey_support import GOOD_ANSWERS, open_wave_now, survey_project
 
-STRANGER_DETAILS = {PROJECT_NOT_FOUND, PARTNER_NOT_FOUND, PROGRAMME_NOT_FOUND}
+STRANGER_DETAILS = {PROJECT_NOT_FOUND, PARTNER_NOT_FOUND, PROGRAMME_NOT_FOUND, FILE_NOT_FOUND}
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ROLES = ("none", "bad key", "admin", "staff", "partner of the resource", "another partner", "respondent token",
          "wrong token")  # fmt: skip
@@ -66,6 +69,7 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "survey_staff": _expect(OK, OK, 404, 404, 401),
         "partner_self": _expect(OK, OK, OK, 404, 401),
         "project_party": _expect(OK, OK, OK, 404, 401),
+        "file_party": _expect(OK, OK, OK, 404, 401),
         "programme_party": _expect(OK, OK, OK, 404, 401),
         "programme_partner": _expect(OK, OK, OK, 404, 401),
         "survey_token": _expect(OK, OK, OK, OK, OK) | {"wrong token": 404},
@@ -80,6 +84,7 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "programme_party": _expect(OK, OK, OK, 404, NEXT),
         "partner_in_programme": _expect(403, 403, OK, 404, NEXT),
         "project_party": _expect(OK, OK, OK, 404, NEXT),
+        "file_party": _expect(OK, OK, OK, 404, NEXT),
         "project_staff": _expect(OK, OK, 403, 404, NEXT),
         "survey_staff": _expect(OK, OK, 404, 404, NEXT),
         "survey_token": _expect(OK, OK, OK, OK, OK) | {"wrong token": 404},
@@ -90,6 +95,7 @@ OWNED = {
     "survey_staff",
     "partner_self",
     "project_party",
+    "file_party",
     "programme_party",
     "programme_partner",
     "project_staff",
@@ -161,6 +167,15 @@ async def _world(api: Api) -> AsyncIterator[World]:
     year = fresh_year()
     body = programme_body(year, [a], closes_in=timedelta(hours=1))
     ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
+    # An evidence file of another project of A's (issue 15): its parties may fetch it, and its thumbnail.
+    photo, files_project = png(), (await create_project(api, [a]))["id"]
+    upload, photos = {"summary": "A photo.", "on_behalf_of": a}, [("files", ("p.png", photo, "image/png"))]
+    ok(
+        await api.http.post(
+            f"/api/v1/projects/{files_project}/milestones/proposal/submissions", data=upload, files=photos
+        ),
+        201,
+    )
     survey, _ = await survey_project(api)
     token = next(iter((await open_wave_now(api, survey)).values()))
     issue = {"/api/v1/keys": {"role": "staff"}, f"/api/v1/partners/{a}/keys": {}, f"/api/v1/partners/{b}/keys": {}}
@@ -184,8 +199,10 @@ async def _world(api: Api) -> AsyncIterator[World]:
         "placement_id": "no-such-placement",
         "decision": "pause",
         "user_id": "no-such-user",
+        "sha256": hashlib.sha256(photo).hexdigest(),
     }
     unknown = {"project_id": "no-such-project", "partner_id": "no-such-partner", "year": str(fresh_year())}
+    unknown["sha256"] = hashlib.sha256(b"bytes no project holds").hexdigest()
     async with AsyncExitStack() as stack:
         json_clients = {
             role: await stack.enter_async_context(http_client(api.app, key)) for role, key in bearer.items()
