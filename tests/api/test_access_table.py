@@ -8,6 +8,7 @@ signed-in page sessions against the running app: the answers are the ones the ta
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,15 +23,17 @@ from api.access import NOTES, ROUTES, RULES, access, audit, route_keys
 from api.auth import Principal
 from api.errors import PARTNER_NOT_FOUND, PROJECT_NOT_FOUND
 from api.exchange.errors import PROGRAMME_NOT_FOUND
+from api.files.visibility import FILE_NOT_FOUND
 from api.main import create_app
 from api.routers import PAGE_ROUTERS
 from api.settings import ApiSettings
 from store.tables import ProjectPartner
 from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import fresh_year, programme_body
+from tests.api.files_support import png
 from tests.api.support import create_partner, create_project, ok, partner_client
 
-STRANGER_DETAILS = {PROJECT_NOT_FOUND, PARTNER_NOT_FOUND, PROGRAMME_NOT_FOUND}
+STRANGER_DETAILS = {PROJECT_NOT_FOUND, PARTNER_NOT_FOUND, PROGRAMME_NOT_FOUND, FILE_NOT_FOUND}
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -108,7 +111,8 @@ async def _check(
         assert answer.status_code == status, (method, path, who, answer.status_code, answer.text[:300])
         if status == 404 and answer.headers.get("content-type", "").startswith("application/json"):
             # A stranger learns nothing: the same "not found" as for a resource that does not exist.
-            assert answer.json()["detail"] in STRANGER_DETAILS or ("/surveys/" in path)
+            # A token in the path (survey link, calendar feed) is the credential: its own 404 says only "unknown".
+            assert answer.json()["detail"] in STRANGER_DETAILS or ("/surveys/" in path) or path.startswith("/calendar/")
 
 
 async def test_each_rule_is_what_the_json_api_enforces(api: Api) -> None:
@@ -143,6 +147,7 @@ async def test_each_rule_is_what_the_json_api_enforces(api: Api) -> None:
 
         await rule("public", "GET", "/healthz", everyone)
         await rule("survey_token", "GET", "/api/v1/surveys/{token}", dict.fromkeys(CALLERS, 404))
+        await rule("calendar_token", "GET", "/calendar/{token}.ics", dict.fromkeys(CALLERS, 404))
         await rule("signed_in", "GET", "/api/v1/templates", {**everyone, "no key": 401})
         staff_only = {"admin": 200, "staff": 200, "partner A": 403, "partner B": 403, "no key": 401}
         await rule("staff", "GET", "/api/v1/outbox", staff_only)
@@ -166,6 +171,19 @@ async def test_each_rule_is_what_the_json_api_enforces(api: Api) -> None:
             {"partner B": 404, "no key": 401, "partner A": 201},
             json=submission,
         )
+        # Evidence files (issue 15): a file of A's project is seen by the project's parties only.
+        photo, files_project = png(), (await create_project(api, [a]))["id"]
+        upload = {"summary": "A photo.", "on_behalf_of": a}
+        photos = [("files", ("p.png", photo, "image/png"))]
+        ok(
+            await api.http.post(
+                f"/api/v1/projects/{files_project}/milestones/proposal/submissions", data=upload, files=photos
+            ),
+            201,
+        )
+        values["sha256"] = hashlib.sha256(photo).hexdigest()
+        await rule("file_party", "GET", "/api/v1/files/{sha256}", own)
+        await rule("file_party", "GET", "/api/v1/files/{sha256}/thumbnail", own)
         await rule("programme_party", "GET", "/api/v1/exchange/programmes/{year}/applications", own)
         confirm = "/api/v1/exchange/programmes/{year}/partners/{partner_id}/confirm"
         await rule("programme_partner", "POST", confirm, {"partner B": 404, "no key": 401, "partner A": 200}, json={})
