@@ -29,6 +29,8 @@ Constraints:
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 - `user_account`, `sign_in_link`: people who sign in by e-mailed link (store.accounts); only a link
   token's sha256 is stored. A `web_session` is a key's (`user_id` NULL) or a person's.
+- `calendar_feed`: one private iCalendar feed per principal, only its token's sha256 stored;
+  `calendar_item`: each calendar event's SEQUENCE by UID (store.calendars). Ids and hashes only.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from store.tables.base import (
     UtcDateTime,
     partner_name_key,
 )
+from store.tables.calendars import CalendarFeed, CalendarItem
 from store.tables.exchange import (
     APPLICATION_STATUSES,
     DIRECTIONS,
@@ -84,6 +87,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
+    "CalendarItem",
     "Event",
     "EvidenceFile",
     "ExchangeApplication",
