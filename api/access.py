@@ -115,6 +115,8 @@ ROUTES: dict[str, str] = {
     "POST /api/v1/projects/{project_id}/withdraw": "staff",
     "POST /api/v1/projects/{project_id}/close": "staff",
     "GET /api/v1/outbox": "staff",
+    # search (api/search): a partner finds only its own; people by name or e-mail for staff only
+    "GET /api/v1/search": "signed_in",
     # follow-up surveys
     "POST /api/v1/projects/{project_id}/respondents": "survey_staff",
     "GET /api/v1/projects/{project_id}/respondents": "survey_staff",
@@ -155,6 +157,15 @@ ROUTES: dict[str, str] = {
     "GET /sign-in": "public",
     "POST /sign-in/email": "public",
     "GET /sign-in/link/{token}": "public",  # the single-use token in the path is the credential
+    # pages: people and API keys (api/accounts/pages.py); who manages whom is the service's rule
+    "GET /users": "staff",
+    "POST /users": "staff",
+    "GET /users/{user_id}": "staff",
+    "POST /users/{user_id}": "staff",
+    "GET /users/{user_id}/remove": "staff",
+    "POST /users/{user_id}/remove": "staff",
+    "GET /keys": "staff",
+    "POST /keys/{key_id}/revoke": "staff",
     # pages: projects
     "GET /projects": "signed_in",
     "POST /projects": "staff",
@@ -176,6 +187,7 @@ ROUTES: dict[str, str] = {
     "POST /partners": "staff",
     "POST /partners/{partner_id}/keys": "staff",
     "GET /outbox": "staff",
+    "GET /search": "signed_in",
     # pages: follow-up surveys (staff: a project's respondents, waves, schedule and outcomes)
     "GET /projects/{project_id}/follow-up": "survey_staff",
     "POST /projects/{project_id}/follow-up/respondents": "survey_staff",
@@ -216,6 +228,8 @@ NOTES: dict[str, str] = {
     "GET /api/v1/users": "an admin lists every account; staff list partner contacts only",
     "PATCH /api/v1/users/{user_id}": "as POST: staff change partner contacts only (403 for staff or admins)",
     "DELETE /api/v1/users/{user_id}": "as POST; the person's sessions end at once",
+    "GET /users": "an admin sees and adds every kind of account; staff partner contacts only",
+    "POST /keys/{key_id}/revoke": "staff revoke partner keys; only an admin revokes a staff or admin key (403)",
     "DELETE /api/v1/keys/{key_id}": "staff revoke partner keys; only an admin revokes a staff or admin key (403)",
     "POST /api/v1/projects": "a partner key starts a project only for itself alone (403 PARTNER_SCOPE otherwise)",
     "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/submissions": "staff may submit for a partner "
@@ -227,6 +241,9 @@ NOTES: dict[str, str] = {
     "POST /api/v1/exchange/programmes/{year}/selections": "the body's partner_id names the partner the change is "
     "for: a partner key only its own (404 'Programme not found.')",
     "GET /projects": "a partner sees only the projects it takes part in",
+    "GET /api/v1/search": "a partner finds only its own projects and organisation; people (leads, contacts, "
+    "respondents, accounts) only for staff, each such search audited",
+    "GET /search": "as GET /api/v1/search",
     "GET /exchange": "a partner sees only the programmes it takes part in",
     "GET /exchange/{year}": "staff see the dashboard, a partner its own view of the year",
     "POST /exchange": "a step that cannot be undone: the first post answers a confirmation page and changes "

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from api import audit_routes, codec_routes, health
 from api.accounts import link_pages as account_link_pages
+from api.accounts import pages as account_pages
 from api.accounts import routes as account_routes
 from api.calendar import pages as calendar_pages
 from api.calendar import routes as calendar_routes
@@ -43,6 +44,8 @@ from api.projects import (
 from api.projects import pages as project_pages
 from api.projects import routes as project_routes
 from api.retention import routes as retention_routes
+from api.search import pages as search_pages
+from api.search import routes as search_routes
 
 JSON_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -58,6 +61,7 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     display_routes.router,
     action_routes.router,
     outbox_routes.router,
+    search_routes.router,
     respondent_routes.router,
     follow_up_routes.router,
     survey_routes.router,
@@ -74,10 +78,12 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     signin_pages.router,
     account_link_pages.router,
+    account_pages.router,
     project_pages.router,
     action_pages.router,
     file_pages.router,
     partner_pages.router,
+    search_pages.router,
     follow_up_pages.router,
     staff_pages.router,
     exchange_pages.router,

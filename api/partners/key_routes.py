@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.access import access, require_may_revoke
-from api.auth import Principal, Role, audit_trail, issue_key
+from api.access import access
+from api.accounts import keys as account_keys
+from api.auth import Principal, Role, issue_key
 from api.deps import KeyCacheDep, SessionDep
-from api.errors import KEY_NOT_FOUND, error_responses, not_found
+from api.errors import error_responses
 from api.partners.schemas import KeyCreate, KeyCreated
-from store.partners import reads as partner_reads
-from store.partners import writes as partner_writes
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -33,13 +32,5 @@ async def revoke_key(
     key_id: str, principal: Annotated[Principal, access("staff")], session: SessionDep, cache: KeyCacheDep
 ) -> Response:
     """Revoke a key at once on this replica (elsewhere within the key cache's TTL)."""
-    row = await partner_reads.get_api_key(session, key_id)
-    if row is None:
-        raise not_found(KEY_NOT_FOUND)
-    require_may_revoke(principal, Role(row.role))
-    now = datetime.now(UTC)
-    await partner_writes.revoke_api_key(session, key_id, now)
-    await audit_trail(session, principal, "key_revoked", key_id, now)
-    await session.commit()
-    cache.forget(key_id)
+    await account_keys.revoke_key(session, key_id, by=principal, cache=cache)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
