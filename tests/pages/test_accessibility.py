@@ -49,8 +49,20 @@ VISITORS: dict[str, tuple[str, ...]] = {
 }
 #: Parameters no real resource is made for (as in the access matrix): the page's own "not found".
 MADE_UP = {"workshop_id", "key_id", "application_id", "placement_id"}
-#: States no GET reaches on its own: (name, who, path); the refused sign-in is posted in `_refused_sign_in`.
+#: States no GET reaches on its own: (name, who, path).
 STATES = (("not-found", "staff", "/projects/no-such-project"), ("staff-only", "partner", "/outbox"))
+#: Pages that answer a form: (name, who, page, the form), posted as it stands (browser checks off, so the
+#: server's refusal is what shows: error summary, fields marked invalid); the once-shown key; an opt-out.
+POSTED = (
+    ("sign-in-refused", "anyone", "/", 'form[action="/sign-in"]'),
+    ("new-project-refused", "staff", "/projects", "#new-project form"),
+    ("add-partner-refused", "staff", "/partners", 'form[action="/partners"]'),
+    ("key-issued", "staff", "/partners", 'form[action$="/keys"]'),
+    ("milestone-refused", "staff", "/projects/{project_id}", 'form[id^="form-submit-"]'),
+    ("survey-refused", "respondent", "/s/{token}", "form.survey-form"),
+    ("apply-refused", "anyone", "/exchange/{year}/apply", 'form[action$="/apply"]'),
+    ("opted-out", "respondent (Welsh)", "/s/{token}/opt-out", 'main form[action$="/opt-out"]'),
+)
 SIGNED_IN = {"staff", "partner"}
 
 
@@ -66,7 +78,8 @@ class Report:
     def figures(self) -> dict[str, object]:
         counted = Counter(v.impact for v in self.violations)
         return {
-            "pages": len({str(v["route"]) for v in self.visits}),
+            "page_routes": len({str(v["route"]) for v in self.visits} & set(ROUTES)),
+            "states": len({str(v["route"]) for v in self.visits} - set(ROUTES)),
             "visits": len(self.visits),
             "axe_runs": len(self.visits) * len(VIEWPORTS),
             "violations_by_impact": {impact: counted.get(impact, 0) for impact in IMPACTS},
@@ -168,14 +181,23 @@ async def _visit(
         await page.close()
 
 
-async def _refused_sign_in(contexts: dict[str, BrowserContext], report: Report) -> None:
-    """The sign-in form refusing a key: the error summary and the field marked invalid."""
-    page = await contexts["anyone"].new_page()
-    await page.goto("/")
-    await sign_in_with_key(page, "engage_not-a-key")
-    await page.wait_for_selector("[aria-invalid='true']")
-    await _check(page, report, "POST /sign-in", "anyone", "sign-in-refused")
-    await page.close()
+async def _post(
+    contexts: dict[str, BrowserContext], report: Report, state: tuple[str, str, str], path: str, form: str
+) -> None:
+    """Post the page's form as it stands and check the page that answers it."""
+    name, who, template = state
+    page = await contexts[who].new_page()
+    try:
+        await page.goto(path)
+        target = page.locator(form).first
+        assert await target.count() == 1, f"{name}: no {form} on {path} any more (update POSTED)"
+        async with page.expect_navigation() as navigation:
+            await target.evaluate("form => { form.noValidate = true; form.requestSubmit(); }")
+        answer = await navigation.value
+        assert answer is not None and answer.status < 500, (name, answer and answer.status)
+        await _check(page, report, f"POST {form} on {template}", who, name)
+    finally:
+        await page.close()
 
 
 async def test_every_page_has_no_serious_or_critical_axe_violation(
@@ -195,7 +217,9 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(
                 )
         for name, who, path in STATES:
             await _visit(contexts, report, f"GET {path}", who, path, name)
-        await _refused_sign_in(contexts, report)
+        for name, who, path, form in POSTED:
+            filled = values | {"token": secrets["cy"]} if who == "respondent (Welsh)" else values
+            await _post(contexts, report, (name, who, path), _fill(path, filled, report), form)
     figures = report.figures()
     (screenshots / "report.json").write_text(
         json.dumps(
