@@ -6,6 +6,9 @@ What it copies, into a new folder `<out>/engage-<UTC timestamp>/`:
 - `admin_key`, `payload_keys` and `outbox_key` (mode 0600; without the payload keys Temporal's copy cannot be
   read, without the outbox key queued survey e-mails cannot be sent)
   and `blobs/`, when present;
+- `files/`: the evidence files of milestone submissions (issue 15), content-addressed `<aa>/<sha256>`,
+  each checked against its name as it is copied (staging `tmp/` and the `thumbnails/` cache, which
+  the API makes again, are left out);
 - `manifest.json` last, with each file's size and sha256: a folder without it is incomplete.
 
 Why this is safe on a live system: each database is copied with SQLite's online backup API in a
@@ -41,6 +44,7 @@ SQLITE_PREFIXES = ("sqlite+aiosqlite:///", "sqlite:///")
 TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, BLOBS, MANIFEST = "temporal.db", "engage.db", "admin_key", "blobs", "manifest.json"
 PAYLOAD_KEYS = "payload_keys"  # the keys Temporal's payloads are encrypted with (api/payload_codec.py)
 OUTBOX_KEY = "outbox_key"  # the key survey links waiting to be sent are sealed with
+FILES = "files"  # evidence files, named by their sha256 (store/files/blobs.py)
 
 
 class BackupError(Exception):
@@ -100,6 +104,24 @@ def copy_sqlite(source: Path, target: Path) -> None:
     _fsync(target)
 
 
+def copy_evidence(source: Path, target: Path) -> int:
+    """Copy every kept evidence file (`<aa>/<sha256>`), checking each copy's sha256 is its name; return how many.
+
+    Renamed into place before the row that names it is written (api/files/uploads.py), and copied here
+    after the databases: every file a copied `evidence_file` row names is in the backup."""
+    count = 0
+    for path in sorted(source.glob("??/*")):
+        if not path.is_file():
+            continue
+        copy = target / path.parent.name / path.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+        if sha256(copy) != path.name:
+            raise BackupError(f"{FILES}/{path.parent.name}/{path.name} does not match its name: the file is damaged")
+        count += 1
+    return count
+
+
 def backup(data_dir: Path, out: Path, *, now: datetime | None = None) -> Path:
     """Make one backup folder under `out`; return its path."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
@@ -123,6 +145,8 @@ def backup(data_dir: Path, out: Path, *, now: datetime | None = None) -> Path:
         # Content-addressed and written before the rows that name them: copied after the databases,
         # every blob the copied rows refer to is here.
         shutil.copytree(blobs, folder / BLOBS)
+    if (data_dir / FILES).is_dir():
+        copy_evidence(data_dir / FILES, folder / FILES)
 
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         files[str(path.relative_to(folder))] = {"bytes": path.stat().st_size, "sha256": sha256(path)}

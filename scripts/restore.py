@@ -24,6 +24,7 @@ from backup import (
     ADMIN_KEY,
     BLOBS,
     ENGAGE_DB,
+    FILES,
     MANIFEST,
     OUTBOX_KEY,
     PAYLOAD_KEYS,
@@ -57,7 +58,7 @@ def restore(folder: Path, data_dir: Path) -> list[str]:
     files = verify(folder)
     occupied = [
         name
-        for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, PAYLOAD_KEYS, OUTBOX_KEY, BLOBS)
+        for name in (TEMPORAL_DB, ENGAGE_DB, ADMIN_KEY, PAYLOAD_KEYS, OUTBOX_KEY, BLOBS, FILES)
         if (data_dir / name).exists()
     ]
     if occupied:
@@ -87,6 +88,9 @@ def restore(folder: Path, data_dir: Path) -> list[str]:
     if (folder / BLOBS).is_dir():
         shutil.copytree(folder / BLOBS, data_dir / BLOBS)
         restored.append(BLOBS)
+    if (folder / FILES).is_dir():
+        shutil.copytree(folder / FILES, data_dir / FILES)  # each checked against the manifest above
+        restored.append(FILES)
     return restored
 
 
