@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, CursorResult, delete, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.accounts.erasure import erase_accounts
 from store.hashing import email_hash
 from store.in_lists import in_chunks
 from store.people.free_text import keep_anonymous_answers
@@ -57,6 +58,7 @@ class ErasedCounts(BaseModel):
     programme_leads: int = 0
     outbox_emails: int = 0
     suppressions: int = 0
+    accounts: int = 0
 
     @property
     def total(self) -> int:
@@ -252,6 +254,7 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
         session, or_(_normalised(OutboxEmail.to_address) == address, OutboxEmail.recipient_hash == digest)
     )
     suppressions = await _suppress(session, digest, now)
+    accounts = await erase_accounts(session, digest, now)
     await session.flush()
     counts = ErasedCounts(
         respondents=respondents,
@@ -261,5 +264,6 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
         programme_leads=programme_leads,
         outbox_emails=respondent_mail + application_mail + other_mail,
         suppressions=suppressions,
+        accounts=accounts,
     )
     return ErasureCounts(**targets.model_dump(), counts=counts)

@@ -9,15 +9,26 @@ personal survey link redacted (`store.link_seal.redact_links`): an export never 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.accounts.erasure import accounts_of
 from store.hashing import email_hash
 from store.link_seal import redact_links
+from store.people.held import (
+    AccountHeld,
+    AnswerHeld,
+    ApplicationHeld,
+    EmailHeld,
+    LeadHeld,
+    PartnerContactHeld,
+    PersonExport,
+    RespondentHeld,
+    Source,
+    SuppressionHeld,
+)
 from store.tables import (
     ExchangeApplication,
     ExchangeProgramme,
@@ -30,105 +41,8 @@ from store.tables import (
 )
 
 
-class Held(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Source(Held):
-    """Where a record came from: its table, the project or programme year it belongs to, and when."""
-
-    table: str = Field(description="The table the record is kept in, e.g. `respondent`.")
-    project_id: str | None = None
-    year: int | None = None
-    recorded_at: datetime | None = Field(description="When the record was made (sent, for an e-mail).")
-
-
-class PartnerContactHeld(Held):
-    source: Source
-    partner_id: str
-    organisation: str
-    contact_name: str
-    contact_email: str
-
-
-class LeadHeld(Held):
-    """The lead of a project (`project_id`) or of a year's Knowledge Exchange programme (`year`)."""
-
-    source: Source
-    title: str
-    lead_name: str
-    lead_email: str
-
-
-class AnswerHeld(Held):
-    source: Source
-    wave_index: int
-    instrument: str
-    language: str
-    answers: dict[str, Any]
-
-
-class RespondentHeld(Held):
-    source: Source
-    respondent_id: str
-    name: str
-    email: str
-    language: str
-    role: str
-    opted_out_at: datetime | None
-    bounced_at: datetime | None
-    responses: list[AnswerHeld]
-
-
-class ApplicationHeld(Held):
-    source: Source
-    application_id: str
-    organisation: str
-    name: str
-    email: str
-    role: str
-    employment: str
-    statement_of_benefit: str
-    hoped_gains: str
-    offer: str
-    preferred_areas: list[Any]
-    access_needs: str
-    availability: str
-    status: str
-
-
-class EmailHeld(Held):
-    source: Source
-    email_id: int
-    kind: str
-    audience: str
-    to_name: str
-    to_address: str
-    subject: str
-    body: str = Field(description="As stored; a personal survey link reads `[personal survey link]`.")
-    status: str
-
-
-class SuppressionHeld(Held):
-    source: Source
-    reason: str = Field(description="opted_out_everywhere, bounced or erased.")
-
-
-class PersonExport(Held):
-    """Everything Engage holds about one address; empty lists when it holds nothing."""
-
-    partner_contacts: list[PartnerContactHeld] = []
-    project_leads: list[LeadHeld] = []
-    programme_leads: list[LeadHeld] = []
-    respondents: list[RespondentHeld] = []
-    applications: list[ApplicationHeld] = []
-    emails: list[EmailHeld] = []
-    suppressions: list[SuppressionHeld] = []
-
-    @property
-    def records(self) -> int:
-        """How many records in all (a respondent's answers count with it)."""
-        return sum(len(v) for v in (getattr(self, name) for name in type(self).model_fields))
+#: What others import from here (the export's models live in store.people.held).
+__all__ = ["PersonExport", "held_about"]
 
 
 def _same(column: Any, address: str) -> Any:
@@ -273,6 +187,18 @@ async def held_about(session: AsyncSession, email: str) -> PersonExport:
         respondents=respondents,
         applications=await _applications(session, digest),
         emails=await _emails(session, address, digest, [r.respondent_id for r in respondents]),
+        accounts=[
+            AccountHeld(
+                source=Source(table="user_account", recorded_at=a.created_at),
+                user_id=a.id,
+                name=a.name,
+                email=a.email,
+                role=a.role,
+                partner_id=a.partner_id,
+                removed_at=a.removed_at,
+            )
+            for a in await accounts_of(session, digest)
+        ],
         suppressions=[]
         if suppression is None
         else [
