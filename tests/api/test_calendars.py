@@ -14,9 +14,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from api.calendar.entries import workshop_uid
+from api.main import create_app
+from api.settings import ApiSettings
 from store.calendars import writes
 from store.tables import AuditEntry, CalendarFeed
-from tests.api.conftest import Api, http_client
+from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.support import create_partner, create_project, eventually, ok, partner_client, review, submit
 
 LONDON = ZoneInfo("Europe/London")
@@ -158,3 +160,17 @@ async def test_an_events_sequence_grows_only_when_what_it_says_changes(sessionma
         assert (await writes.versions(db, {"w@engage": "b"}, later))["w@engage"] == (1, later)
         assert (await writes.versions(db, {"w@engage": "a"}, later))["w@engage"][0] == 2
         await db.commit()
+
+
+async def test_a_feed_token_is_rate_limited_as_a_survey_link_is(temporal_dev_env: Any, sessionmaker: Any) -> None:
+    """Per token, then per address over all tokens (guessing feed URLs is bounded too); JSON 429."""
+    tight = ApiSettings(admin_key=ADMIN_KEY, rate_limit_survey_token="3/minute", rate_limit_survey_address="5/minute")
+    app = create_app(tight, client=temporal_dev_env.client, sessionmaker=sessionmaker)
+    async with app.router.lifespan_context(app), http_client(app, None) as anonymous:
+        token = "c" * 43
+        assert [(await anonymous.get(f"/calendar/{token}.ics")).status_code for _ in range(4)] == [404] * 3 + [429]
+        guesses = [(await anonymous.get(f"/calendar/guess-{n}.ics")).status_code for n in range(3)]
+        assert guesses == [404, 429, 429]  # 4 counted before: one more reaches the address's 5
+        limited = await anonymous.get("/calendar/guess-9.ics")
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+        assert limited.json()["error"] == "TooManyRequests"
