@@ -16,6 +16,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from store.surveys.writes_wave_mail import invite_key
 from tests.api.survey_support import GOOD_ANSWERS
+from tests.pages.axe import FAILING, axe_violations
 from tests.pages.conftest import ADMIN_KEY, Site
 from tests.store.survey_builders import open_at, tokens_by_respondent, wave_task
 
@@ -32,6 +33,12 @@ async def sign_in(browser: Browser, site: Site, key: str) -> tuple[BrowserContex
     await key_box.press("Enter")  # submits the key's own form, whatever its button says
     await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
     return context, page
+
+
+async def no_serious_violations(page: Page, label: str) -> None:
+    """axe-core over the page as it stands: nothing serious or critical (issue 15)."""
+    found = [v.line() for v in await axe_violations(page, label) if v.impact in FAILING]
+    assert found == [], "\n".join(found)
 
 
 async def _project(site: Site) -> str:
@@ -60,6 +67,7 @@ async def test_staff_add_a_respondent_import_a_csv_and_see_the_wave_table(
     await expect(page.get_by_role("heading", level=1, name="Follow-up surveys")).to_be_visible()
     await expect(page.get_by_role("table", name="Planned waves")).to_be_visible()
     await page.screenshot(path=screenshots / "follow-up-empty.png", full_page=True)
+    await no_serious_violations(page, "follow-up (empty)")
 
     # Add one respondent through the form.
     form = page.locator("#form-add_respondent")
@@ -82,6 +90,7 @@ async def test_staff_add_a_respondent_import_a_csv_and_see_the_wave_table(
     report = page.get_by_role("table", name="Each row of the file (the header is row 1)")
     await expect(report.get_by_role("row").nth(2)).to_contain_text("an e-mail address is required")
     await page.screenshot(path=screenshots / "follow-up-import-report.png", full_page=True)
+    await no_serious_violations(page, "follow-up (import report)")
 
     # The first wave goes out (as the worker's activity sends it) and one person answers: the wave table shows
     # the counts and rate, each outcome a chart with its n.
@@ -105,4 +114,5 @@ async def test_staff_add_a_respondent_import_a_csv_and_see_the_wave_table(
     await expect(charts.first).to_be_visible()
     await expect(page.locator("figure.chart").first).to_contain_text("n = ")
     await page.screenshot(path=screenshots / "follow-up-wave-open.png", full_page=True)
+    await no_serious_violations(page, "follow-up (a wave open, answers charted)")
     await context.close()
