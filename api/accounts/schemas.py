@@ -29,8 +29,14 @@ class UserCreate(Request):
 class UserUpdate(Request):
     """Only what is sent changes; the role and partner stay (remove the account and add another)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="The person's new name.")
+    email: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=320,
+        pattern=EMAIL_PATTERN,
+        description="The address their sign-in links go to from now on; unique.",
+    )
 
 
 class UserPublic(BaseModel):
