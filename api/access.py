@@ -203,6 +203,7 @@ ROUTES: dict[str, str] = {
     "GET /exchange": "signed_in",
     "GET /exchange/{year}": "programme_party",
     "POST /exchange/{year}/selection": "partner_in_programme",
+    "POST /exchange/{year}/confirm": "partner_in_programme",
     "POST /exchange/{year}/placements/{placement_id}/case-study": "staff",
     "GET /exchange/{year}/placements/{placement_id}/case-study": "staff",
     # pages: running a year (api/exchange/admin_pages.py, application_pages.py, placement_pages.py)
@@ -255,6 +256,8 @@ NOTES: dict[str, str] = {
     "POST /exchange/{year}/applications/{application_id}/shortlist": "confirmed first on a page that changes "
     "nothing, as POST /exchange",
     "POST /exchange/{year}/placements/match": "confirmed first on a page that changes nothing, as POST /exchange",
+    "POST /exchange/{year}/confirm": "the partner confirms for itself; confirmed first on a page that changes "
+    "nothing, as POST /exchange",
     # CSRF mechanics: a form's token is bound to what the form was served with, and checked first.
     "POST /sign-in": "CSRF: the form's token is bound to the pre-session cookie; signed in, that cookie is "
     "gone and a posted sign-in is a stale form (403 'Form expired')",

@@ -10,6 +10,7 @@ re-renders the page with the status, the field and the reason. Nothing here logs
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Request, status
@@ -19,7 +20,7 @@ from api.access import page_access, sees_everything
 from api.app_services import services_of
 from api.callers import Caller
 from api.errors import ApiError
-from api.exchange import board_view, programme_updates, service
+from api.exchange import board_view, confirm, programme_updates, service
 from api.exchange import calls as exchange_calls
 from api.exchange import case_study as case_studies
 from api.exchange.schemas import PlacementPath, SelectionCreate, YearPath
@@ -46,6 +47,8 @@ ViewerDep = Annotated[Viewer, page_access("signed_in")]
 #: Staff, or a partner taking part in the year's programme (others get the 404 page, as for no programme).
 PartyViewer = Annotated[Viewer, page_access("programme_party")]
 StaffViewer = Annotated[Viewer, page_access("staff")]
+#: A partner taking part in the year, signed in (staff use the dashboard's forms; others get the 404 page).
+PartnerViewer = Annotated[Viewer, page_access("partner_in_programme")]
 SELECTION_FIELDS = ("outgoing_application_id", "hosted_application_id")
 
 
@@ -72,6 +75,7 @@ async def _partner_page(
     *,
     error: FormError | None = None,
     values: dict[str, str] | None = None,
+    confirm_error: FormError | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     partner_id = viewer.principal.partner_id
@@ -112,13 +116,46 @@ async def _partner_page(
         placements=placements,
         error=error,
         values=chosen,
+        confirm_error=confirm_error,
+        nonce=secrets.token_urlsafe(12),
     )
 
 
+@router.post("/exchange/{year}/confirm")
+async def confirm_taking_part_page(request: Request, viewer: PartnerViewer, year: YearPath) -> Response:
+    """A partner confirms on its own page that it takes part this year: confirmed first on a page that
+    changes nothing (it cannot be undone), then sent as `POST .../partners/{partner_id}/confirm` sends it."""
+    form = await checked_form(request, viewer)
+    if not confirm.confirmed(form):
+        return confirm.ask(
+            request,
+            viewer,
+            form,
+            title=f"Confirm that you take part in {year}?",
+            lines=[
+                f"Your organisation takes part in the Knowledge Exchange {year}: your staff may apply, and you "
+                "choose whom you send and whom you host once the call has closed."
+            ],
+            action=f"/exchange/{year}/confirm",
+            button="Yes, we take part",
+            back=f"/exchange/{year}",
+        )
+    nonce = text(form, "nonce")
+    caller = Caller(services_of(request).client, viewer.principal, f"page:{nonce}:confirm" if nonce else None)
+    try:
+        with as_api_error(viewer.principal):
+            await programme_updates.confirm_partner(caller, year, viewer.principal.partner_id or "")
+    except ApiError as refused:
+        if refused.status_code == status.HTTP_404_NOT_FOUND and refused.field is None:
+            return not_found_page(request, viewer)
+        return await _partner_page(
+            request, viewer, year, confirm_error=FormError.of(refused), status_code=refused.status_code
+        )
+    return redirect(request, f"/exchange/{year}", Flash("success", f"Thank you: you take part in {year}."))
+
+
 @router.post("/exchange/{year}/selection")
-async def select_page(
-    request: Request, viewer: Annotated[Viewer, page_access("partner_in_programme")], year: YearPath
-) -> Response:
+async def select_page(request: Request, viewer: PartnerViewer, year: YearPath) -> Response:
     """A partner's choice of the colleague it sends and the museum colleague it hosts."""
     form = await checked_form(request, viewer)
     values = {name: text(form, name) for name in SELECTION_FIELDS}

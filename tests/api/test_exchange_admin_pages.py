@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import ADMIN_KEY, Api, http_client
-from tests.api.exchange_support import application_body, apply, fresh_year, next_monday, programme
+from tests.api.exchange_support import application_body, apply, fresh_year, next_monday, programme, programme_body
 from tests.api.support import create_partner, eventually, ok, partner_client
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -259,3 +259,27 @@ async def test_a_partner_signed_in_may_not_run_a_year(api: Api) -> None:
         assert "Open a year" not in page.text
         refused = await http.post("/exchange", data={"csrf": csrf(page), "year": "2090", "confirmed": "yes"})
         assert refused.status_code == 403 and "Staff only" in refused.text
+
+
+async def test_a_partner_confirms_it_takes_part_on_its_own_page_of_the_year(api: Api) -> None:
+    """The partner's page offers "Confirm we take part" while its place is pending: a confirmation page that
+    changes nothing, then its "Yes" confirms the partner (as POST .../partners/{partner_id}/confirm does);
+    confirming again is refused on the page with the workflow's reason."""
+    year = fresh_year()
+    harbour = (await create_partner(api, "Harbour Heritage Group"))["id"]
+    body = programme_body(year, [harbour], closes_in=timedelta(hours=1))
+    ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
+    key = ok(await api.http.post(f"/api/v1/partners/{harbour}/keys", json={"label": "harbour"}), 201)["key"]
+    async with http_client(api.app, None) as http:
+        form = await http.get("/")
+        assert (await http.post("/sign-in", data={"csrf": csrf(form), "key": key})).status_code == 303
+        page = await http.get(f"/exchange/{year}")
+        assert "Confirm we take part" in page.text
+        path = f"/exchange/{year}/confirm"
+        asked, done = await confirmed_post(http, path, {"csrf": csrf(page), "nonce": nonce(page)})
+        assert "Nothing has changed yet." in asked.text
+        assert done.status_code == 303 and done.headers["location"] == f"/exchange/{year}"
+        assert (await programme(api.http, year))["partners"][0]["status"] == "confirmed"
+        assert "Confirm we take part" not in (await http.get(f"/exchange/{year}")).text
+        again = await http.post(path, data={"csrf": csrf(page), "confirmed": "yes"})  # a fresh request
+        assert again.status_code == 409 and "this partner has already confirmed" in again.text, again.text[:800]
