@@ -14,6 +14,7 @@ tests/artifacts/accessibility/ with report.json (pages, visits, violations by im
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import string
@@ -29,8 +30,9 @@ from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
 from api.access import ROUTES, route_keys
 from api.routers import PAGE_ROUTERS
 from tests.api.conftest import Api, http_client
-from tests.api.exchange_support import fresh_year, programme_body
-from tests.api.support import create_partner, create_project, ok
+from tests.api.exchange_support import application_body, apply, fresh_year, programme_body
+from tests.api.files_support import PDF, png
+from tests.api.support import create_partner, create_project, eventually, ok
 from tests.api.survey_support import PEOPLE, open_wave_now, survey_project
 from tests.pages.axe import IMPACTS, Violation, axe_violations, failing
 from tests.pages.conftest import ADMIN_KEY, Site
@@ -46,9 +48,11 @@ VISITORS: dict[str, tuple[str, ...]] = {
     "project_staff": ("staff",),
     "programme_party": ("staff", "partner"),
     "partner_in_programme": ("partner",),
+    "survey_staff": ("staff",),
+    "file_party": ("staff", "partner"),
 }
 #: Parameters no real resource is made for (as in the access matrix): the page's own "not found".
-MADE_UP = {"workshop_id", "key_id", "application_id", "placement_id"}
+MADE_UP = {"workshop_id", "key_id", "placement_id"}
 #: States no GET reaches on its own: (name, who, path).
 STATES = (("not-found", "staff", "/projects/no-such-project"), ("staff-only", "partner", "/outbox"))
 #: Pages that answer a form: (name, who, page, the form), posted as it stands (browser checks off, so the
@@ -74,6 +78,7 @@ class Report:
     visits: list[dict[str, object]] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     placeholders: set[str] = field(default_factory=set)
+    downloads: set[str] = field(default_factory=set)  # routes answering a file (.ics, .csv, evidence), not a page
 
     def figures(self) -> dict[str, object]:
         counted = Counter(v.impact for v in self.violations)
@@ -84,6 +89,7 @@ class Report:
             "axe_runs": len(self.visits) * len(VIEWPORTS),
             "violations_by_impact": {impact: counted.get(impact, 0) for impact in IMPACTS},
             "placeholder_parameters": sorted(self.placeholders),
+            "downloads_not_pages": sorted(self.downloads),
         }
 
 
@@ -121,9 +127,12 @@ async def _world(api: Api) -> tuple[dict[str, str], dict[str, str]]:
     await create_partner(api, "Axe Partner B")
     project = (await create_project(api, [a]))["id"]
     key = ok(await api.http.post(f"/api/v1/partners/{a}/keys", json={"label": "axe"}), 201)["key"]
-    async with http_client(api.app, key) as partner:
-        proposal = {"summary": "Our proposal, chosen with our members.", "links": ["https://example.org/p"]}
-        ok(await partner.post(f"/api/v1/projects/{project}/milestones/proposal/submissions", json=proposal), 201)
+    photo = png()
+    async with http_client(api.app, key) as partner:  # a proposal with a link, a photo and a PDF
+        proposal = {"summary": "Our proposal, chosen with our members.", "links": "https://example.org/p"}
+        files = [("files", ("river.png", photo, "image/png")), ("files", ("plan.pdf", PDF, "application/pdf"))]
+        submissions = f"/api/v1/projects/{project}/milestones/proposal/submissions"
+        ok(await partner.post(submissions, data=proposal, files=files), 201)
     year = fresh_year()
     ok(
         await api.http.post(
@@ -131,11 +140,18 @@ async def _world(api: Api) -> tuple[dict[str, str], dict[str, str]]:
         ),
         201,
     )
+    body = application_body("Applicant Person", "applicant@people.example", "museum")
+    applied = await eventually(
+        lambda: apply(api.http, year, body), lambda answer: answer.status_code == 201, interval=0.5
+    )
+    contact = {"name": "Contact Person", "email": "contact@people.example", "role": "partner", "partner_id": a}
+    user = ok(await api.http.post("/api/v1/users", json=contact), 201)["id"]
     survey, respondents = await survey_project(api)
     tokens = await open_wave_now(api, survey)
     welsh = next(r for r, person in zip(respondents, PEOPLE, strict=True) if person["language"] == "cy")
     english = next(r for r in respondents if r != welsh)
-    values = {"project_id": project, "partner_id": a, "year": str(year), "token": tokens[english]}
+    values = {"project_id": project, "partner_id": a, "year": str(year), "token": tokens[english], "user_id": user}
+    values |= {"application_id": applied.json()["id"], "sha256": hashlib.sha256(photo).hexdigest()}
     values |= {name: f"no-such-{name.replace('_', '-')}" for name in MADE_UP}
     return values, {"partner": key, "cy": tokens[welsh]}
 
@@ -172,6 +188,13 @@ async def _check(page: Page, report: Report, route: str, who: str, name: str) ->
 async def _visit(
     contexts: dict[str, BrowserContext], report: Report, route: str, who: str, path: str, name: str
 ) -> None:
+    # 👉 The context's request client shares its cookies: a download is told apart before a page is opened.
+    probe = await contexts[who].request.get(path, max_redirects=0)
+    assert probe.status < 500, (route, who, path, probe.status)
+    kind = probe.headers.get("content-type", "")
+    if probe.ok and not kind.startswith("text/html"):
+        report.downloads.add(route)
+        return
     page = await contexts[who].new_page()
     try:
         answer = await page.goto(path)
