@@ -4,6 +4,10 @@ Read-only. Matching is the same as erasure's (store.people): hashed columns by `
 by trimmed, lower-cased equality, so an export names exactly what an erasure would scrub, and an
 export after erasure finds only the suppression entry. E-mail bodies are shown as stored with any
 personal survey link redacted (`store.link_seal.redact_links`): an export never hands out a working link.
+
+Evidence files (`evidence_file`, issue 15) are not here, nor scrubbed by erasure: they belong to
+projects, not people. A file is a project's record, matched to no address (its rows hold a sha256, a
+size, a kind and the name it was sent with); it goes with the project's records.
 """
 
 from __future__ import annotations
