@@ -186,6 +186,8 @@ ROUTES: dict[str, str] = {
     "GET /partners": "staff",
     "POST /partners": "staff",
     "POST /partners/{partner_id}/keys": "staff",
+    "GET /partners/{partner_id}": "staff",
+    "POST /partners/{partner_id}": "staff",
     "GET /outbox": "staff",
     "GET /search": "signed_in",
     # pages: follow-up surveys (staff: a project's respondents, waves, schedule and outcomes)

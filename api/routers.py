@@ -28,7 +28,7 @@ from api.files import routes as file_routes
 from api.follow_up import pages as follow_up_pages
 from api.follow_up import respondent_routes, staff_pages, survey_routes
 from api.follow_up import routes as follow_up_routes
-from api.partners import key_routes, signin_pages
+from api.partners import key_routes, partner_page, signin_pages
 from api.partners import pages as partner_pages
 from api.partners import routes as partner_routes
 from api.people import routes as people_routes
@@ -83,6 +83,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     action_pages.router,
     file_pages.router,
     partner_pages.router,
+    partner_page.router,
     search_pages.router,
     follow_up_pages.router,
     staff_pages.router,
