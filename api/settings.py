@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.naming import TASK_QUEUE
@@ -19,7 +19,8 @@ class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
     `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_MAX_UPLOAD_BYTES`, `ENGAGE_DATA_DIR`,
     `ENGAGE_TIMEZONE`, the `ENGAGE_RATE_LIMIT_*`
-    limits and `ENGAGE_TRUSTED_PROXIES`."""
+    limits and `ENGAGE_TRUSTED_PROXIES`; for e-mailed sign-in links (which the API sends itself) the
+    worker's `SMTP_URL`, `ENGAGE_MAIL_FROM` and `ENGAGE_OUTBOX_KEY`, and `ENGAGE_SIGN_IN_LINKS_PER_ADDRESS`."""
 
     model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore", populate_by_name=True)
 
@@ -110,3 +111,9 @@ class ApiSettings(BaseSettings):
             "Empty (the default): the header is ignored and the client is the connection's peer."
         ),
     )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _blank_smtp_is_none(cls, url: str | None) -> str | None:
+        """`SMTP_URL=` (docker-compose's default) means no SMTP, as for the worker."""
+        return url or None
