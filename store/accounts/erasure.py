@@ -1,6 +1,6 @@
 """A person's account in their export and their erasure (store.people calls these).
 
-Erased, an account is removed (it can no longer sign in; its sessions and unused links are deleted)
+Erased, an account is removed (it can no longer sign in; its sessions, unused links and calendar feed go)
 and scrubbed: name and address become `[erased]`, `email_hash` `erased:<id>` (so the address no
 longer finds it, and a second erasure finds nothing), and the audit trail's entries made by that
 person (actor `user:<id>`) lose the name they carried. The row stays, so entries still say *an*
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.tables import AuditEntry, SignInLink, UserAccount, WebSession
+from store.tables import AuditEntry, CalendarFeed, SignInLink, UserAccount, WebSession
 
 ERASED = "[erased]"
 ERASED_HASH_PREFIX = "erased:"
@@ -36,6 +36,7 @@ async def erase_accounts(session: AsyncSession, digest: str, now: datetime) -> i
         account.removed_at = account.removed_at or now
         await session.execute(delete(WebSession).where(WebSession.user_id == account.id))
         await session.execute(delete(SignInLink).where(SignInLink.user_id == account.id))
+        await session.execute(delete(CalendarFeed).where(CalendarFeed.owner_key_id == actor))  # its private feed
         await session.execute(update(AuditEntry).where(AuditEntry.actor_key_id == actor).values(actor_label=ERASED))
         erased += 1
     await session.flush()
