@@ -2,10 +2,12 @@
 selection form, and a placement's case study.
 
 `/exchange/{year}` is the staff dashboard (placements with stage and overdue milestones, the budget,
-response rates, outcomes per aim) for staff, and for a partner its own view: its staff's applications,
-the museum colleagues it may host, and the form that selects both. Forms take the JSON API's code
-paths (api.exchange.service), so the workflow's validator decides and refuses alike; a refusal
-re-renders the page with the status, the field and the reason. Nothing here logs.
+response rates, outcomes per aim, and the forms that run the year: api.exchange.board_view) for staff,
+and for a partner its own view: whether it takes part (with the form that confirms it), its staff's
+applications, the museum colleagues it may host, and the form that selects both. Forms take the JSON
+API's code paths (api.exchange.service, programme_updates), so the workflow's validator decides and
+refuses alike; a refusal re-renders the page with the status, the field and the reason. The staff
+forms are in admin_pages, application_pages and placement_pages. Nothing here logs.
 """
 
 from __future__ import annotations
