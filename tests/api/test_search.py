@@ -20,6 +20,7 @@ from sqlalchemy import select
 from store.tables import AuditEntry
 from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.support import create_partner, create_project, eventually, ok, partner_client
+from tests.api.survey_support import survey_project
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -140,3 +141,17 @@ async def test_the_search_page_and_the_header_box(api: Api, staff_pages: httpx.A
     assert short.status_code == 422 and "at least 2 characters" in short.text
     odd = await staff_pages.get("/search", params={"q": w["word"], "page": "nine"})
     assert odd.status_code == 200
+
+
+async def test_staff_find_a_respondent_by_name_or_address_and_a_partner_never_does(api: Api) -> None:
+    word = uuid.uuid4().hex[:8]
+    person = {"name": f"Dilys {word}", "email": f"dilys.{word}@respondents.example", "language": "en",
+              "role": "participant"}  # fmt: skip
+    project_id, [respondent_id] = await survey_project(api, people=[person])
+    found = await _search(api.http, f"DILYS.{word}")
+    assert [(h["id"], h["title"], h["email"], h["link"]) for h in found["items"]] == [
+        (f"respondent:{respondent_id}", f"Dilys {word}", person["email"], f"/projects/{project_id}")
+    ]
+    partner_ids = ok(await api.http.get(f"/api/v1/projects/{project_id}"), 200)["partner_ids"]
+    async with await partner_client(api, partner_ids[0]) as as_partner:
+        assert (await _search(as_partner, f"dilys {word}"))["total"] == 0
