@@ -170,6 +170,8 @@ ROUTES: dict[str, str] = {
     "GET /projects": "signed_in",
     "POST /projects": "staff",
     "GET /projects/{project_id}": "project_party",
+    "GET /projects/{project_id}/edit": "project_staff",
+    "POST /projects/{project_id}/edit": "project_staff",
     # evidence files (api/files): the file and its thumbnail, JSON and page link alike
     "GET /api/v1/files/{sha256}": "file_party",
     "GET /api/v1/files/{sha256}/thumbnail": "file_party",

@@ -33,7 +33,14 @@ from store.tables import Event
 StepState = Literal["done", "current", "upcoming"]
 
 #: Event details worth a line on the timeline, and how to introduce them.
-TIMELINE_NOTES = {"note": "Note", "reason": "Reason", "attendance": "Attendance"}
+TIMELINE_NOTES = {
+    "note": "Note",
+    "reason": "Reason",
+    "attendance": "Attendance",
+    # project_edited (issue 15): what changed, and the new title
+    "fields": "Changed",
+    "title": "New title",
+}
 
 
 @dataclass(frozen=True)
