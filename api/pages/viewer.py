@@ -16,7 +16,7 @@ import jinja2
 from fastapi import Request
 
 from api.app_services import services_of
-from api.auth import ENV_ADMIN_KEY_ID, Principal, Role, principal_by_key_id
+from api.auth import ENV_ADMIN_KEY_ID, USER_KEY_PREFIX, Principal, Role, principal_by_key_id
 from api.pages.session import SESSION_COOKIE, Signer
 from api.settings import ApiSettings
 from store.partners import reads as partner_reads
@@ -104,12 +104,14 @@ async def current_viewer(request: Request) -> Viewer | None:
 
 
 async def viewer_name(request: Request, principal: Principal) -> str:
-    """A partner key reads as its organisation, never the key's label; staff as the key's label."""
+    """A partner key reads as its organisation, never the key's label; staff as the key's label. A person
+    signed in by e-mailed link reads as their name (a partner's contact: and their organisation)."""
+    person = principal.key_id.startswith(USER_KEY_PREFIX)
     if principal.partner_id is not None:
         async with services_of(request).sessionmaker() as session:
             partner = await partner_reads.get_partner(session, principal.partner_id)
         if partner is not None:
-            return partner.name
+            return f"{principal.label}, {partner.name}" if person else partner.name
     if principal.key_id == ENV_ADMIN_KEY_ID or not principal.label:
         return "Partner organisation" if principal.partner_id is not None else "Museum staff"
     return principal.label

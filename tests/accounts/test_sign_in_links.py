@@ -104,3 +104,16 @@ async def test_links_to_one_address_are_capped_and_malformed_links_refused(accou
         bad = await _ask_for_link(browser, "not an address")
     assert bad.status_code == 422 and "name@example.org" in bad.text
     assert len(accounts.smtp.collector.messages) == 5
+
+
+async def test_a_partner_contact_signs_in_as_themselves_for_their_organisation(accounts: Accounts) -> None:
+    partner = {"name": "Harbour Heritage", "contact_name": "Ana", "contact_email": "ana@harbour.example"}
+    partner_id = ok(await accounts.http.post("/api/v1/partners", json=partner), 201)["id"]
+    contact = {"name": "Ana Contact", "email": "ana@harbour.example", "role": "partner", "partner_id": partner_id}
+    ok(await accounts.http.post("/api/v1/users", json=contact), 201)
+    async with accounts.client(None) as browser:
+        await _ask_for_link(browser, "ana@harbour.example")
+        [link] = accounts.links_to("ana@harbour.example")
+        assert (await browser.get(_path(link))).status_code == 200
+        refused = await browser.get("/users", follow_redirects=False)  # staff only: the header still says who
+        assert refused.status_code == 403 and "Signed in: Ana Contact, Harbour Heritage (partner)" in refused.text
