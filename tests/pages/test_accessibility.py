@@ -33,7 +33,7 @@ from tests.api.conftest import Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, programme_body
 from tests.api.files_support import PDF, png
 from tests.api.support import create_partner, create_project, eventually, ok
-from tests.api.survey_support import PEOPLE, open_wave_now, survey_project
+from tests.api.survey_support import PEOPLE, answer, open_wave_now, survey_project
 from tests.pages.axe import IMPACTS, Violation, axe_violations, failing
 from tests.pages.conftest import ADMIN_KEY, Site
 
@@ -53,8 +53,12 @@ VISITORS: dict[str, tuple[str, ...]] = {
 }
 #: Parameters no real resource is made for (as in the access matrix): the page's own "not found".
 MADE_UP = {"workshop_id", "key_id", "placement_id"}
-#: States no GET reaches on its own: (name, who, path).
-STATES = (("not-found", "staff", "/projects/no-such-project"), ("staff-only", "partner", "/outbox"))
+#: States no GET reaches on its own: (name, who, path): the 404 page, "Staff only", a follow-up with a wave open.
+STATES = (
+    ("not-found", "staff", "/projects/no-such-project"),
+    ("staff-only", "partner", "/outbox"),
+    ("follow-up-wave-open", "staff", "/projects/{survey_id}/follow-up"),
+)
 #: Pages that answer a form: (name, who, page, the form), posted as it stands (browser checks off, so the
 #: server's refusal is what shows: error summary, fields marked invalid); the once-shown key; an opt-out.
 POSTED = (
@@ -149,8 +153,10 @@ async def _world(api: Api) -> tuple[dict[str, str], dict[str, str]]:
     survey, respondents = await survey_project(api)
     tokens = await open_wave_now(api, survey)
     welsh = next(r for r, person in zip(respondents, PEOPLE, strict=True) if person["language"] == "cy")
-    english = next(r for r in respondents if r != welsh)
+    english, answered = (r for r in respondents if r != welsh)
+    ok(await answer(api.http, tokens[answered]), 201)  # an answer, so the outcome charts have a bar
     values = {"project_id": project, "partner_id": a, "year": str(year), "token": tokens[english], "user_id": user}
+    values["survey_id"] = survey
     values |= {"application_id": applied.json()["id"], "sha256": hashlib.sha256(photo).hexdigest()}
     values |= {name: f"no-such-{name.replace('_', '-')}" for name in MADE_UP}
     return values, {"partner": key, "cy": tokens[welsh]}
@@ -239,7 +245,7 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(
                     contexts, report, route, who, _fill(template, filled, report), template.strip("/") or "home"
                 )
         for name, who, path in STATES:
-            await _visit(contexts, report, f"GET {path}", who, path, name)
+            await _visit(contexts, report, f"GET {path}", who, _fill(path, values, report), name)
         for name, who, path, form in POSTED:
             filled = values | {"token": secrets["cy"]} if who == "respondent (Welsh)" else values
             await _post(contexts, report, (name, who, path), _fill(path, filled, report), form)
