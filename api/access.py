@@ -188,7 +188,7 @@ ROUTES: dict[str, str] = {
     "GET /partners": "staff",
     "POST /partners": "staff",
     "POST /partners/{partner_id}/keys": "staff",
-    "GET /partners/{partner_id}": "staff",
+    "GET /partners/{partner_id}": "partner_self",
     "POST /partners/{partner_id}": "staff",
     "GET /outbox": "staff",
     "GET /search": "signed_in",

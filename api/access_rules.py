@@ -212,6 +212,15 @@ async def _page_staff(request: Request) -> Viewer:
     return viewer
 
 
+async def _page_partner_self(request: Request) -> Viewer:
+    # A partner organisation's page (issue 15): staff, or the partner itself; any other partner gets the
+    # 404 page, for an organisation that exists or not alike (no lookup needed: the path names it).
+    viewer = await _signed_in_viewer(request)
+    if not staff_or_admin(viewer.principal) and request.path_params.get("partner_id") != viewer.principal.partner_id:
+        raise PageRefused(viewer, PageRefused.NOT_SHARED)
+    return viewer
+
+
 async def _refused_unless(viewer: Viewer, is_party: Awaitable[bool]) -> Viewer:
     """`viewer`, if `is_party` holds; else the 404 page, also when the lookup itself finds nothing (no such
     project or year, or an id Temporal refuses as malformed), as the page itself would answer."""
@@ -274,6 +283,7 @@ _PAGE: dict[str, Callable[..., Awaitable[Any]]] = {
     "partner_in_programme": _page_partner_in_programme,
     "programme_party": _page_programme_party,
     "project_party": _page_project_party,
+    "partner_self": _page_partner_self,
     "file_party": _page_file_party,
     "project_staff": _page_project_staff,
     "survey_staff": _page_survey_staff,

@@ -1,6 +1,7 @@
-"""The partner page (issue 15, staff): one organisation, its contacts and its projects, and the form to
-change its name and contact, which takes the JSON route's code path (api.partners.service.change_partner,
-as `PATCH /api/v1/partners/{id}`), so both refuse alike.
+"""The partner page (issue 15): one organisation, its contacts and its projects, for staff and for the
+partner itself (`partner_self`, as `GET /api/v1/partners/{id}`); staff also get the form to change its
+name and contact, which takes the JSON route's code path (api.partners.service.change_partner, as
+`PATCH /api/v1/partners/{id}`), so both refuse alike.
 
 Opening the page reads contacts' personal data: one `partners_read` audit entry naming the partner, as
 the JSON detail does.
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 
-from api.access import page_access
+from api.access import page_access, sees_everything
 from api.app_services import services_of
 from api.errors import ApiError
 from api.pages.form_body import form_body
@@ -32,6 +33,7 @@ from store.tables import Partner
 router = APIRouter(include_in_schema=False)
 
 StaffViewer = Annotated[Viewer, page_access("staff")]
+SelfViewer = Annotated[Viewer, page_access("partner_self")]
 FIELDS = ("name", "contact_name", "contact_email")
 #: Projects shown on the page; the projects list filtered by the partner has them all.
 PROJECTS_SHOWN = 50
@@ -58,6 +60,7 @@ async def _page(
         "accounts": accounts,
         "error": error,
         "values": values or {name: getattr(partner, name) for name in FIELDS},
+        "may_edit": sees_everything(viewer.principal),
     }
     return render(request, "partner.html", viewer, status_code=status_code, **context)
 
@@ -69,8 +72,8 @@ async def _accounts(session: Any, partner_id: str) -> list[Any]:
 
 
 @router.get("/partners/{partner_id}")
-async def partner_page(request: Request, viewer: StaffViewer, partner_id: str) -> Response:
-    """One partner: its contact, the people who sign in for it, its projects, and the edit form."""
+async def partner_page(request: Request, viewer: SelfViewer, partner_id: str) -> Response:
+    """One partner: its contact, the people who sign in for it, its projects, and (staff) the edit form."""
     async with services_of(request).sessionmaker() as session:
         partner = await partner_reads.get_partner(session, partner_id)
         if partner is None:

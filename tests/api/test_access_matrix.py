@@ -84,6 +84,7 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "programme_party": _expect(OK, OK, OK, 404, NEXT),
         "partner_in_programme": _expect(403, 403, OK, 404, NEXT),
         "project_party": _expect(OK, OK, OK, 404, NEXT),
+        "partner_self": _expect(OK, OK, OK, 404, NEXT),
         "file_party": _expect(OK, OK, OK, 404, NEXT),
         "project_staff": _expect(OK, OK, 403, 404, NEXT),
         "survey_staff": _expect(OK, OK, 404, 404, NEXT),

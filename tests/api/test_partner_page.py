@@ -89,3 +89,20 @@ async def test_refusals_are_shown_beside_the_form_as_the_json_route_refuses(
 
     assert (await staff_pages.get("/partners/no-such-partner")).status_code == 404
     assert (await staff_pages.post("/partners/no-such-partner", data=base)).status_code == 404
+
+
+async def test_a_partner_sees_its_own_page_without_the_form_and_not_another_partners(api: Api) -> None:
+    mine, theirs = await create_partner(api), await create_partner(api)
+    project = await create_project(api, [mine["id"]], title="Our slate voices")
+    issued = ok(await api.http.post(f"/api/v1/partners/{mine['id']}/keys", json={"label": "portal"}), 201)
+    async with http_client(api.app, None) as http:
+        form = await http.get("/")
+        assert (await http.post("/sign-in", data={"csrf": _csrf(form), "key": issued["key"]})).status_code == 303
+        own = await http.get(f"/partners/{mine['id']}")
+        assert own.status_code == 200
+        assert mine["name"] in own.text and f'href="/projects/{project["id"]}"' in own.text
+        assert "Change name or contact" not in own.text and 'action="/partners/' not in own.text
+        assert (await http.get(f"/partners/{theirs['id']}")).status_code == 404
+        assert (await http.get("/partners/no-such-partner")).status_code == 404
+        refused = await http.post(f"/partners/{mine['id']}", data={"csrf": _csrf(own), "contact_name": "Me"})
+        assert refused.status_code == 403
