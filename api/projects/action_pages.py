@@ -22,6 +22,8 @@ from api.access import page_access, require_staff
 from api.app_services import services_of
 from api.callers import Caller
 from api.errors import ApiError
+from api.files.submission_body import uploads_of
+from api.files.uploads import submit_with_files
 from api.pages.form_body import form_body
 from api.pages.session import Flash
 from api.pages.web import (
@@ -125,13 +127,15 @@ async def _act(
 
 @router.post("/projects/{project_id}/milestones/{milestone_key}/submit")
 async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: str, milestone_key: str) -> Response:
-    """Submit evidence for a milestone (summary and links, one per line)."""
+    """Submit evidence for a milestone (summary, links one per line, and files: issue 15)."""
     form_id = f"submit-{milestone_key}"
 
     async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
-        milestone = await updates.submit_milestone(
-            caller, services_of(request).sessionmaker, project_id, milestone_key, body
+        services = services_of(request)
+        # 👉 The JSON route's service: files are kept only once the workflow has accepted the submission.
+        milestone = await submit_with_files(
+            caller, services.sessionmaker, services.settings, project_id, milestone_key, body, uploads_of(form)
         )
         return f"Submitted “{milestone.title}”."
 

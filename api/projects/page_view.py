@@ -18,6 +18,7 @@ from api import temporal_calls
 from api.access import may_see
 from api.app_services import services_of
 from api.errors import ApiError
+from api.files.page_parts import evidence_of
 from api.pages.web import FormError, Viewer, as_api_error, not_found_page, render, unavailable_page
 from api.partners import actor_names
 from api.partners import service as partner_service
@@ -198,6 +199,7 @@ async def render_project(
             session, {e.actor for e in events}, partner_ids=state.partner_ids, actors_seen=seen
         )
         partners = await partner_service.partner_names(session, state.partner_ids)
+        evidence = await evidence_of(session, state.project_id)
     return render(
         request,
         "project.html",
@@ -211,6 +213,7 @@ async def render_project(
         partners=partners,
         timeline=timeline(events, state, template, names),
         names=names,
+        evidence=evidence,
         errors=errors or {},
         values=values or {},
         # 👉 One nonce per rendering, sent back with each form: a double submit (or back + resubmit)
