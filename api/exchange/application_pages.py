@@ -20,6 +20,7 @@ from api.access import page_access
 from api.app_services import services_of
 from api.callers import Caller
 from api.errors import ApiError
+from api.exchange import calls as exchange_calls
 from api.exchange import confirm, page_forms, programme_updates, service
 from api.exchange.schemas import YearPath
 from api.pages.web import FormError, Viewer, as_api_error, checked_form, not_found_page, render
@@ -36,9 +37,10 @@ ApplicationPath = Annotated[str, Path(min_length=1, max_length=32)]
 
 async def _programme(request: Request, viewer: Viewer, year: int) -> ExchangeState | None:
     """The year's state as its dashboard reads it (live, else as recorded); None: no such programme."""
+    services = services_of(request)
     with as_api_error(viewer.principal):
-        found = await service.programme_board(services_of(request), year)
-    return found.state if found is not None else None
+        found = await exchange_calls.programme_state(services.client, services.sessionmaker, year)
+    return found[0] if found is not None else None
 
 
 @router.get("/exchange/{year}/applications")

@@ -124,6 +124,12 @@ async def staff_board(
         by_status[application.status] = by_status.get(application.status, 0) + 1
     applicants = {a.id: a.name for a in applications}
     in_programme = {p.partner_id for p in state.partners}
+    matching_open = state.phase in (Phase.SELECTION, Phase.PLACEMENTS)
+    # 👉 A refusal is shown beside its form; one whose form the page no longer shows (a placement
+    # unknown, matching not open yet) is shown at the top, so no refusal is silent.
+    beside = {f"{kind}-{p}" for p in in_programme for kind in ("confirm", "replace")}
+    beside |= {f"move-{p.id}" for p in found.board.placements} | ({"match"} if matching_open else set())
+    elsewhere = [error for form_id, error in (errors or {}).items() if form_id not in beside]
     return render(
         request,
         "exchange_dashboard.html",
@@ -140,7 +146,8 @@ async def staff_board(
         lapsed=PartnerStatus.LAPSED,
         replacement_pairs=[("", "Choose an organisation")]
         + [(p.id, p.name) for p in partners if p.id not in in_programme],
-        matching_open=state.phase in (Phase.SELECTION, Phase.PLACEMENTS),
+        matching_open=matching_open,
+        elsewhere=elsewhere,
         match_rows=match_rows(state, names, applicants),
         default_start=first_monday(state.placement_window.starts_on).isoformat(),
         directions=DIRECTION_WORDS,

@@ -283,3 +283,35 @@ async def test_a_partner_confirms_it_takes_part_on_its_own_page_of_the_year(api:
         assert "Confirm we take part" not in (await http.get(f"/exchange/{year}")).text
         again = await http.post(path, data={"csrf": csrf(page), "confirmed": "yes"})  # a fresh request
         assert again.status_code == 409 and "this partner has already confirmed" in again.text, again.text[:800]
+
+
+async def test_the_staff_forms_answer_bad_input_on_the_page_never_a_500(api: Api, staff: httpx.AsyncClient) -> None:
+    """Words where numbers or dates belong, an unknown partner, a made-up direction: 422 with the reason on
+    the page, and nothing opened or matched."""
+    year = fresh_year()
+    index = await staff.get("/exchange")
+    opening = {"csrf": csrf(index), "year": "next", "budget": "lots", "opens_at": "soon", "partner_ids": "nobody"}
+    refused = await staff.post("/exchange", data=opening)
+    assert (
+        refused.status_code == 422
+        and 'id="open-year-error"' in refused.text
+        and 'id="open-opens_at-error"' in (refused.text)
+    )
+    harbour = (await create_partner(api, "Harbour Heritage Group"))["id"]
+    body = programme_body(year, [harbour], closes_in=timedelta(hours=1))
+    ok(await api.http.post("/api/v1/exchange/programmes", json=body), 201)
+    board = await staff.get(f"/exchange/{year}")
+    match = {
+        "csrf": csrf(board),
+        "include": "0",
+        "partner_id-0": harbour,
+        "direction-0": "sideways",
+        "starts_on-0": "2031-05-05",
+    }
+    refused = await staff.post(f"/exchange/{year}/placements/match", data=match)
+    assert refused.status_code == 422 and "Nothing was changed.</strong> Please correct this" in refused.text
+    unticked = await staff.post(f"/exchange/{year}/placements/match", data={"csrf": csrf(board)})
+    assert unticked.status_code == 422 and "Choose at least one placement to match." in unticked.text
+    moved = await staff.post(f"/exchange/{year}/placements/kx-none/dates", data={"csrf": csrf(board), "starts_on": "x"})
+    assert moved.status_code == 422
+    assert (await programme(api.http, year))["placements"] == []
