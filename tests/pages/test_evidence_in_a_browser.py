@@ -1,6 +1,7 @@
 """Evidence files in headless Chromium (issue 15): the partner picks a PDF and a photo in the proposal's
 form and submits it; staff open the project and see the photo's thumbnail (loaded, not broken) and the
-PDF by name; a file of the wrong kind comes back with the reason beside the file input.
+PDF by name, accept the proposal and download the PDF; a file of the wrong kind comes back with the
+reason beside the file input.
 
 The real app served by uvicorn, the worker and the dev server (tests/pages/conftest.py); the files are
 made here and kept in the test's own data directory.
@@ -97,6 +98,12 @@ async def test_a_partner_submits_a_pdf_and_a_photo_and_staff_see_the_thumbnail(
     await staff.set_viewport_size({"width": 360, "height": 780})
     await staff.locator("#milestone-proposal").screenshot(path=str(screenshots / "submission-with-files-360.png"))
     await staff.set_viewport_size({"width": 1280, "height": 900})
+    # Staff accept the proposal; its files stay shown with it.
+    review = staff.locator("#form-review-proposal")
+    await review.get_by_label("Accept").check()
+    await review.get_by_role("button", name="Record decision").click()
+    await expect(staff.get_by_role("status")).to_contain_text("accepted")
+    await expect(staff.get_by_role("img", name="Photo: harbour.png")).to_be_visible()
     async with staff.expect_download() as downloading:
         await staff.get_by_role("link", name="plan.pdf").click()
     download = await downloading.value
