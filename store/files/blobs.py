@@ -5,7 +5,8 @@ Why this shape:
   (deduplicated), a name can never collide or be chosen by a sender, and a backup can check every file.
 - Staged, then renamed: an upload is streamed to `<root>/tmp/` while it is hashed and counted; only
   once the submission is accepted is it renamed into place (`os.replace`, atomic on one filesystem).
-  A refused, too large or half-sent upload is deleted from tmp/ and leaves nothing behind.
+  A refused, too large or half-sent upload is deleted from tmp/ and leaves nothing behind; what a
+  process killed mid-request left there is swept by a later upload once a day old.
 - Thumbnails are made once, on first request, and cached beside (`<root>/thumbnails/`), written the
   same way (temp, then rename), so two concurrent first requests both end with a whole file.
 Blocking file I/O: callers run these functions in a thread (`asyncio.to_thread`).
@@ -18,6 +19,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +27,8 @@ from typing import BinaryIO
 from store.files.kinds import HEAD_BYTES
 
 CHUNK = 1024 * 1024
+#: A staged upload older than this was left by a process that stopped mid-request: swept on the next upload.
+STALE_AFTER_SECONDS = 24 * 3600
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 THUMBNAIL_SIZE = (320, 320)
 
@@ -61,6 +65,7 @@ class FileStore:
         """Copy `source` to tmp/ while hashing it; `TooLarge` (nothing kept) past `limit` bytes."""
         tmp = self.root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
+        self._sweep(tmp)
         digest, size, head = hashlib.sha256(), 0, b""
         handle, name = tempfile.mkstemp(dir=tmp, prefix="upload-")
         path = Path(name)
@@ -80,6 +85,15 @@ class FileStore:
             path.unlink(missing_ok=True)
             raise
         return Staged(path, digest.hexdigest(), size, head)
+
+    @staticmethod
+    def _sweep(tmp: Path) -> None:
+        """Delete staged uploads a stopped process left behind (a request in flight is far younger)."""
+        cutoff = time.time() - STALE_AFTER_SECONDS
+        for left in tmp.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if left.stat().st_mtime < cutoff:
+                    left.unlink()
 
     def keep(self, staged: Staged) -> bool:
         """Move a staged upload into place; True if these bytes were new, False if already held."""

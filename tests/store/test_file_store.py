@@ -9,7 +9,9 @@ past the cap; keeping is a rename, and the same bytes twice are one file; a thum
 from __future__ import annotations
 
 import io
+import os
 import struct
+import time
 import zipfile
 from pathlib import Path
 
@@ -98,6 +100,17 @@ def test_staging_hashes_and_counts_and_keeps_nothing_past_the_cap(tmp_path: Path
     assert list((tmp_path / "files" / "tmp").iterdir()) == []
     with pytest.raises(ValueError):
         store.path_of("../../etc/passwd")
+
+
+def test_staging_sweeps_what_a_stopped_process_left_a_day_ago_and_nothing_younger(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    tmp = tmp_path / "files" / "tmp"
+    tmp.mkdir(parents=True)
+    (tmp / "upload-left-yesterday").write_bytes(b"half")
+    os.utime(tmp / "upload-left-yesterday", (time.time() - 25 * 3600,) * 2)
+    (tmp / "upload-in-flight").write_bytes(b"being written")
+    store.discard(store.stage(io.BytesIO(b"%PDF-1.4"), limit=2048))
+    assert sorted(p.name for p in tmp.iterdir()) == ["upload-in-flight"]
 
 
 def test_a_thumbnail_is_made_once_and_only_of_an_image(tmp_path: Path) -> None:
