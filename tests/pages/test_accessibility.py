@@ -70,6 +70,8 @@ POSTED = (
     ("survey-refused", "respondent", "/s/{token}", "form.survey-form"),
     ("apply-refused", "anyone", "/exchange/{year}/apply", 'form[action$="/apply"]'),
     ("opted-out", "respondent (Welsh)", "/s/{token}/opt-out", 'main form[action$="/opt-out"]'),
+    ("withdraw-unconfirmed", "staff", "/projects/{project_id}", "form#form-withdraw"),
+    ("exchange-confirmed-for-partner", "staff", "/exchange/{year}", 'form[action$="/confirm"]'),
 )
 SIGNED_IN = {"staff", "partner"}
 
