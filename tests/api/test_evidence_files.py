@@ -184,3 +184,19 @@ async def test_a_partner_of_another_project_gets_404_for_its_files(api: Api, tmp
         async with http_client(http._transport.app, None) as anonymous:  # type: ignore[attr-defined]
             assert (await anonymous.get(f"/api/v1/files/{sha(photo)}")).status_code == 401
     assert ADMIN_KEY
+
+
+async def test_a_retried_upload_with_the_same_idempotency_key_is_one_submission_and_one_set_of_rows(
+    api: Api, tmp_path: Path
+) -> None:
+    partner = await create_partner(api)
+    project_id = (await create_project(api, [partner["id"]]))["id"]
+    photo = png(colour="olive")
+    async with files_app(api, tmp_path, CAP) as http:
+        http.headers["Idempotency-Key"] = "upload-once"
+        files = [("plan.pdf", PDF, "application/pdf"), ("p.png", photo, "image/png")]
+        first = ok(await post_files(http, project_id, files, partner["id"]), 201)
+        again = ok(await post_files(http, project_id, files, partner["id"]), 201)
+        assert first["submissions"] == again["submissions"] and len(again["submissions"]) == 1
+        assert stored_files(tmp_path) == sorted([sha(PDF), sha(photo)]) and staging(tmp_path) == []
+    assert await rows(api, project_id=project_id) == 2
