@@ -2,12 +2,15 @@
 
 The walk is generated, as the access matrix's is: every GET route of `api.routers.PAGE_ROUTERS` is
 filled with real resources made once (two partners, a project whose partner has submitted its
-proposal, a Knowledge Exchange year, a survey wave open with an English and a Welsh respondent)
+proposal with a photo and a PDF, a Knowledge Exchange year with an application, a partner contact's
+account, a survey wave open with an English and a Welsh respondent and one answer)
 and visited by each kind of person its rule in `api.access.ROUTES` lets in (staff; a partner of the
 resource; anyone, or the respondent holding the link). A page added later is walked too; a path
 parameter with no real value here is visited with a made-up one (its "not found" page is checked)
-and named in the report. Then a few states no GET reaches: the 404 page, "Staff only", a refused
-sign-in. Each visit runs every axe rule at 1280 and 360 px and fails on any serious or critical
+and named in the report; a route answering a file (.ics, .csv, evidence) is counted, not checked.
+Then states no GET reaches: the 404 page, "Staff only", forms posted as they stand (refusals, the
+once-shown key, a confirmation page, an opt-out). Each visit checks that the first Tab stop is the
+skip link to <main>, runs every axe rule at 1280 and 360 px and fails on any serious or critical
 violation, listed by page, rule and target. Screenshots of every visit at both widths go to
 tests/artifacts/accessibility/ with report.json (pages, visits, violations by impact).
 """
@@ -71,9 +74,16 @@ POSTED = (
     ("apply-refused", "anyone", "/exchange/{year}/apply", 'form[action$="/apply"]'),
     ("opted-out", "respondent (Welsh)", "/s/{token}/opt-out", 'main form[action$="/opt-out"]'),
     ("withdraw-unconfirmed", "staff", "/projects/{project_id}", "form#form-withdraw"),
-    ("exchange-confirmed-for-partner", "staff", "/exchange/{year}", 'form[action$="/confirm"]'),
+    ("exchange-confirm-asked", "staff", "/exchange/{year}", 'form[action$="/confirm"]'),
 )
 SIGNED_IN = {"staff", "partner"}
+#: The first element Tab reaches: the skip link's target if it is one and <main> has that id.
+_FIRST_STOP = """() => {
+  const first = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea, [tabindex="0"]');
+  const main = document.querySelector('main#main');
+  if (first && first.classList.contains('skip-link') && main) return first.getAttribute('href');
+  return first && first.outerHTML;
+}"""
 
 
 @dataclass
@@ -184,8 +194,10 @@ async def _visitors(browser: Browser, site: Site, partner_key: str) -> AsyncIter
 
 
 async def _check(page: Page, report: Report, route: str, who: str, name: str) -> None:
-    """Axe at both widths, a screenshot of each; the visit and what axe found go in the report."""
+    """A skip link first, then axe at both widths and a screenshot of each; all of it goes in the report."""
     stem = shot_name(name, who)
+    first = await page.evaluate(_FIRST_STOP)
+    assert first == "#main", f"{name} as {who}: the first Tab stop is {first!r}, not a skip link to <main id=main>"
     for width, viewport in VIEWPORTS.items():
         await page.set_viewport_size(viewport)
         report.violations += await axe_violations(page, f"{name} as {who} ({width})")
