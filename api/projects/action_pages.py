@@ -65,6 +65,13 @@ DECISION_DONE: dict[Decision, str] = {
     "close": "Project closed.",
 }
 
+#: What cannot be undone, and how its confirmation box reads when it was left unticked.
+IRREVERSIBLE: dict[str, str] = {
+    "decline": "tick the box to confirm: declining ends the project for good",
+    "withdraw": "tick the box to confirm: withdrawing the project cannot be undone",
+    "close": "tick the box to confirm: closing the project cannot be undone",
+}
+
 #: A form's work: given the project, the form and the viewer as caller, send it; say what was done.
 Perform = Callable[[ProjectState, FormData, Caller], Awaitable[str]]
 
@@ -82,6 +89,14 @@ def _validated(model: type[M], data: dict[str, Any]) -> M:
     if isinstance(body, FormError):
         raise _Refused(body)
     return body
+
+
+def _confirmed(form: FormData, action: str) -> None:
+    """An irreversible action goes ahead only with its form's `confirm` box ticked: checked here, on the
+    server, so no browser (nor a script turned off, nor a hand-made post) can skip the confirmation."""
+    if action in IRREVERSIBLE and text(form, "confirm") != "yes":
+        reason = IRREVERSIBLE[action]
+        raise _Refused(FormError(f"Confirm: {reason}.", {"confirm": reason}))
 
 
 def _moments(form: FormData, tz: str, *names: str) -> dict[str, datetime]:
@@ -144,11 +159,12 @@ async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: 
 
 @router.post("/projects/{project_id}/milestones/{milestone_key}/review")
 async def review_milestone_page(request: Request, viewer: StaffActDep, project_id: str, milestone_key: str) -> Response:
-    """Accept, return (with a note) or decline the latest submission."""
+    """Accept, return (with a note) or decline the latest submission; declining needs the confirmation box."""
     form_id = f"review-{milestone_key}"
 
     async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(ReviewCreate, {"decision": text(form, "decision"), "note": text(form, "note")})
+        _confirmed(form, body.decision.value)
         milestone = await updates.review_milestone(caller, project_id, milestone_key, body)
         done = {"accept": "accepted", "return": "returned to the partner", "decline": "declined"}
         return f"“{milestone.title}” {done[body.decision.value]}."
@@ -214,7 +230,8 @@ async def set_display_page(request: Request, viewer: StaffActDep, project_id: st
 
 @router.post("/projects/{project_id}/decisions/{decision}")
 async def decide_project_page(request: Request, viewer: StaffActDep, project_id: str, decision: str) -> Response:
-    """Pause, resume, withdraw (a reason is required) or close the project."""
+    """Pause, resume, withdraw (a reason is required) or close the project; withdraw and close need the
+    form's confirmation box ticked."""
     known = next((d for d in DECISION_DONE if d == decision), None)
     if known is None:
         return not_found_page(request, viewer)
@@ -222,6 +239,7 @@ async def decide_project_page(request: Request, viewer: StaffActDep, project_id:
 
     async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
         body = _validated(StaffActionCreate, {"reason": text(form, "reason")})
+        _confirmed(form, known)
         await updates.decide(caller, project_id, known, body)
         return done
 
