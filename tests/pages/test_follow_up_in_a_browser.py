@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from store.surveys.writes_wave_mail import invite_key
 from tests.api.survey_support import GOOD_ANSWERS
@@ -83,7 +83,7 @@ async def test_staff_add_a_respondent_import_a_csv_and_see_the_wave_table(
 
     # Import a file with one good and one bad row: the report says which and why.
     await page.locator("#import-file").set_input_files(
-        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": CSV}]
+        files=FilePayload(name="people.csv", mimeType="text/csv", buffer=CSV)
     )
     await page.get_by_role("button", name="Import").click()
     await expect(page.get_by_role("heading", name="Import report: 1 added, 1 refused")).to_be_visible()
