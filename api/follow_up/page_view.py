@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app_services import services_of
 from api.errors import ApiError
@@ -28,6 +29,7 @@ from api.read_audit import record_read
 from domain.lifecycle import TERMINAL_STAGES
 from store.surveys import reads as survey_reads
 from store.surveys import reads_reports as survey_reports
+from store.surveys.reads_reports import WaveSummary
 from store.tables import Respondent
 
 #: The chart's drawing box (SVG user units) and the Likert scale it shows.
@@ -108,6 +110,23 @@ class RespondentCounts:
     total: int
     opted_out: int
     bounced: int
+
+
+@dataclass(frozen=True)
+class FollowUpSummary:
+    """What the project page says of follow-up, for staff: counts from the database, never a name
+    (so it is not a read of respondents' data for the audit trail, and asks Temporal nothing)."""
+
+    respondents: int
+    opted_out: int
+    waves: list[WaveSummary]
+
+
+async def follow_up_summary(session: AsyncSession, project_id: str) -> FollowUpSummary:
+    people = await survey_reads.list_respondents(session, project_id)
+    waves = await survey_reports.wave_report(session, project_id)
+    opted_out = sum(1 for p in people if p.opted_out_at is not None)
+    return FollowUpSummary(respondents=len(people), opted_out=opted_out, waves=waves)
 
 
 async def follow_up_page(

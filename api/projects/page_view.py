@@ -15,10 +15,11 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api import temporal_calls
-from api.access import may_see
+from api.access import may_see, sees_everything
 from api.app_services import services_of
 from api.errors import ApiError
 from api.files.page_parts import evidence_of
+from api.follow_up.page_view import follow_up_summary, offset_words
 from api.pages.web import FormError, Viewer, as_api_error, not_found_page, render, unavailable_page
 from api.partners import actor_names
 from api.partners import service as partner_service
@@ -200,6 +201,8 @@ async def render_project(
         )
         partners = await partner_service.partner_names(session, state.partner_ids)
         evidence = await evidence_of(session, state.project_id)
+        staff = sees_everything(viewer.principal)  # partners never see respondents' figures (survey_staff)
+        follow_up = await follow_up_summary(session, state.project_id) if staff else None
     return render(
         request,
         "project.html",
@@ -214,6 +217,8 @@ async def render_project(
         timeline=timeline(events, state, template, names),
         names=names,
         evidence=evidence,
+        follow_up=follow_up,
+        offset_words=offset_words,
         errors=errors or {},
         values=values or {},
         # 👉 One nonce per rendering, sent back with each form: a double submit (or back + resubmit)

@@ -183,6 +183,13 @@ async def test_waves_show_counts_and_rates_outcomes_are_charted_with_n_and_the_c
     assert "n = 1" in page.text and "Mean answer (1 to 5)" in page.text
     assert "(1 response; no names or addresses)" in page.text
 
+    # The project page's follow-up section says the same in a sentence per wave (counts only: no names).
+    project_page = (await staff_pages.get(f"/projects/{project_id}")).text
+    summary = " ".join(re.sub(r"<[^>]+>", " ", project_page.split('id="follow-up-summary"', 1)[1]).split())
+    assert summary.startswith(">3 respondents, 0 opted out. 1 wave sent so far."), summary[:200]
+    assert "3 invited, 1 answered (33%), 0 reminders sent." in summary
+    assert "Ada Participant" not in project_page
+
     csv = await staff_pages.get(f"/projects/{project_id}/follow-up/responses.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.startswith("respondent_id,role,language,wave_index,offset,submitted_at")
