@@ -88,7 +88,9 @@ async def test_a_partner_submits_a_pdf_and_a_photo_and_staff_see_the_thumbnail(
     await staff.goto(f"/projects/{project_id}")
     thumbnail = staff.get_by_role("img", name="Photo: harbour.png")
     await expect(thumbnail).to_be_visible()
-    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320  # loaded, scaled down
+    # 👉 Visible is not loaded: wait for the image's bytes before measuring them (a loaded machine is slow).
+    await staff.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await thumbnail.element_handle())
+    assert await thumbnail.evaluate("img => img.naturalWidth") == 320  # loaded, scaled down
     await expect(staff.get_by_role("link", name="plan.pdf")).to_have_attribute(
         "href", f"/files/{hashlib.sha256(PDF).hexdigest()}"
     )
