@@ -20,7 +20,11 @@ from tests.temporal_env import start_time_skipping
 from tests.temporal_fixtures import label_of, time_skipping_stack
 from workflows.naming import REGISTRY
 
-GOOD = Path(__file__).resolve().parent.parent / "histories" / "project-full-lifecycle-v1.json"
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+#: A project's whole history as the suite writes them now: every payload encrypted by the codec.
+GOOD = HISTORIES / "project-declined-v4.json"
+#: One written before the payload codec (issue 14): the lead's address sits in clear in its payloads.
+CLEAR = HISTORIES / "project-full-lifecycle-v1.json"
 
 
 GOOD_LABEL = RunLabel("tests/x.py::test_good")
@@ -39,6 +43,18 @@ def test_a_history_that_replays_passes_and_is_counted_by_type(
     out = capsys.readouterr().out
     assert "ProjectWorkflow                  1 replayed" in out
     assert out.rstrip().endswith("replay-all: OK")
+
+
+def test_a_history_with_personal_data_in_clear_fails_the_step_though_it_replays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = WorkflowHistory.from_json("project/clear", CLEAR.read_text(encoding="utf-8"))
+    write_exported(tmp_path, RunLabel("tests/x.py::test_plain"), history, history.run_id)
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "failed: 0" in out  # it replays: only the scan fails it
+    assert "CLEAR PERSONAL DATA tests/x.py::test_plain project/clear: clear payload holds 'lead@museum.example'" in out
+    assert out.rstrip().endswith("replay-all: FAILED")
 
 
 def test_a_history_that_does_not_replay_fails_the_step_and_is_named(
