@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.email import EmailActivities, message_id
+from activities.email import EmailActivities
 from activities.records import RecordActivities
 from activities.settings import ActivitySettings
 from domain.events import EmailDelivery, ProjectChanges
+from store.outbox_mail import message_id
 from store.tables import OutboxEmail
 from tests.activities.builders import LEAD, ProjectStory, add_partner
 from tests.smtp_fixtures import DEFERRED, REFUSED, SmtpServer, free_port
