@@ -66,3 +66,9 @@ async def axe_violations(page: Page, label: str) -> list[Violation]:
 def failing(violations: list[Violation]) -> list[Violation]:
     """The violations issue 15 forbids: serious and critical ones."""
     return [v for v in violations if v.impact in FAILING]
+
+
+async def overflow_px(page: Page) -> int:
+    """How far the page is wider than the viewport (WCAG 1.4.10 reflow; axe does not check it): 0 when
+    nothing but a scroll region (a wide table in its own focusable box) scrolls sideways."""
+    return int(await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))

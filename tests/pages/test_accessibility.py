@@ -11,8 +11,8 @@ and named in the report; a route answering a file (.ics, .csv, evidence) is coun
 Then states no GET reaches: the 404 page, "Staff only", forms posted as they stand (refusals, the
 once-shown key, a confirmation page, an opt-out). Each visit checks that the first Tab stop is the
 skip link to <main>, runs every axe rule at 1280 and 360 px and fails on any serious or critical
-violation, listed by page, rule and target. Screenshots of every visit at both widths go to
-tests/artifacts/accessibility/ with report.json (pages, visits, violations by impact).
+violation (by page, rule and target) or page wider than a 360px screen. Screenshots of every visit
+at both widths go to tests/artifacts/accessibility/ with report.json (the figures).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.api.exchange_support import application_body, apply, fresh_year, prog
 from tests.api.files_support import PDF, png
 from tests.api.support import create_partner, create_project, eventually, ok
 from tests.api.survey_support import PEOPLE, answer, open_wave_now, survey_project
-from tests.pages.axe import IMPACTS, Violation, axe_violations, failing
+from tests.pages.axe import IMPACTS, Violation, axe_violations, failing, overflow_px
 from tests.pages.conftest import ADMIN_KEY, Site
 
 VIEWPORTS: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
@@ -62,8 +62,7 @@ STATES = (
     ("staff-only", "partner", "/outbox"),
     ("follow-up-wave-open", "staff", "/projects/{survey_id}/follow-up"),
 )
-#: Pages that answer a form: (name, who, page, the form), posted as it stands (browser checks off, so the
-#: server's refusal is what shows: error summary, fields marked invalid); the once-shown key; an opt-out.
+#: Pages answering a form (name, who, page, form) posted as it stands, browser checks off: the server's refusals.
 POSTED = (
     ("sign-in-refused", "anyone", "/", 'form[action="/sign-in"]'),
     ("new-project-refused", "staff", "/projects", "#new-project form"),
@@ -94,6 +93,7 @@ class Report:
     visits: list[dict[str, object]] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     placeholders: set[str] = field(default_factory=set)
+    wider: list[str] = field(default_factory=list)  # pages that scroll sideways as a whole (reflow)
     downloads: set[str] = field(default_factory=set)  # routes answering a file (.ics, .csv, evidence), not a page
 
     def figures(self) -> dict[str, object]:
@@ -106,6 +106,7 @@ class Report:
             "violations_by_impact": {impact: counted.get(impact, 0) for impact in IMPACTS},
             "placeholder_parameters": sorted(self.placeholders),
             "downloads_not_pages": sorted(self.downloads),
+            "wider_than_the_screen": self.wider,
         }
 
 
@@ -133,8 +134,7 @@ async def sign_in_with_key(page: Page, key: str) -> None:
 
 
 def shot_name(name: str, who: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", f"{name}--{who}".lower()).strip("-")
-    return slug
+    return re.sub(r"[^a-z0-9]+", "-", f"{name}--{who}".lower()).strip("-")
 
 
 async def _world(api: Api) -> tuple[dict[str, str], dict[str, str]]:
@@ -201,6 +201,8 @@ async def _check(page: Page, report: Report, route: str, who: str, name: str) ->
     for width, viewport in VIEWPORTS.items():
         await page.set_viewport_size(viewport)
         report.violations += await axe_violations(page, f"{name} as {who} ({width})")
+        if (wider := await overflow_px(page)) > 0:
+            report.wider.append(f"{name} as {who} ({width}): {wider}px wider than the screen")
         await page.screenshot(path=str(report.folder / f"{stem}--{width}.png"), full_page=True)
     report.visits.append({"route": route, "who": who, "url": page.url, "screenshots": f"{stem}--{{desktop,phone}}.png"})
 
@@ -272,6 +274,7 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(
     )
     print(f"\nAXE {json.dumps(figures)}")  # noqa: T201 — the closing note of issue 15 quotes this line
     assert len(report.visits) >= len(page_gets())
+    assert report.wider == [], "pages that scroll sideways at 360px (reflow):\n" + "\n".join(report.wider)
     bad = failing(report.violations)
     assert bad == [], "serious or critical axe violations:\n" + "\n".join(v.line() for v in bad)
 
