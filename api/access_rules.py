@@ -3,7 +3,8 @@
 Kept apart from the table so `api.access` reads as the list of who may call what. Each check is a
 FastAPI dependency: it authenticates (a bearer key through `api.deps.current_principal`; a page's
 session through `api.pages.viewer.current_viewer`, both ending in `api.auth.principal_of`), applies
-the rule, and yields the caller. Owners of a resource are found here:
+the rule, and yields the caller. Owners of a resource are found here (projects and programmes through
+api.resource_owners):
 
 - a project: `{project_id}` -> its partner ids, from the read model (`project_partner`), and when the
   read model does not list the partner yet (the moments after a start) from the workflow itself;
@@ -21,17 +22,13 @@ from typing import Any
 
 from fastapi import Request, status
 
-from api import temporal_calls
-from api.app_services import services_of
 from api.auth import Principal, Role
 from api.deps import PrincipalDep
 from api.errors import PARTNER_NOT_FOUND, PARTNER_SCOPE, PROJECT_NOT_FOUND, ApiError, forbidden, not_found
 from api.exchange.errors import PROGRAMME_NOT_FOUND
 from api.files.visibility import FILE_NOT_FOUND, is_file_party
 from api.pages.viewer import PageRefused, SignInRequired, Viewer, current_viewer
-from domain.exchange import ExchangeState
-from store.exchange import reads as exchange_reads
-from store.projects import reads as project_reads
+from api.resource_owners import is_project_party, programme_partner_ids
 
 #: The longest partner id a path takes (as `api.exchange.schemas.PartnerPath`).
 PARTNER_ID_MAX = 32
@@ -50,26 +47,6 @@ def require_own_partnership(principal: Principal, partner_ids: list[str]) -> Non
 def require_acts_for(principal: Principal, partner_id: str) -> None:
     if not staff_or_admin(principal) and principal.partner_id != partner_id:
         raise not_found(PROGRAMME_NOT_FOUND)
-
-
-async def is_project_party(request: Request, project_id: str, partner_id: str) -> bool:
-    """Whether `partner_id` takes part in the project: the read model first (one indexed read), the
-    workflow when the read model has no row for it yet."""
-    services = services_of(request)
-    async with services.sessionmaker() as session:
-        if await project_reads.partner_in_project(session, project_id, partner_id):
-            return True
-    state = await temporal_calls.project_state(services.client, services.sessionmaker, project_id)
-    return state is not None and partner_id in state.partner_ids
-
-
-async def programme_partner_ids(request: Request, year: int) -> list[str]:
-    """The partners taking part in a year's programme; 404 when there is no such programme."""
-    async with services_of(request).sessionmaker() as session:
-        row = await exchange_reads.get_programme(session, year)
-    if row is None:
-        raise not_found(PROGRAMME_NOT_FOUND)
-    return list(ExchangeState.model_validate(row.state).active_partner_ids())
 
 
 def _year(request: Request) -> int | None:
