@@ -53,6 +53,7 @@ VISITORS: dict[str, tuple[str, ...]] = {
     "partner_in_programme": ("partner",),
     "survey_staff": ("staff",),
     "file_party": ("staff", "partner"),
+    "partner_self": ("staff", "partner"),
 }
 #: Parameters no real resource is made for (as in the access matrix): the page's own "not found".
 MADE_UP = {"workshop_id", "key_id", "placement_id"}
@@ -75,7 +76,6 @@ POSTED = (
     ("withdraw-unconfirmed", "staff", "/projects/{project_id}", "form#form-withdraw"),
     ("exchange-confirm-asked", "staff", "/exchange/{year}", 'form[action$="/confirm"]'),
 )
-SIGNED_IN = {"staff", "partner"}
 #: The first element Tab reaches: the skip link's target if it is one and <main> has that id.
 _FIRST_STOP = """() => {
   const first = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea, [tabindex="0"]');
@@ -182,7 +182,7 @@ async def _visitors(browser: Browser, site: Site, partner_key: str) -> AsyncIter
         for who in ("anyone", "respondent", "respondent (Welsh)", "staff", "partner"):
             context = await browser.new_context(base_url=site.base_url, viewport=VIEWPORTS["desktop"])
             stack.push_async_callback(context.close)
-            if who in SIGNED_IN:
+            if who in {"staff", "partner"}:
                 page = await context.new_page()
                 answer = await page.goto("/")
                 assert answer is not None and answer.status == 200, (answer and answer.status, await page.content())
