@@ -11,6 +11,7 @@ gets the 404 page for another partner's project. Screenshots go to $ENGAGE_PAGES
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -90,6 +91,14 @@ async def test_staff_and_a_partner_take_a_proposal_to_partnership_through_the_pa
     await staff.get_by_role("link", name="Voices of the River").click()
     assert staff.url == project_url
     await expect(staff.locator(".step--current")).to_contain_text("Proposal")
+
+    # The list's filters apply with the others left on "Any" (as `required` selects they could not be sent).
+    await staff.get_by_role("link", name="Projects", exact=True).first.click()
+    await staff.locator("#filter-stage").select_option(label="Proposal")
+    await staff.get_by_role("button", name="Apply filters").click()
+    await expect(staff).to_have_url(re.compile(r"[?&]stage=proposal"))
+    await expect(staff.get_by_role("link", name="Voices of the River")).to_be_visible()
+    await staff.goto(project_url)
 
     # The partner signs in with the issued key and submits the proposal through its form.
     partner_context, partner = await sign_in(browser, site, partner_key)
