@@ -1,7 +1,8 @@
 """Who may call what: ONE table for every JSON route and page, and the rules it names, checked here.
 
 Read `ROUTES` (in api/access_table.py) to learn who may call any route or page: `"METHOD /path" ->
-rule name`. Each rule is described in `RULES` (roles, and for "partner of the resource" how the resource's owner is found).
+rule name`. Each rule is described in `RULES` (roles, and for "partner of the resource" how the
+resource's owner is found).
 A route declares its rule by name, which also yields the caller:
 
     principal: Annotated[Principal, access("project_party")]   # a JSON route

@@ -104,9 +104,7 @@ def create_app(
     # 👉 Innermost: a 429 gets HttpGuards' headers and is logged and counted by RequestContext.
     install_rate_limits(app, settings)
     # 👉 Added first, so it runs inside RequestContext: a 413 or 422 it answers is logged and counted too.
-    app.add_middleware(
-        HttpGuards, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
-    )
+    app.add_middleware(HttpGuards, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     install_metrics(app, metrics)
     for router in JSON_ROUTERS:

@@ -44,7 +44,6 @@ from store.tables import (
     SurveySuppression,
 )
 
-
 #: What others import from here (the export's models live in store.people.held).
 __all__ = ["PersonExport", "held_about"]
 
