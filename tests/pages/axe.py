@@ -72,3 +72,10 @@ async def overflow_px(page: Page) -> int:
     """How far the page is wider than the viewport (WCAG 1.4.10 reflow; axe does not check it): 0 when
     nothing but a scroll region (a wide table in its own focusable box) scrolls sideways."""
     return int(await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def cleared(folder: Path) -> Path:
+    """The folder without the screenshots of an earlier run, so its listing is this run's pages only."""
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
