@@ -3,7 +3,9 @@
 Events and submissions record a label (`Actor.label or party`: a key's label, or "partner"/"staff"),
 which named the key, not the person (issue 12: a partner's step showed as "partner portal"). We keep
 recording exactly that, so histories and payloads stay the same, and resolve a name when reading:
-- an `Actor` with a partner id → that partner's name;
+- an `Actor` with a partner id → that partner's name, after the person's when a person signed in
+  acted (issue 15: an account's label is its holder's name, which no key carries): "Ana Lopez, Harbour
+  Heritage";
 - a recorded label that is a partner key's → that partner's name (preferring the project's partners);
 - "partner" with no label → the project's partner when it has one, else "A partner organisation";
 - "staff"/"admin" (a key without a label, the bootstrap key) → "Museum staff"; a staff key's label is
@@ -34,6 +36,8 @@ class ActorNames:
 
     by_label: dict[str, str] = field(default_factory=dict)
     partners: dict[str, str] = field(default_factory=dict)
+    #: Labels some API key carries: a key's label names the key, never a person who signed in.
+    key_labels: frozenset[str] = frozenset()
 
     def of_label(self, label: str) -> str:
         return self.by_label.get(label, label)
@@ -41,7 +45,11 @@ class ActorNames:
     def of(self, actor: Actor) -> str:
         if actor.party is Party.PARTNER:
             if actor.partner_id is not None and actor.partner_id in self.partners:
-                return self.partners[actor.partner_id]
+                organisation = self.partners[actor.partner_id]
+                person = actor.label
+                if person and person not in self.key_labels and person not in ("partner", organisation):
+                    return f"{person}, {organisation}"
+                return organisation
             return self.of_label(actor.label or actor.party.value)
         return STAFF_NAME if actor.label in _STAFF_LABELS else self.of_label(actor.label)
 
@@ -75,4 +83,4 @@ async def resolve(
             by_label[label] = partners[ours[0]]
         elif partner_keys and all(h.role == "partner" for h in keys):
             by_label[label] = partners[partner_keys[0]]
-    return ActorNames(by_label=by_label, partners=partners)
+    return ActorNames(by_label=by_label, partners=partners, key_labels=frozenset(h.label for h in holders))
