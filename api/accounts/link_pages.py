@@ -21,7 +21,7 @@ from starlette.background import BackgroundTask
 from api.access import page_access
 from api.accounts import mail, sign_in
 from api.app_services import services_of
-from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS
+from api.pages.session import set_session_cookie
 from api.pages.web import FormError, Viewer, checked_form, pages_of, render, secure_cookies, text
 from api.partners.signin_pages import sign_in_form
 from api.schemas import EMAIL_PATTERN
@@ -88,14 +88,5 @@ async def use_link(request: Request, token: str) -> Response:
     token_value = pages.signer.session_token(outcome.session_id, outcome.principal.key_id, outcome.key_hash)
     response = render(request, "signed_in.html", None, name=outcome.principal.label, target="/projects")
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.set_cookie(
-        SESSION_COOKIE,
-        token_value,
-        max_age=SESSION_SECONDS,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(request),
-    )
-    response.delete_cookie(PRE_SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    set_session_cookie(response, token_value, secure=secure_cookies(request))
     return response

@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+from starlette.responses import Response
+
 from api.settings import ApiSettings
 
 SESSION_COOKIE = "engage_session"
@@ -157,3 +159,12 @@ class Signer:
         if expires_at <= time.time():
             return None
         return Flash(kind="success" if kind == "success" else "error", text=text)
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+    """Sign the browser in (a key's form or an e-mailed link alike): the session cookie, strict and
+    out of scripts' reach, and the sign-in form's pre-session cookie dropped. `secure`: served over https."""
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=SESSION_SECONDS, path="/", httponly=True, samesite="strict", secure=secure
+    )
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/", httponly=True, samesite="strict")

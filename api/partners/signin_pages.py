@@ -18,7 +18,14 @@ from api.access import page_access
 from api.app_services import services_of
 from api.auth import ENV_ADMIN_KEY_ID, audit_trail, authenticate, hash_key
 from api.errors import ApiError
-from api.pages.session import PRE_SESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, Flash, new_session_id
+from api.pages.session import (
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Flash,
+    new_session_id,
+    set_session_cookie,
+)
 from api.pages.web import (
     FormError,
     Viewer,
@@ -139,16 +146,7 @@ async def sign_in(request: Request) -> Response:
         else f"as {await viewer_name(request, principal)}"
     )
     response = redirect(request, _safe_next(text(form, "next")), Flash("success", f"Signed in {who}."))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_SECONDS,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(request),
-    )
-    response.delete_cookie(PRE_SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    set_session_cookie(response, token, secure=secure_cookies(request))
     return response
 
 
