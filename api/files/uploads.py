@@ -144,7 +144,7 @@ async def submit_with_files(
         raise
     for each in ready:
         await asyncio.to_thread(store.keep, each.staged)
-    await _link(sessionmaker, project_id, milestone, refs, ready)
+    await _link(sessionmaker, project_id, milestone, refs, ready, caller.principal.key_id)
     return milestone
 
 
@@ -154,8 +154,10 @@ async def _link(
     milestone: MilestoneState,
     refs: tuple[str, ...],
     ready: Sequence[_Ready],
+    uploaded_by: str,
 ) -> None:
-    """Record the files against the submission that carries them (the latest with these references)."""
+    """Record the files against the submission that carries them (the latest with these references),
+    with who sent them (the key id; `user:<id>` for an account: a person's export lists these)."""
     number = next((s.number for s in reversed(milestone.submissions) if set(refs) <= set(s.links)), None)
     if number is None:
         return  # an Idempotency-Key reused for another submission: api.projects.updates refuses those
@@ -163,5 +165,5 @@ async def _link(
         {r.staged.sha256: FileRecord(r.staged.sha256, r.staged.size, r.media_type, r.name) for r in ready}.values()
     )
     async with sessionmaker() as session:
-        await record_files(session, project_id, milestone.key, number, records, datetime.now(UTC))
+        await record_files(session, project_id, milestone.key, number, records, datetime.now(UTC), uploaded_by)
         await session.commit()

@@ -35,8 +35,11 @@ async def record_files(
     submission_number: int,
     files: Sequence[FileRecord],
     uploaded_at: datetime,
+    uploaded_by: str | None = None,
 ) -> int:
-    """Link `files` to a submission; a repeat (same request retried) adds nothing. Returns rows added."""
+    """Link `files` to a submission; a repeat (same request retried) adds nothing. Returns rows added.
+
+    `uploaded_by` is the sender's key id (`user:<id>` for an account): a person's export finds by it."""
     rows = [
         {
             "project_id": project_id,
@@ -47,6 +50,7 @@ async def record_files(
             "media_type": f.media_type,
             "original_name": f.original_name,
             "uploaded_at": uploaded_at,
+            "uploaded_by": uploaded_by,
         }
         for f in files
     ]

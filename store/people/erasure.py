@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, CursorResult, delete, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.accounts.erasure import erase_accounts
+from store.accounts.erasure import erase_accounts, unlink_uploads
 from store.hashing import email_hash
 from store.in_lists import in_chunks
 from store.people.free_text import keep_anonymous_answers
@@ -59,6 +59,7 @@ class ErasedCounts(BaseModel):
     outbox_emails: int = 0
     suppressions: int = 0
     accounts: int = 0
+    evidence_files: int = 0
 
     @property
     def total(self) -> int:
@@ -254,6 +255,7 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
         session, or_(_normalised(OutboxEmail.to_address) == address, OutboxEmail.recipient_hash == digest)
     )
     suppressions = await _suppress(session, digest, now)
+    evidence_files = await unlink_uploads(session, digest)  # before the account forgets the address
     accounts = await erase_accounts(session, digest, now)
     await session.flush()
     counts = ErasedCounts(
@@ -265,5 +267,6 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
         outbox_emails=respondent_mail + application_mail + other_mail,
         suppressions=suppressions,
         accounts=accounts,
+        evidence_files=evidence_files,
     )
     return ErasureCounts(**targets.model_dump(), counts=counts)

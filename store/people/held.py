@@ -105,6 +105,18 @@ class AccountHeld(Held):
     removed_at: datetime | None
 
 
+class EvidenceFileHeld(Held):
+    """A file the person sent as a project's evidence, signed in to their account (issue 15)."""
+
+    source: Source
+    milestone_key: str
+    submission_number: int
+    shown_name: str = Field(description="The file's name as it was sent (shown, never trusted).")
+    media_type: str
+    size: int
+    sha256: str
+
+
 class PersonExport(Held):
     """Everything Engage holds about one address; empty lists when it holds nothing."""
 
@@ -116,6 +128,7 @@ class PersonExport(Held):
     emails: list[EmailHeld] = []
     suppressions: list[SuppressionHeld] = []
     accounts: list[AccountHeld] = []
+    evidence_files: list[EvidenceFileHeld] = []
 
     @property
     def records(self) -> int:

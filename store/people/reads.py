@@ -5,9 +5,9 @@ by trimmed, lower-cased equality, so an export names exactly what an erasure wou
 export after erasure finds only the suppression entry. E-mail bodies are shown as stored with any
 personal survey link redacted (`store.link_seal.redact_links`): an export never hands out a working link.
 
-Evidence files (`evidence_file`, issue 15) are not here, nor scrubbed by erasure: they belong to
-projects, not people. A file is a project's record, matched to no address (its rows hold a sha256, a
-size, a kind and the name it was sent with); it goes with the project's records.
+Evidence files (`evidence_file`, issue 15) belong to projects, not people, but the ones a person sent
+signed in to their account (`uploaded_by` = `user:<id>`) are listed here with where they came from;
+erasure only unlinks them (`uploaded_by` NULL), so the project keeps its evidence.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.accounts.erasure import accounts_of
+from store.accounts.erasure import accounts_of, uploads_of
 from store.hashing import email_hash
 from store.link_seal import redact_links
 from store.people.held import (
@@ -26,6 +26,7 @@ from store.people.held import (
     AnswerHeld,
     ApplicationHeld,
     EmailHeld,
+    EvidenceFileHeld,
     LeadHeld,
     PartnerContactHeld,
     PersonExport,
@@ -201,6 +202,18 @@ async def held_about(session: AsyncSession, email: str) -> PersonExport:
                 removed_at=a.removed_at,
             )
             for a in await accounts_of(session, digest)
+        ],
+        evidence_files=[
+            EvidenceFileHeld(
+                source=Source(table="evidence_file", project_id=f.project_id, recorded_at=f.uploaded_at),
+                milestone_key=f.milestone_key,
+                submission_number=f.submission_number,
+                shown_name=f.original_name,
+                media_type=f.media_type,
+                size=f.size,
+                sha256=f.sha256,
+            )
+            for f in await uploads_of(session, digest)
         ],
         suppressions=[]
         if suppression is None

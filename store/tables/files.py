@@ -32,3 +32,6 @@ class EvidenceFile(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_at: Mapped[datetime]
+    #: Who sent it: the principal's key id (`user:<id>` for an account), so a person's export lists the
+    #: files they sent and their erasure sets it NULL (the file stays: it is the project's evidence).
+    uploaded_by: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True, default=None)
