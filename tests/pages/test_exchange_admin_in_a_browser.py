@@ -43,6 +43,115 @@ async def checked(page: Page, screenshots: Path, name: str) -> None:
     assert failing(await axe_violations(page, name)) == []
 
 
+async def open_year(page: Page, screenshots: Path, year: int, partner: str, call_seconds: int = CALL_SECONDS) -> None:
+    """From the Knowledge Exchange link: the open form (the call opened a minute ago, closing `call_seconds`
+    on), its confirmation page, the dashboard."""
+    await page.get_by_role("link", name="Knowledge Exchange").click()
+    await expect(page.get_by_role("heading", name="Open a year")).to_be_visible()
+    now = datetime.now(UTC)
+    today = date.today()
+    await page.get_by_label("Year", exact=True).fill(str(year))
+    await page.get_by_label(partner, exact=True).check()
+    await page.get_by_label("Partners confirm by").fill(local(now + timedelta(hours=1)))
+    await page.get_by_label("Opens", exact=True).fill(local(now - timedelta(minutes=1)))
+    await page.get_by_label("Closes", exact=True).fill(local(now + timedelta(seconds=call_seconds)))
+    await page.get_by_label("From", exact=True).fill(str(today + timedelta(days=30)))
+    await page.get_by_label("Until", exact=True).fill(str(today + timedelta(days=200)))
+    await page.get_by_label("Budget").fill("4000")
+    await page.get_by_label("Lead's name").fill("Programme Lead")
+    await page.get_by_label("Lead's e-mail").fill("kx-lead@museum.example")
+    await page.screenshot(path=str(screenshots / "exchange-open-form.png"), full_page=True)
+    await page.get_by_role("button", name="Open the year").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Open the Knowledge Exchange {year}?")
+    await checked(page, screenshots, "exchange-open-confirm")
+    await page.get_by_role("button", name=f"Yes, open {year}").click()
+    await expect(page.get_by_role("status")).to_have_text(f"Knowledge Exchange {year} opened.")
+
+
+async def confirm_partner(page: Page, screenshots: Path, year: int, partner: str) -> None:
+    """On the dashboard: the partner confirmed in its name, after the confirmation page."""
+    await page.get_by_role("button", name="Confirm for them").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Confirm {partner} for {year}?")
+    await checked(page, screenshots, "exchange-partner-confirm")
+    await page.get_by_role("button", name=f"Yes, confirm {partner}").click()
+    await expect(page.get_by_role("status")).to_have_text(f"{partner} confirmed for {year}.")
+    await expect(page.get_by_role("row", name=partner)).to_contain_text("confirmed")
+
+
+async def two_applications_then_selection(
+    api: httpx.AsyncClient, year: int, partner_id: str, call_seconds: int = CALL_SECONDS
+) -> dict[str, str]:
+    """Alex Harbour (from the partner) and Bo Museum apply over the API; back once the call has closed by
+    itself (the year in its selection phase). Their application ids by name."""
+    ids = {}
+    for who, organisation in (("Alex Harbour", partner_id), ("Bo Museum", "museum")):
+        application = application_body(who, f"{who.split()[0].lower()}@example.org", organisation)
+        path = f"/api/v1/exchange/programmes/{year}/applications"
+        ids[who] = (await json(await api.post(path, json=application), 201))["id"]
+    deadline = time.monotonic() + call_seconds + 20
+    while (await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200))["phase"] != "selection":
+        assert time.monotonic() < deadline, "the call did not close"
+        await asyncio.sleep(0.3)
+    return ids
+
+
+async def shortlist_both(page: Page, screenshots: Path, year: int) -> None:
+    """From the dashboard: the applications filtered, each read in full and shortlisted after a confirmation."""
+    await page.goto(f"/exchange/{year}")
+    await page.get_by_role("link", name="Read and shortlist the applications").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Applications, Knowledge Exchange {year}")
+    await page.get_by_label("Organisation").select_option(label="The museum")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page.get_by_role("link", name="Bo Museum")).to_be_visible()
+    await expect(page.get_by_role("link", name="Alex Harbour")).to_have_count(0)
+    await checked(page, screenshots, "exchange-applications-filtered")
+    await page.get_by_role("link", name="Clear filters").click()
+    for who in ("Alex Harbour", "Bo Museum"):
+        await page.get_by_role("link", name=who).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(who)
+        await expect(page.get_by_text("Step-free access, please.")).to_be_visible()
+        if who == "Alex Harbour":
+            await checked(page, screenshots, "exchange-application")
+        await page.get_by_role("button", name=f"Shortlist {who}").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Shortlist {who}?")
+        if who == "Alex Harbour":
+            await checked(page, screenshots, "exchange-shortlist-confirm")
+        await page.get_by_role("button", name=f"Yes, shortlist {who}").click()
+        await expect(page.get_by_role("status")).to_have_text("The application is shortlisted.")
+
+
+async def partner_chooses(base_url: str, partner_key: str, year: int, partner_id: str, ids: dict[str, str]) -> None:
+    """The partner picks Alex outgoing and Bo hosted (its own page is tested in test_exchange_pages.py)."""
+    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {partner_key}"}) as partner:
+        pick = {
+            "partner_id": partner_id,
+            "outgoing_application_id": ids["Alex Harbour"],
+            "hosted_application_id": ids["Bo Museum"],
+        }
+        await json(await partner.post(f"/api/v1/exchange/programmes/{year}/selections", json=pick), 200)
+
+
+async def match_both(page: Page, screenshots: Path, api: httpx.AsyncClient, year: int) -> list[dict[str, Any]]:
+    """From the dashboard: both placements matched a week apart, confirmed; the year's placements."""
+    await page.goto(f"/exchange/{year}")
+    match = page.locator(f'form[action="/exchange/{year}/placements/match"]')
+    monday = next_monday(date.today() + timedelta(days=35))
+    await match.get_by_label("First day (a Monday)").first.fill(str(monday))
+    await match.get_by_label("First day (a Monday)").last.fill(str(monday + timedelta(weeks=1)))
+    await match.get_by_label("Focus areas").first.fill("conservation, archives")
+    await checked(page, screenshots, "exchange-match-form")
+    await page.get_by_role("button", name="Match the ticked placements").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Match 2 placements?")
+    await checked(page, screenshots, "exchange-match-confirm")
+    await page.get_by_role("button", name="Yes, match them").click()
+    await expect(page.get_by_role("status")).to_contain_text("2 placement(s) matched")
+    placements: list[dict[str, Any]] = (await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200))[
+        "placements"
+    ]
+    assert sorted(p["starts_on"] for p in placements) == [str(monday), str(monday + timedelta(weeks=1))]
+    return placements
+
+
 async def test_staff_run_a_year_from_opening_through_matching_on_the_pages(
     browser: Browser, site: Site, screenshots: Path
 ) -> None:
@@ -61,100 +170,16 @@ async def test_staff_run_a_year_from_opening_through_matching_on_the_pages(
         await key_form.locator('button[type="submit"]').click()
         await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
 
-        # Open the year: the form, then the confirmation page, then the dashboard.
-        await page.get_by_role("link", name="Knowledge Exchange").click()
-        await expect(page.get_by_role("heading", name="Open a year")).to_be_visible()
-        now = datetime.now(UTC)
-        today = date.today()
-        await page.get_by_label("Year", exact=True).fill(str(year))
-        await page.get_by_label("Harbour Heritage Group", exact=True).check()
-        await page.get_by_label("Partners confirm by").fill(local(now + timedelta(hours=1)))
-        await page.get_by_label("Opens", exact=True).fill(local(now - timedelta(minutes=1)))
-        await page.get_by_label("Closes", exact=True).fill(local(now + timedelta(seconds=CALL_SECONDS)))
-        await page.get_by_label("From", exact=True).fill(str(today + timedelta(days=30)))
-        await page.get_by_label("Until", exact=True).fill(str(today + timedelta(days=200)))
-        await page.get_by_label("Budget").fill("4000")
-        await page.get_by_label("Lead's name").fill("Programme Lead")
-        await page.get_by_label("Lead's e-mail").fill("kx-lead@museum.example")
-        await page.screenshot(path=str(screenshots / "exchange-open-form.png"), full_page=True)
-        await page.get_by_role("button", name="Open the year").click()
-        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Open the Knowledge Exchange {year}?")
-        await checked(page, screenshots, "exchange-open-confirm")
-        await page.get_by_role("button", name=f"Yes, open {year}").click()
-        await expect(page.get_by_role("status")).to_have_text(f"Knowledge Exchange {year} opened.")
+        await open_year(page, screenshots, year, "Harbour Heritage Group")
+        await confirm_partner(page, screenshots, year, "Harbour Heritage Group")
+        ids = await two_applications_then_selection(api, year, harbour)
+        await shortlist_both(page, screenshots, year)
+        await partner_chooses(site.base_url, partner_key, year, harbour, ids)
+        placements = await match_both(page, screenshots, api, year)
 
-        # Confirm the partner in its name.
-        await page.get_by_role("button", name="Confirm for them").click()
-        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Confirm Harbour Heritage Group for {year}?")
-        await checked(page, screenshots, "exchange-partner-confirm")
-        await page.get_by_role("button", name="Yes, confirm Harbour Heritage Group").click()
-        await expect(page.get_by_role("status")).to_have_text(f"Harbour Heritage Group confirmed for {year}.")
-        await expect(page.get_by_role("row", name="Harbour Heritage Group")).to_contain_text("confirmed")
-
-        # Two applications arrive; the call closes by itself.
-        ids = {}
-        for who, organisation in (("Alex Harbour", harbour), ("Bo Museum", "museum")):
-            application = application_body(who, f"{who.split()[0].lower()}@example.org", organisation)
-            path = f"/api/v1/exchange/programmes/{year}/applications"
-            ids[who] = (await json(await api.post(path, json=application), 201))["id"]
-        deadline = time.monotonic() + CALL_SECONDS + 20
-        while (await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200))["phase"] != "selection":
-            assert time.monotonic() < deadline, "the call did not close"
-            await asyncio.sleep(0.3)
-
-        # Applications: filtered, read in full, shortlisted after a confirmation.
-        await page.reload()
-        await page.get_by_role("link", name="Read and shortlist the applications").click()
-        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Applications, Knowledge Exchange {year}")
-        await page.get_by_label("Organisation").select_option(label="The museum")
-        await page.get_by_role("button", name="Apply filters").click()
-        await expect(page.get_by_role("link", name="Bo Museum")).to_be_visible()
-        await expect(page.get_by_role("link", name="Alex Harbour")).to_have_count(0)
-        await checked(page, screenshots, "exchange-applications-filtered")
-        await page.get_by_role("link", name="Clear filters").click()
-        for who in ("Alex Harbour", "Bo Museum"):
-            await page.get_by_role("link", name=who).click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text(who)
-            await expect(page.get_by_text("Step-free access, please.")).to_be_visible()
-            if who == "Alex Harbour":
-                await checked(page, screenshots, "exchange-application")
-            await page.get_by_role("button", name=f"Shortlist {who}").click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text(f"Shortlist {who}?")
-            if who == "Alex Harbour":
-                await checked(page, screenshots, "exchange-shortlist-confirm")
-            await page.get_by_role("button", name=f"Yes, shortlist {who}").click()
-            await expect(page.get_by_role("status")).to_have_text("The application is shortlisted.")
-
-        # The partner chooses (its own page is tested in test_exchange_pages.py; here its key).
-        partner = httpx.AsyncClient(base_url=site.base_url, headers={"Authorization": f"Bearer {partner_key}"})
-        async with partner:
-            pick = {
-                "partner_id": harbour,
-                "outgoing_application_id": ids["Alex Harbour"],
-                "hosted_application_id": ids["Bo Museum"],
-            }
-            await json(await partner.post(f"/api/v1/exchange/programmes/{year}/selections", json=pick), 200)
-
-        # Match both placements from the dashboard, confirmed; then move one a week on.
-        await page.goto(f"/exchange/{year}")
-        match = page.locator(f'form[action="/exchange/{year}/placements/match"]')
-        monday = next_monday(today + timedelta(days=35))
-        await match.get_by_label("First day (a Monday)").first.fill(str(monday))
-        await match.get_by_label("First day (a Monday)").last.fill(str(monday + timedelta(weeks=1)))
-        await match.get_by_label("Focus areas").first.fill("conservation, archives")
-        await checked(page, screenshots, "exchange-match-form")
-        await page.get_by_role("button", name="Match the ticked placements").click()
-        await expect(page.get_by_role("heading", level=1)).to_have_text("Match 2 placements?")
-        await checked(page, screenshots, "exchange-match-confirm")
-        await page.get_by_role("button", name="Yes, match them").click()
-        await expect(page.get_by_role("status")).to_contain_text("2 placement(s) matched")
-        state = await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200)
-        assert sorted(p["starts_on"] for p in state["placements"]) == [
-            str(monday),
-            str(monday + timedelta(weeks=1)),
-        ]
-        inbound = next(p for p in state["placements"] if p["direction"] == "to_museum")
-        moved_to = monday + timedelta(weeks=3)
+        # Move one placement on.
+        inbound = next(p for p in placements if p["direction"] == "to_museum")
+        moved_to = min(date.fromisoformat(p["starts_on"]) for p in placements) + timedelta(weeks=3)
         move = page.locator(f'form[action="/exchange/{year}/placements/{inbound["id"]}/dates"]')
         await move.get_by_label("New first day").fill(str(moved_to))
         await move.get_by_role("button", name="Move").click()
