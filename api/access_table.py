@@ -193,6 +193,7 @@ ROUTES: dict[str, str] = {
     "POST /exchange": "staff",
     "POST /exchange/{year}/partners/{partner_id}/confirm": "staff",
     "POST /exchange/{year}/partners/{partner_id}/replace": "staff",
+    "POST /exchange/{year}/partners/{partner_id}/selection": "staff",
     "GET /exchange/{year}/applications": "staff",
     "GET /exchange/{year}/applications/{application_id}": "staff",
     "POST /exchange/{year}/applications/{application_id}/shortlist": "staff",
@@ -239,6 +240,8 @@ NOTES: dict[str, str] = {
     "POST /exchange/{year}/applications/{application_id}/shortlist": "confirmed first on a page that changes "
     "nothing, as POST /exchange",
     "POST /exchange/{year}/placements/match": "confirmed first on a page that changes nothing, as POST /exchange",
+    "POST /exchange/{year}/partners/{partner_id}/selection": "staff select in the partner's name, through the "
+    "JSON route's select (the staff actor recorded); confirmed first on a page that changes nothing",
     "POST /exchange/{year}/confirm": "the partner confirms for itself; confirmed first on a page that changes "
     "nothing, as POST /exchange",
     # CSRF mechanics: a form's token is bound to what the form was served with, and checked first.

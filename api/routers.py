@@ -23,6 +23,7 @@ from api.exchange import placement_pages as exchange_placement_pages
 from api.exchange import placement_routes as exchange_placement_routes
 from api.exchange import routes as exchange_routes
 from api.exchange import schedule_routes as exchange_schedule_routes
+from api.exchange import selection_pages as exchange_selection_pages
 from api.files import pages as file_pages
 from api.files import routes as file_routes
 from api.follow_up import pages as follow_up_pages
@@ -91,6 +92,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     staff_pages.router,
     exchange_pages.router,
     exchange_admin_pages.router,
+    exchange_selection_pages.router,
     exchange_application_pages.router,
     exchange_placement_pages.router,
     exchange_apply_pages.router,

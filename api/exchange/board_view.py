@@ -24,10 +24,10 @@ from api.pages.web import FormError, Viewer, as_api_error, not_found_page, rende
 from api.partners import service as partner_service
 from api.read_audit import record_read_apart
 from domain import exchange_rules as kx_rules
-from domain.exchange import Direction, ExchangeState, PartnerStatus, Phase
+from domain.exchange import MUSEUM, Direction, ExchangeState, PartnerStatus, Phase
 from store.exchange import reads as exchange_reads
 from store.partners import reads as partner_reads
-from store.tables import Partner
+from store.tables import ExchangeApplication, Partner
 
 #: The partners offered by the forms (newest first). Beyond this, use the JSON API.
 PARTNER_CHOICES = 500
@@ -63,6 +63,42 @@ def match_rows(state: ExchangeState, names: dict[str, str], applicants: dict[str
             if application_id and not kx_rules.matched(state, selection.partner_id, direction):
                 name = names.get(selection.partner_id, selection.partner_id)
                 rows.append(MatchRow(selection.partner_id, name, direction, applicants.get(application_id, "")))
+    return rows
+
+
+@dataclass(frozen=True)
+class SelectionRow:
+    """A confirmed partner's selection form for staff (on its behalf): its shortlisted applicants to send,
+    the museum's shortlisted colleagues to host, and what is chosen now."""
+
+    partner_id: str
+    partner_name: str
+    outgoing_choices: list[tuple[str, str]]
+    hosted_choices: list[tuple[str, str]]
+    outgoing: str
+    hosted: str
+
+
+def selection_rows(
+    state: ExchangeState, names: dict[str, str], applications: list[ExchangeApplication]
+) -> list[SelectionRow]:
+    """One row per confirmed partner; the choices are the shortlisted applications the validator accepts."""
+    shortlisted = [a for a in applications if a.id in state.shortlisted]
+    rows = []
+    for partner_id in state.confirmed_partner_ids():
+        chosen = state.selection(partner_id)
+        rows.append(
+            SelectionRow(
+                partner_id=partner_id,
+                partner_name=names.get(partner_id, partner_id),
+                outgoing_choices=[("", "Nobody yet")]
+                + [(a.id, f"{a.name}, {a.role}") for a in shortlisted if a.organisation == partner_id],
+                hosted_choices=[("", "Nobody yet")]
+                + [(a.id, f"{a.name}, {a.role}") for a in shortlisted if a.organisation == MUSEUM],
+                outgoing=(chosen.outgoing_application_id or "") if chosen else "",
+                hosted=(chosen.hosted_application_id or "") if chosen else "",
+            )
+        )
     return rows
 
 
@@ -129,6 +165,8 @@ async def staff_board(
     # unknown, matching not open yet) is shown at the top, so no refusal is silent.
     beside = {f"{kind}-{p}" for p in in_programme for kind in ("confirm", "replace")}
     beside |= {f"move-{p.id}" for p in found.board.placements} | ({"match"} if matching_open else set())
+    selecting = selection_rows(state, names, applications) if matching_open else []
+    beside |= {f"select-{row.partner_id}" for row in selecting}
     elsewhere = [error for form_id, error in (errors or {}).items() if form_id not in beside]
     return render(
         request,
@@ -149,6 +187,7 @@ async def staff_board(
         matching_open=matching_open,
         elsewhere=elsewhere,
         match_rows=match_rows(state, names, applicants),
+        selection_rows=selecting,
         default_start=first_monday(state.placement_window.starts_on).isoformat(),
         directions=DIRECTION_WORDS,
         errors=errors or {},
