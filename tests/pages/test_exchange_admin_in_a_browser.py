@@ -2,9 +2,10 @@
 
 One story against the real app, worker and Temporal dev server: staff open a year with the form (the call
 for applications opened in the past, closing a few seconds on), say yes on the confirmation page,
-confirm the partner in its name, read and filter the applications, shortlist two, and, once the partner
-has chosen, match both placements and move one. axe-core runs on each page no GET reaches on its own
-(the confirmation pages, the filled match form): no serious or critical violation. Screenshots go to
+confirm the partner in its name, read and filter the applications, shortlist two, select both for the
+partner on its behalf (the dashboard's form, confirmed first), match both placements and move one.
+axe-core runs on each page no GET reaches on its own (the confirmation pages, the filled forms): no
+serious or critical violation. Screenshots go to
 tests/artifacts/exchange_admin_in_a_browser/.
 """
 
@@ -78,21 +79,22 @@ async def confirm_partner(page: Page, screenshots: Path, year: int, partner: str
     await expect(page.get_by_role("row", name=partner)).to_contain_text("confirmed")
 
 
-async def two_applications_then_selection(
-    api: httpx.AsyncClient, year: int, partner_id: str, call_seconds: int = CALL_SECONDS
-) -> dict[str, str]:
-    """Alex Harbour (from the partner) and Bo Museum apply over the API; back once the call has closed by
-    itself (the year in its selection phase). Their application ids by name."""
+async def two_applications(api: httpx.AsyncClient, year: int, partner_id: str) -> dict[str, str]:
+    """Alex Harbour (from the partner) and Bo Museum apply over the API: their application ids by name."""
     ids = {}
     for who, organisation in (("Alex Harbour", partner_id), ("Bo Museum", "museum")):
         application = application_body(who, f"{who.split()[0].lower()}@example.org", organisation)
         path = f"/api/v1/exchange/programmes/{year}/applications"
         ids[who] = (await json(await api.post(path, json=application), 201))["id"]
+    return ids
+
+
+async def until_selection(api: httpx.AsyncClient, year: int, call_seconds: int = CALL_SECONDS) -> None:
+    """Back once the call has closed by itself (the year in its selection phase)."""
     deadline = time.monotonic() + call_seconds + 20
     while (await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200))["phase"] != "selection":
         assert time.monotonic() < deadline, "the call did not close"
         await asyncio.sleep(0.3)
-    return ids
 
 
 async def shortlist_both(page: Page, screenshots: Path, year: int) -> None:
@@ -131,6 +133,20 @@ async def partner_chooses(base_url: str, partner_key: str, year: int, partner_id
         await json(await partner.post(f"/api/v1/exchange/programmes/{year}/selections", json=pick), 200)
 
 
+async def staff_choose_for_partner(page: Page, screenshots: Path, year: int, partner: str) -> None:
+    """From the dashboard: staff select for the partner (Alex sent, Bo hosted), after the confirmation page."""
+    await page.goto(f"/exchange/{year}")
+    await expect(page.get_by_role("heading", name="Select on a partner's behalf")).to_be_visible()
+    await page.get_by_label(f"{partner} sends").select_option(label="Alex Harbour, Collections officer")
+    await page.get_by_label(f"{partner} hosts").select_option(label="Bo Museum, Collections officer")
+    await checked(page, screenshots, "exchange-select-for-partner-form")
+    await page.get_by_role("button", name=f"Select for {partner}").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Select for {partner} in {year}?")
+    await checked(page, screenshots, "exchange-select-for-partner-confirm")
+    await page.get_by_role("button", name=f"Yes, select for {partner}").click()
+    await expect(page.get_by_role("status")).to_have_text(f"Selection saved for {partner}.")
+
+
 async def match_both(page: Page, screenshots: Path, api: httpx.AsyncClient, year: int) -> list[dict[str, Any]]:
     """From the dashboard: both placements matched a week apart, confirmed; the year's placements."""
     await page.goto(f"/exchange/{year}")
@@ -160,7 +176,6 @@ async def test_staff_run_a_year_from_opening_through_matching_on_the_pages(
     async with api:
         body = {"name": "Harbour Heritage Group", "contact_name": "Contact", "contact_email": "c@harbour.example"}
         harbour = (await json(await api.post("/api/v1/partners", json=body), 201))["id"]
-        partner_key = (await json(await api.post(f"/api/v1/partners/{harbour}/keys", json={"label": "h"}), 201))["key"]
 
         context = await browser.new_context(base_url=site.base_url)
         page = await context.new_page()
@@ -172,9 +187,18 @@ async def test_staff_run_a_year_from_opening_through_matching_on_the_pages(
 
         await open_year(page, screenshots, year, "Harbour Heritage Group")
         await confirm_partner(page, screenshots, year, "Harbour Heritage Group")
-        ids = await two_applications_then_selection(api, year, harbour)
+        ids = await two_applications(api, year, harbour)
+        await until_selection(api, year)
         await shortlist_both(page, screenshots, year)
-        await partner_chooses(site.base_url, partner_key, year, harbour, ids)
+        await staff_choose_for_partner(page, screenshots, year, "Harbour Heritage Group")
+        chosen = (await json(await api.get(f"/api/v1/exchange/programmes/{year}"), 200))["selections"]
+        assert chosen == [
+            {
+                "partner_id": harbour,
+                "outgoing_application_id": ids["Alex Harbour"],
+                "hosted_application_id": ids["Bo Museum"],
+            }
+        ]
         placements = await match_both(page, screenshots, api, year)
 
         # Move one placement on.
