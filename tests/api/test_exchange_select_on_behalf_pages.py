@@ -21,7 +21,7 @@ from store.tables import ExchangeEventRow
 from tests.api.conftest import ADMIN_KEY, Api, http_client
 from tests.api.exchange_support import application_body, apply, fresh_year, programme, programme_body
 from tests.api.support import create_partner, eventually, ok
-from tests.api.test_exchange_admin_pages import confirmed_post, csrf, nonce
+from tests.api.test_exchange_admin_pages import carried, confirmed_post, csrf, nonce
 
 CALL_SECONDS = 12
 
@@ -90,6 +90,8 @@ async def test_staff_select_for_a_partner_on_the_dashboard(api: Api, staff: http
     assert (await programme(api.http, year))["selections"] == []
     asked, done = await confirmed_post(staff, path, form)
     assert done.status_code == 303 and done.headers["location"] == f"/exchange/{year}", done.text[:800]
+    twice = await staff.post(path, data=carried(asked))  # the same "Yes" again: applied once (its nonce)
+    assert twice.status_code == 303, twice.text[:800]
     selections = (await programme(api.http, year))["selections"]
     assert selections == [{"partner_id": harbour, "outgoing_application_id": out_id, "hosted_application_id": host_id}]
     selected = [actor for kind, actor in await _events(api, year) if kind == "applicants_selected"]
