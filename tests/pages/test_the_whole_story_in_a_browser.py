@@ -3,7 +3,9 @@
 A staff member signs in by e-mailed link (aiosmtpd), adds a partner contact on People and starts a project
 with the partner on Projects; the contact signs in by their own e-mailed link and submits the proposal with
 a PDF and a photo; staff accept it and see the photo's thumbnail loaded; staff schedule a workshop on the
-project page; a respondent answers the first wave on a 360 px screen (the wave opened as the worker's
+project page; staff run a Knowledge Exchange year through matching on the pages (the steps of
+test_exchange_admin_in_a_browser, imported: opened before the proposal so its call closes by itself while
+the rest runs); a respondent answers the first wave on a 360 px screen (the wave opened as the worker's
 activity opens it); the contact asks for their calendar feed on Calendar, and the feed (parsed with
 `icalendar`) holds the workshop. axe-core finds no serious or critical violation on each new page state;
 screenshots go to tests/artifacts/the_whole_story_in_a_browser/. The finer steps of each part are tested in
@@ -31,10 +33,20 @@ from activities.settings import ActivitySettings
 from api.main import create_app
 from api.settings import ApiSettings
 from store.surveys.writes_wave_mail import invite_key
+from tests.api.exchange_support import fresh_year
 from tests.api.files_support import PDF, png
 from tests.api.support import eventually
 from tests.pages.axe import axe_violations, failing
 from tests.pages.conftest import ADMIN_KEY, _loopback_socket
+from tests.pages.test_exchange_admin_in_a_browser import (
+    confirm_partner,
+    match_both,
+    open_year,
+    partner_chooses,
+    shortlist_both,
+    two_applications,
+    until_selection,
+)
 from tests.pages.test_sign_in_by_link_in_a_browser import MailSite
 from tests.smtp_fixtures import SmtpServer
 from tests.store.survey_builders import open_at, tokens_by_respondent, wave_task
@@ -42,6 +54,7 @@ from worker import build_worker
 
 LONDON = ZoneInfo("Europe/London")
 STAFF, CONTACT = "sam.story@museum.example", "ana.story@harbour.example"
+PARTNER = "Harbour Story Group"
 
 
 @pytest.fixture
@@ -113,11 +126,11 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
 ) -> None:
     site, sessions = story_site
     admin = httpx.AsyncClient(base_url=site.base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    async with admin:
-        user = {"name": "Sam Story", "email": STAFF, "role": "staff"}
-        assert (await admin.post("/api/v1/users", json=user)).status_code == 201
-        partner = {"name": "Harbour Story Group", "contact_name": "Office", "contact_email": "office@harbour.example"}
-        assert (await admin.post("/api/v1/partners", json=partner)).status_code == 201
+    user = {"name": "Sam Story", "email": STAFF, "role": "staff"}
+    assert (await admin.post("/api/v1/users", json=user)).status_code == 201
+    body = {"name": PARTNER, "contact_name": "Office", "contact_email": "office@harbour.example"}
+    partner_id = (await admin.post("/api/v1/partners", json=body)).json()["id"]
+    partner_key = (await admin.post(f"/api/v1/partners/{partner_id}/keys", json={"label": "kx"})).json()["key"]
 
     # Staff: signed in by link, a partner contact added, a project started with the partner.
     staff_context, staff = await sign_in_by_link(browser, site, STAFF)
@@ -125,7 +138,7 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
     await staff.get_by_role("link", name="People").click()
     await staff.get_by_label("Name", exact=True).fill("Ana Story")
     await staff.get_by_label("E-mail address").fill(CONTACT)
-    await staff.get_by_label("Partner organisation (partner contacts only)").select_option(label="Harbour Story Group")
+    await staff.get_by_label("Partner organisation (partner contacts only)").select_option(label=PARTNER)
     await staff.get_by_role("button", name="Add person").click()
     await staff.get_by_text("Ana Story added").wait_for()
     await checked(staff, screenshots, "01-people-contact-added")
@@ -136,12 +149,18 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
     await new.get_by_label("Title").fill("Harbour stories")
     await new.get_by_label("Lead's name").fill("Sam Story")
     await new.get_by_label("Lead's e-mail").fill(STAFF)
-    await new.get_by_label("Harbour Story Group").check()
+    await new.get_by_label(PARTNER).check()
     await new.get_by_role("button", name="Start project").click()
     await expect(staff.get_by_role("heading", level=1)).to_have_text(re.compile("Harbour stories"))
     project_path = re.sub(r"^https?://[^/]+", "", staff.url).split("?")[0]
     project_id = project_path.rsplit("/", 1)[1]
     await checked(staff, screenshots, "02-project-started")
+
+    # Staff open a Knowledge Exchange year on the pages; two people apply while the rest of the story runs.
+    year = fresh_year()
+    await open_year(staff, screenshots, year, PARTNER)
+    await confirm_partner(staff, screenshots, year, PARTNER)
+    applications = await two_applications(admin, year, partner_id)
 
     # The partner contact: signed in by their own link, the proposal submitted with a PDF and a photo.
     photo, plan = tmp_path / "harbour.png", tmp_path / "plan.pdf"
@@ -202,6 +221,14 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
     await expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     await checked(phone, screenshots, "07-survey-thanks-360")
     await phone_context.close()
+
+    # The call has closed by itself meanwhile: staff shortlist both, the partner chooses, staff match both.
+    await until_selection(admin, year)
+    await shortlist_both(staff, screenshots, year)
+    await partner_chooses(site.base_url, partner_key, year, partner_id, applications)
+    placements = await match_both(staff, screenshots, admin, year)
+    assert {p["direction"] for p in placements} == {"to_museum", "to_partner"}
+    await admin.aclose()
 
     # The contact's calendar feed, fetched as a calendar app would (no cookie), holds the workshop.
     await contact.get_by_role("link", name="Calendar", exact=True).click()
