@@ -13,6 +13,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from playwright.async_api import Browser, async_playwright
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.settings import ActivitySettings
 from api.main import create_app
@@ -94,6 +96,36 @@ def screenshots(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+def pages_worker(client: Client, task_queue: str, sessionmaker: async_sessionmaker[AsyncSession]) -> Worker:
+    """The worker the page tests run beside the app (no SMTP: the outbox keeps what it would send)."""
+    return build_worker(
+        client,
+        task_queue=task_queue,
+        sessionmaker=sessionmaker,
+        activity_settings=ActivitySettings(smtp_url=None),
+        max_cached_workflows=100,
+        strict_sandbox=True,
+    )
+
+
+@asynccontextmanager
+async def served(app: FastAPI, sock: socket.socket) -> AsyncIterator[None]:
+    """`app` served by uvicorn on `sock` (lifespan on) until the block ends."""
+    # 👉 log_config=None: uvicorn must not reconfigure the test process's logging.
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.01)
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
 @pytest.fixture
 async def site(
     temporal_dev_env: WorkflowEnvironment,
@@ -101,30 +133,10 @@ async def site(
     sqlite_sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[Site]:
     client = temporal_dev_env.client
-    worker = build_worker(
-        client,
-        task_queue=task_queue,
-        sessionmaker=sqlite_sessionmaker,
-        activity_settings=ActivitySettings(smtp_url=None),
-        max_cached_workflows=100,
-        strict_sandbox=True,
-    )
     app = create_app(
         ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue), client=client, sessionmaker=sqlite_sessionmaker
     )
     sock = _loopback_socket()
     port = sock.getsockname()[1]
-    # 👉 log_config=None: uvicorn must not reconfigure the test process's logging.
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    async with worker:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if serving.done():
-                    serving.result()
-                await asyncio.sleep(0.01)
-            yield Site(f"http://127.0.0.1:{port}", app, client, sqlite_sessionmaker, task_queue)
-        finally:
-            server.should_exit = True
-            await serving
-            sock.close()
+    async with pages_worker(client, task_queue, sqlite_sessionmaker), served(app, sock):
+        yield Site(f"http://127.0.0.1:{port}", app, client, sqlite_sessionmaker, task_queue)

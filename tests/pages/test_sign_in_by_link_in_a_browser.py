@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
@@ -25,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from api.settings import ApiSettings
 from tests.pages.axe import axe_violations, failing
-from tests.pages.conftest import ADMIN_KEY, _loopback_socket
+from tests.pages.conftest import ADMIN_KEY, _loopback_socket, served
 from tests.smtp_fixtures import SmtpServer
 
 ADDRESS = "sam.curator@museum.example"
@@ -56,18 +55,8 @@ async def mail_site(
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue, base_url=base_url, smtp_url=smtp_server.url)
     app = create_app(settings, client=temporal_dev_env.client, sessionmaker=sqlite_sessionmaker)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.01)
+    async with served(app, sock):
         yield MailSite(base_url, smtp_server)
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
 
 
 async def _checked(page: Page, label: str, screenshots: Path) -> None:

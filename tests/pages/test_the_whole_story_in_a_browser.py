@@ -23,13 +23,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from icalendar import Calendar
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.settings import ActivitySettings
 from api.main import create_app
 from api.settings import ApiSettings
 from store.surveys.writes_wave_mail import invite_key
@@ -37,7 +35,7 @@ from tests.api.exchange_support import fresh_year
 from tests.api.files_support import PDF, png
 from tests.api.support import eventually
 from tests.pages.axe import axe_violations, failing
-from tests.pages.conftest import ADMIN_KEY, _loopback_socket
+from tests.pages.conftest import ADMIN_KEY, _loopback_socket, pages_worker, served
 from tests.pages.test_exchange_admin_in_a_browser import (
     confirm_partner,
     match_both,
@@ -50,7 +48,6 @@ from tests.pages.test_exchange_admin_in_a_browser import (
 from tests.pages.test_sign_in_by_link_in_a_browser import MailSite
 from tests.smtp_fixtures import SmtpServer
 from tests.store.survey_builders import open_at, tokens_by_respondent, wave_task
-from worker import build_worker
 
 LONDON = ZoneInfo("Europe/London")
 STAFF, CONTACT = "sam.story@museum.example", "ana.story@harbour.example"
@@ -70,31 +67,12 @@ async def story_site(
     public address, and a data directory of the test's own for the evidence files."""
     monkeypatch.setenv("ENGAGE_DATA_DIR", str(tmp_path / "data"))
     client = temporal_dev_env.client
-    worker = build_worker(
-        client,
-        task_queue=task_queue,
-        sessionmaker=sqlite_sessionmaker,
-        activity_settings=ActivitySettings(smtp_url=None),
-        max_cached_workflows=100,
-        strict_sandbox=True,
-    )
     sock = _loopback_socket()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = ApiSettings(admin_key=ADMIN_KEY, task_queue=task_queue, base_url=base_url, smtp_url=smtp_server.url)
     app = create_app(settings, client=client, sessionmaker=sqlite_sessionmaker)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    async with worker:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if serving.done():
-                    serving.result()
-                await asyncio.sleep(0.01)
-            yield MailSite(base_url, smtp_server), sqlite_sessionmaker
-        finally:
-            server.should_exit = True
-            await serving
-            sock.close()
+    async with pages_worker(client, task_queue, sqlite_sessionmaker), served(app, sock):
+        yield MailSite(base_url, smtp_server), sqlite_sessionmaker
 
 
 async def checked(page: Page, screenshots: Path, name: str) -> None:
