@@ -199,6 +199,10 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
     await expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     await checked(phone, screenshots, "07-survey-thanks-360")
     await phone_context.close()
+    await staff.goto(f"{project_path}/follow-up")
+    wave = staff.get_by_role("table", name="Survey waves").get_by_role("row").nth(1)
+    await expect(wave.get_by_role("cell").nth(4)).to_have_text("1")  # answered: the phone's answers counted
+    await checked(staff, screenshots, "08-follow-up-answered")
 
     # The call has closed by itself meanwhile: staff shortlist both, the partner chooses, staff match both.
     await until_selection(admin, year)
@@ -213,7 +217,7 @@ async def test_the_whole_story_from_signing_in_to_a_calendar_feed(
     await contact.get_by_role("button", name="Get my calendar feed address").click()
     address = contact.get_by_label("Your calendar feed address")
     await expect(address).to_be_visible()
-    await checked(contact, screenshots, "08-calendar-feed-address")
+    await checked(contact, screenshots, "09-calendar-feed-address")
     feed_path = "/calendar/" + (await address.input_value()).rsplit("/calendar/", 1)[1]
     async with httpx.AsyncClient(base_url=site.base_url) as calendar_app:
 
