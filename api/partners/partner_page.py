@@ -65,10 +65,16 @@ async def _page(
     return render(request, "partner.html", viewer, status_code=status_code, **context)
 
 
+#: A partner organisation has a handful of people signing in; the page shows at most this many.
+ACCOUNTS_SHOWN = 200
+
+
 async def _accounts(session: Any, partner_id: str) -> list[Any]:
     """The people who sign in for this partner (api/accounts), by name."""
-    rows, _ = await account_reads.list_users(session, roles=("partner",), limit=1000, offset=0)
-    return [row for row in rows if row.partner_id == partner_id]
+    rows, _ = await account_reads.list_users(
+        session, roles=("partner",), partner_id=partner_id, limit=ACCOUNTS_SHOWN, offset=0
+    )
+    return rows
 
 
 @router.get("/partners/{partner_id}")

@@ -57,10 +57,19 @@ async def find_by_email(session: AsyncSession, email: str) -> UserAccount | None
 
 
 async def list_users(
-    session: AsyncSession, *, roles: Collection[str], limit: int, offset: int, include_removed: bool = False
+    session: AsyncSession,
+    *,
+    roles: Collection[str],
+    limit: int,
+    offset: int,
+    include_removed: bool = False,
+    partner_id: str | None = None,
 ) -> tuple[list[UserAccount], int]:
-    """Accounts of these roles, by name; removed ones only when asked."""
+    """Accounts of these roles (of one partner organisation when `partner_id` is given), by name; removed
+    ones only when asked."""
     query = select(UserAccount).where(UserAccount.role.in_(list(roles)))
+    if partner_id is not None:
+        query = query.where(UserAccount.partner_id == partner_id)
     if not include_removed:
         query = query.where(UserAccount.removed_at.is_(None))
     total = await count_rows(session, query)

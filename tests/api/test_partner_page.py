@@ -106,3 +106,15 @@ async def test_a_partner_sees_its_own_page_without_the_form_and_not_another_part
         assert (await http.get("/partners/no-such-partner")).status_code == 404
         refused = await http.post(f"/partners/{mine['id']}", data={"csrf": _csrf(own), "contact_name": "Me"})
         assert refused.status_code == 403
+
+
+async def test_a_partners_page_lists_the_people_who_sign_in_for_it_and_no_one_else(
+    api: Api, staff_pages: httpx.AsyncClient
+) -> None:
+    first, second = await create_partner(api), await create_partner(api)
+    for partner, name in ((first, "Gwen Harbour"), (second, "Idris Quarry")):
+        person = {"name": name, "email": f"{name.split()[0].lower()}@people.example", "role": "partner"}
+        ok(await api.http.post("/api/v1/users", json=person | {"partner_id": partner["id"]}), 201)
+    page = await staff_pages.get(f"/partners/{first['id']}")
+    assert page.status_code == 200, page.text
+    assert "Gwen Harbour" in page.text and "Idris Quarry" not in page.text
