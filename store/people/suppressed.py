@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.erasure import is_erased_address
 from store.hashing import email_hash
 from store.in_lists import in_chunks
 from store.tables import SurveySuppression
@@ -23,8 +24,7 @@ Row = TypeVar("Row", bound=Mapping[str, Any])
 
 def undeliverable(address: str) -> bool:
     """An address that stands for an erased person rather than a mailbox."""
-    cleaned = address.strip().lower().rstrip(".")
-    return "@" not in cleaned or cleaned.endswith(".invalid")
+    return "@" not in address or is_erased_address(address)
 
 
 async def erased_addresses(session: AsyncSession, addresses: Iterable[str]) -> set[str]:
