@@ -26,6 +26,8 @@ Constraints:
   time, written by the API in the action's own transaction (store.audit). Ids only, never personal data.
 - `evidence_file`: which project submission holds which evidence file (store.files); the bytes are on
   disk by sha256 under the data directory, never in the database. Files belong to projects, not people.
+- `outcome_rating`: the levels staff intended and the partner's and museum's reflections gave, per
+  outcome of the framework (store.reports.ratings). Keys and numbers only.
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 - `user_account`, `sign_in_link`: people who sign in by e-mailed link (store.accounts); only a link
   token's sha256 is stored. A `web_session` is a key's (`user_id` NULL) or a person's.
@@ -61,6 +63,7 @@ from store.tables.exchange import (
     ExchangeProgramme,
 )
 from store.tables.files import EvidenceFile
+from store.tables.impact import OutcomeRating
 from store.tables.partners import ApiKey, Partner, WebSession
 from store.tables.projects import Event, Milestone, OutboxEmail, Project, ProjectPartner, Submission, Workshop
 from store.tables.retention import RetentionRun
@@ -98,6 +101,7 @@ __all__ = [
     "JsonDocument",
     "Milestone",
     "OutboxEmail",
+    "OutcomeRating",
     "Partner",
     "Project",
     "ProjectPartner",
