@@ -37,7 +37,7 @@ async def ratings_of(
 ) -> dict[str, dict[RatingSource, dict[str, int]]]:
     """Project id -> source -> outcome key -> level, for the given projects; a project without any is absent."""
     found: dict[str, dict[RatingSource, dict[str, int]]] = {}
-    sources = {s: s for s in RATING_SOURCES}
+    sources: dict[str, RatingSource] = {s: s for s in RATING_SOURCES}
     for chunk in in_chunks(sorted(set(project_ids))):
         rows = await session.execute(
             select(OutcomeRating.project_id, OutcomeRating.source, OutcomeRating.outcome_key, OutcomeRating.level)
