@@ -34,7 +34,7 @@ from api.exchange.dashboard_schemas import (
 )
 from api.projects.views import catalog_stage_title
 from domain.durations import IsoDuration
-from domain.exchange import EXCHANGE_AIMS, ExchangeState
+from domain.exchange import EXCHANGE_AIMS, Aim, ExchangeState
 from domain.instruments import InstrumentCatalog
 from domain.state import ProjectState
 from domain.submissions import Decision
@@ -72,8 +72,19 @@ class Answered:
     row: ResponseRow
 
 
-def outcomes_by_aim(answers: Sequence[Answered], instruments: InstrumentCatalog) -> list[AimPublic]:
-    """Per aim, per offset: responses that spoke to its outcome, and the mean of their Likert answers."""
+@dataclass(frozen=True)
+class AimAnswers:
+    """One aim at one offset: responses that spoke to its outcome, and their Likert values (1-5)."""
+
+    aim: Aim
+    offset: str
+    responses: int
+    values: list[int]
+
+
+def answers_by_aim(answers: Sequence[Answered], instruments: InstrumentCatalog) -> list[AimAnswers]:
+    """Per aim (in EXCHANGE_AIMS order), per offset (in time order): the responses and Likert values that
+    measure it. The one grouping behind the dashboard's means and the programme report's distributions."""
     outcome_of: dict[tuple[str, str], str] = {}
     likert: set[tuple[str, str]] = set()
     for ref in {a.row.instrument for a in answers}:
@@ -83,21 +94,40 @@ def outcomes_by_aim(answers: Sequence[Answered], instruments: InstrumentCatalog)
             if question.kind is QuestionKind.LIKERT:
                 likert.add((ref, question.key))
     offsets = sorted({a.offset for a in answers}, key=_offset_order)
-    aims: list[AimPublic] = []
-    for aim_def in EXCHANGE_AIMS:
-        aim, title, outcome = aim_def.key, aim_def.title, aim_def.outcome
-        waves: list[AimWave] = []
+    grouped: list[AimAnswers] = []
+    for aim in EXCHANGE_AIMS:
         for offset in offsets:
             responses, values = 0, list[int]()
             for answered in (a for a in answers if a.offset == offset):
                 row = answered.row
-                mine = [k for k in row.answers if outcome_of.get((row.instrument, k)) == outcome]
+                mine = [k for k in row.answers if outcome_of.get((row.instrument, k)) == aim.outcome]
                 responses += bool(mine)
                 values.extend(v for k in mine if (row.instrument, k) in likert and isinstance(v := row.answers[k], int))
-            mean = round(sum(values) / len(values), 3) if values else None
-            waves.append(AimWave(offset=offset, responses=responses, likert_answers=len(values), likert_mean=mean))
-        aims.append(AimPublic(aim=aim, outcome=outcome, title=title, waves=waves))
-    return aims
+            grouped.append(AimAnswers(aim, offset, responses, values))
+    return grouped
+
+
+def outcomes_by_aim(answers: Sequence[Answered], instruments: InstrumentCatalog) -> list[AimPublic]:
+    """Per aim, per offset: responses that spoke to its outcome, and the mean of their Likert answers."""
+    grouped = answers_by_aim(answers, instruments)
+    return [
+        AimPublic(
+            aim=aim.key,
+            outcome=aim.outcome,
+            title=aim.title,
+            waves=[
+                AimWave(
+                    offset=g.offset,
+                    responses=g.responses,
+                    likert_answers=len(g.values),
+                    likert_mean=round(sum(g.values) / len(g.values), 3) if g.values else None,
+                )
+                for g in grouped
+                if g.aim == aim
+            ],
+        )
+        for aim in EXCHANGE_AIMS
+    ]
 
 
 def _rates(placement_id: str, summaries: Iterable[WaveSummary]) -> PlacementResponses:
