@@ -31,6 +31,8 @@ Constraints:
 - `retention_run`: one row per daily retention run (store.retention), counts and cut-off times only.
 - `user_account`, `sign_in_link`: people who sign in by e-mailed link (store.accounts); only a link
   token's sha256 is stored. A `web_session` is a key's (`user_id` NULL) or a person's.
+- `webhook`, `webhook_delivery`, `webhook_attempt` (issue 16): subscriptions (secret sealed), one delivery
+  per event and subscription written with the event, and each HTTP attempt (store.tables.webhooks).
 - `calendar_feed`: one private iCalendar feed per principal, only its token's sha256 stored;
   `calendar_item`: each calendar event's SEQUENCE by UID (store.calendars). Ids and hashes only.
 """
@@ -75,6 +77,7 @@ from store.tables.surveys import (
     SurveyToken,
     SurveyWave,
 )
+from store.tables.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "API_KEY_ROLES",
@@ -117,6 +120,9 @@ __all__ = [
     "UserAccount",
     "UtcDateTime",
     "WebSession",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "Workshop",
     "partner_name_key",
 ]
