@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 
 # Temporal dev server + migrations + worker + API; Ctrl-C stops them all (scripts/devstack.py).
 run: venv
+	scripts/ensure_weasyprint.sh
 	$(BIN)/python scripts/devstack.py
 
 # The production shape on one machine: a real Temporal cluster (frontend, history, matching and worker
@@ -49,6 +50,7 @@ test: venv
 	scripts/ensure_postgres.sh
 	scripts/ensure_chromium.sh
 	scripts/ensure_axe.sh
+	scripts/ensure_weasyprint.sh
 	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m pytest -q -m "not soak"
 	ENGAGE_HISTORY_EXPORT_DIR=$(HISTORY_EXPORT_DIR) $(BIN)/python -m tests.replay.replay_exported
 

@@ -1,0 +1,100 @@
+"""The shared report plumbing: charts are SVG text with labelled axes, units and n; PDFs are A4 and numbered.
+
+Real matplotlib and real WeasyPrint (with Debian's pango): the PDF's text is extracted with pypdf. The one
+test of a missing WeasyPrint makes its import fail (as on a machine without pango) and expects the 503.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+import pypdf
+import pytest
+
+from api.errors import ApiError
+from api.reports import charts, pdf
+
+
+def texts_of(svg: str) -> str:
+    """The words a reader (or screen reader) gets from the SVG's <text> elements, joined by spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", part) for part in re.findall(r"<text[^>]*>.*?</text>", svg, re.S))
+
+
+def test_wave_chart_labels_both_axes_and_shows_n_on_each_bar_and_marks_a_suppressed_wave() -> None:
+    svg = charts.wave_means_chart(["End", "+3 months"], [3.4, None], [6, 3], title="I feel heard")
+    assert svg.startswith("<svg ")
+    assert 'role="img" aria-label="I feel heard"' in svg
+    words = " ".join(texts_of(svg).split())
+    assert "Follow-up wave" in words
+    assert "Mean answer (1-5 scale)" in words
+    assert "3.40 n = 6" in words
+    assert "too few (n = 3)" in words
+    assert "(n = 9 answers)" in words
+
+
+def test_distribution_chart_counts_each_level_and_its_total() -> None:
+    words = " ".join(texts_of(charts.distribution_chart({1: 1, 3: 2, 5: 4}, title="Answers")).split())
+    assert "Respondents (count)" in words
+    assert "Answer (1 = not at all / strongly disagree, 5 = fully / strongly agree)" in words
+    assert "Answers (n = 7)" in words
+
+
+def test_comparison_chart_names_each_source_and_says_its_n() -> None:
+    svg = charts.comparison_chart(
+        ["Voice and agency", "Skills"],
+        {"Intention": [4, 5], "Partner": [3, None], "Participants": [3.5, None]},
+        title="Outcomes",
+        n_note="participants n = 7",
+    )
+    words = " ".join(texts_of(svg).split())
+    for expected in ("Outcome", "Level (1 = not at all, 5 = fully)", "Intention", "Partner", "Participants"):
+        assert expected in words
+    assert "Outcomes (participants n = 7)" in words
+    assert "3.5" in words
+
+
+def test_count_chart_and_parallel_series_are_checked() -> None:
+    words = " ".join(
+        texts_of(
+            charts.count_chart(["a", "b"], [2, 3], title="Projects", x_label="Stage", y_label="Projects (count)")
+        ).split()
+    )
+    assert "Stage" in words and "Projects (count)" in words and "Projects (n = 5)" in words
+    with pytest.raises(ValueError):
+        charts.wave_means_chart(["End"], [1.0, 2.0], [5], title="x")
+
+
+def test_same_figures_give_the_same_svg() -> None:
+    one = charts.distribution_chart({2: 5}, title="Same")
+    assert one == charts.distribution_chart({2: 5}, title="Same")
+
+
+def test_pdf_is_a4_numbered_page_x_of_y_and_keeps_the_charts_text() -> None:
+    svg = charts.distribution_chart({4: 6}, title="Answers")
+    html = f"<html><body><h1>A report</h1>{svg}<p style='break-before: page'>Second page</p></body></html>"
+    reader = pypdf.PdfReader(io.BytesIO(pdf.html_to_pdf(html)))
+    assert len(reader.pages) == 2
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    first = reader.pages[0].extract_text()
+    assert "A report" in first and "Respondents (count)" in first and "Page 1 of 2" in first
+    assert "Page 2 of 2" in reader.pages[1].extract_text()
+
+
+def test_pdf_never_fetches_from_outside() -> None:
+    html = '<html><body><h1>Offline</h1><img src="http://192.0.2.1/x.png" alt="x"></body></html>'
+    text = pypdf.PdfReader(io.BytesIO(pdf.html_to_pdf(html))).pages[0].extract_text()
+    assert "Offline" in text
+
+
+async def test_without_weasyprint_the_pdf_is_a_503_with_a_plain_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # what importing it does where pango is missing
+    with pytest.raises(pdf.PdfUnavailableError):
+        pdf.html_to_pdf("<p>x</p>")
+    with pytest.raises(ApiError) as caught:
+        await pdf.render_pdf("<p>x</p>")
+    assert caught.value.status_code == 503
+    assert caught.value.body()["error"] == pdf.PDF_UNAVAILABLE_CODE
+    assert "pango" in caught.value.detail
