@@ -14,8 +14,10 @@ give the same SVG. Nothing is fetched from the network. Figures are built with t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -143,13 +145,72 @@ def _figure(width: float = 6.4, height: float = 3.4) -> tuple[Figure, Axes]:
 
 
 def _svg(fig: Figure, title: str) -> str:
-    """The figure as an inline <svg> element: no XML prolog or DOCTYPE, named for assistive technology."""
+    """The figure as an inline <svg> element: no XML prolog, DOCTYPE or metadata, named for assistive
+    technology, and styled by presentation attributes only.
+
+    Why no `style`: the pages' Content-Security-Policy (`style-src 'self'`, api.pages.web) refuses inline
+    styles, which would leave every bar black. Matplotlib writes `style="fill: #0072b2; stroke: ..."`;
+    each of those properties is also an SVG presentation attribute (`fill="#0072b2"`), which CSP does not
+    govern and WeasyPrint reads the same. Its one <style> rule (`* {stroke-linejoin; stroke-linecap}`)
+    becomes attributes of the root, which every shape inherits.
+    """
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    start = text.index("<svg")
+    text = text[text.index("<svg") :]
+    text = _METADATA.sub("", text)
+    text = _STYLE_ELEMENT.sub("", text)
+    text = _STYLE_ATTRIBUTE.sub(lambda found: _attributes(found.group(1)), text)
+    text = _unique_ids(text)
     label = escape(title, quote=True)
-    return text[start:].replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    root = f'<svg role="img" aria-label="{label}" stroke-linejoin="round" stroke-linecap="butt" '
+    return text.replace("<svg ", root, 1)
+
+
+def _unique_ids(svg: str) -> str:
+    """Every id (and each reference to it) prefixed by a digest of the chart: several charts inline on one
+    page must not share ids such as matplotlib's `figure_1`, and the same chart still gives the same SVG."""
+    prefix = "c" + hashlib.sha256(svg.encode()).hexdigest()[:8] + "-"
+    return _ID_OR_REFERENCE.sub(lambda found: f"{found.group(1)}{prefix}{found.group(2)}", svg)
+
+
+_ID_OR_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^"()]+)')
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
+_STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+#: The properties matplotlib's SVG writer puts in `style`, all of them SVG presentation attributes.
+_PRESENTATION = frozenset(
+    {
+        "fill",
+        "fill-opacity",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "opacity",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-opacity",
+        "stroke-width",
+        "text-anchor",
+    }
+)
+
+
+def _attributes(style: str) -> str:
+    """`fill: #fff; font-family: 'DejaVu Sans'` as `fill="#fff" font-family="DejaVu Sans"`.
+
+    A property that is not a presentation attribute is dropped rather than kept as a style CSP refuses."""
+    pairs = []
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip().strip("'")
+        if name in _PRESENTATION and value:
+            pairs.append(f'{name}="{escape(value, quote=True)}"')
+    return " ".join(pairs)
 
 
 def _wrap(label: str, width: int = 14) -> str:

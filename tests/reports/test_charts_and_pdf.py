@@ -98,3 +98,16 @@ async def test_without_weasyprint_the_pdf_is_a_503_with_a_plain_reason(monkeypat
     assert caught.value.status_code == 503
     assert caught.value.body()["error"] == pdf.PDF_UNAVAILABLE_CODE
     assert "pango" in caught.value.detail
+
+
+def test_charts_obey_the_pages_csp_and_share_no_ids_on_one_page() -> None:
+    """No inline style (the pages' CSP refuses it: bars would turn black), colours as attributes instead;
+    two charts on one page never share an id, and every reference points at its own chart's ids."""
+    first = charts.distribution_chart({1: 5}, title="One")
+    second = charts.wave_means_chart(["End"], [4.0], [5], title="Two")
+    for svg in (first, second):
+        assert "style" not in svg
+        assert 'fill="#0072b2"' in svg.lower()
+        ids = set(re.findall(r'\bid="([^"]+)"', svg))
+        assert set(re.findall(r'(?:url\(#|href="#)([^")]+)', svg)) <= ids
+    assert not set(re.findall(r'\bid="([^"]+)"', first)) & set(re.findall(r'\bid="([^"]+)"', second))
