@@ -113,8 +113,15 @@ class SurveyActivities:
 
     @activity.defn(name="open_survey_wave")
     async def open_survey_wave(self, task: WaveTask) -> WaveReport:
-        """Invite every eligible respondent not yet invited to the wave: one transaction."""
-        report = await self._write(self._opening, (task, self._mail(task)))
+        """Invite every eligible respondent not yet invited to the wave: one transaction.
+
+        A wave opening for the first time pins the newest version of its instrument (issue 16: v2 asks
+        consent to quote); a wave already open keeps the version it pinned (store.surveys.writes_wave_open).
+        """
+        mail = self._mail(task)
+        assert self._renderer is not None  # made by _mail
+        task = _newest_instrument(task, self._renderer.catalog)
+        report = await self._write(self._opening, (task, mail))
         _log("survey wave opened", task, report)
         return report
 
@@ -133,6 +140,16 @@ class SurveyActivities:
         report = await self._write(self._closing, (task, self._clock(), self._settings.smtp_configured))
         _log("survey wave closed", task, report)
         return report
+
+
+def _newest_instrument(task: WaveTask, catalog: InstrumentCatalog) -> WaveTask:
+    """The task naming the catalog's newest version of its instrument (`community-project@1` -> `@2`).
+
+    Why here and not in the workflow: the policy's `name@version` lives in every running FollowUpWorkflow's
+    history, and changing what the workflow sends would need a patch; which version a NEW wave asks is a
+    question for the catalog the worker ships, answered when the wave row is first written."""
+    newest = catalog.latest_ref(task.instrument.partition("@")[0])
+    return task if newest is None or newest == task.instrument else task.model_copy(update={"instrument": newest})
 
 
 def _one_by_one(

@@ -1,9 +1,9 @@
 """Survey instruments and the theory-of-change outcome framework they measure.
 
 An instrument is versioned data (domain/instruments/*.json): questions of five kinds, each
-mapped to one outcome of the framework, with translations per language. `validate_answers`
-is the one place answers are checked, so the JSON API, the web form and the tests agree on
-what a valid response is (a 422 names the question key and the reason).
+mapped to one outcome of the framework (or to none, like consent to be quoted), with translations
+per language. `validate_answers` is the one place answers are checked, so the JSON API, the web
+form and the tests agree on what a valid response is (a 422 names the question key and the reason).
 """
 
 from __future__ import annotations
@@ -68,7 +68,13 @@ class Question(Frozen):
     text: str
     help: str = ""
     required: bool = True
-    outcome: str = Field(description="The outcome (framework key) this question is evidence for.")
+    outcome: str = Field(
+        default="",
+        description=(
+            "The outcome (framework key) this question is evidence for; empty for a question that is "
+            "evidence for none, such as consent to be quoted (`quote_consent`, issue 16)."
+        ),
+    )
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -127,8 +133,8 @@ class SurveyInstrument(Frozen):
         return self.translations.get(language) or InstrumentText(title=self.title, introduction=self.introduction)
 
     def check_outcomes(self, framework: OutcomeFramework) -> None:
-        """Every question must measure an outcome the framework defines."""
-        missing = sorted({q.outcome for q in self.questions} - {o.key for o in framework.outcomes})
+        """Every question that measures an outcome must name one the framework defines."""
+        missing = sorted({q.outcome for q in self.questions if q.outcome} - {o.key for o in framework.outcomes})
         if missing:
             raise ValueError(f"{self.ref} maps questions to outcomes {framework.name} lacks: {missing}")
 

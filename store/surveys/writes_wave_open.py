@@ -136,7 +136,7 @@ async def _mark_open(session: AsyncSession, openings: Sequence[WaveOpening]) -> 
             "due_at": new.due_at,
             "closes_at": new.closes_at,
             "reminders_at": new.reminders_at,
-            "instrument": new.instrument,
+            # 👉 not the instrument: a wave keeps the version it first opened with (answers validate against it).
             "status": "open",
             "opened_at": func.coalesce(SurveyWave.opened_at, new.opened_at),
         },

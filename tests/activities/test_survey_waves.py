@@ -319,3 +319,29 @@ async def test_waves_opened_as_local_activities_at_one_moment_share_transactions
     for project_id, report in zip(projects, first, strict=True):
         assert report.delivery_key == f"followup/{project_id}:w0:invite"
         assert len(await tokens_by_respondent(sessionmaker, report.delivery_key)) == 3
+
+
+async def test_a_new_wave_asks_the_newest_instrument_version_and_an_opened_wave_keeps_its_own(
+    sessionmaker: Sessions,
+) -> None:
+    """Issue 16: v2 of each instrument asks consent to quote. The policy still names `@1` (it is in every
+    running follow-up's history); a wave opening for the first time pins `@2`, and a wave whose row was
+    written with `@1` keeps `@1` however often it is opened again, so its answers validate as before."""
+    from store.surveys.writes_wave_open import open_wave
+    from store.tables import SurveyWave
+    from tests.store.survey_builders import mail_at
+
+    project_id = await add_project(sessionmaker)
+    await add_people(sessionmaker, project_id, [person(1)])
+    surveys = activities(sessionmaker, Clock(NOW))
+    assert wave_task(project_id).instrument == "community-project@1"
+    async with sessionmaker.begin() as session:  # wave 1 opened before v2 shipped: its row says @1
+        await open_wave(session, wave_task(project_id, 1), mail_at(NOW))
+
+    await run(surveys.open_survey_wave, wave_task(project_id, 0))
+    await run(surveys.open_survey_wave, wave_task(project_id, 1))
+
+    async with sessionmaker() as session:
+        rows = (await session.execute(select(SurveyWave.wave_index, SurveyWave.instrument))).all()
+    pinned = {index: ref for index, ref in rows}
+    assert pinned == {0: "community-project@2", 1: "community-project@1"}

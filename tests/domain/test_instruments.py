@@ -11,7 +11,12 @@ from domain.surveys import Outcome, OutcomeFramework, QuestionKind, SurveyInstru
 from tests.domain.builders import CATALOG as TEMPLATES
 
 SHIPPED = InstrumentCatalog.load_shipped()
-REFS = ["community-project@1", "knowledge-exchange-placement@1"]
+REFS = [
+    "community-project@1",
+    "community-project@2",
+    "knowledge-exchange-placement@1",
+    "knowledge-exchange-placement@2",
+]
 
 
 def instrument(ref: str) -> SurveyInstrument:
@@ -35,13 +40,13 @@ def test_the_shipped_catalogue_holds_both_instruments_on_the_community_impact_fr
 
 
 def test_the_latest_ref_of_a_name_is_its_highest_version_and_unknown_names_have_none() -> None:
-    assert SHIPPED.latest_ref("community-project") == "community-project@1"
-    assert SHIPPED.latest_ref("knowledge-exchange-placement") == "knowledge-exchange-placement@1"
+    assert SHIPPED.latest_ref("community-project") == "community-project@2"
+    assert SHIPPED.latest_ref("knowledge-exchange-placement") == "knowledge-exchange-placement@2"
     assert SHIPPED.latest_ref("visitor-survey") is None
-    assert SHIPPED.get("community-project@2") is None
-    v2 = instrument("community-project@1").model_copy(update={"version": 2})
-    both = InstrumentCatalog([instrument("community-project@1"), v2], SHIPPED.frameworks.values())
-    assert both.latest_ref("community-project") == "community-project@2"
+    assert SHIPPED.get("community-project@3") is None
+    v3 = instrument("community-project@1").model_copy(update={"version": 3})
+    both = InstrumentCatalog([instrument("community-project@1"), v3], SHIPPED.frameworks.values())
+    assert both.latest_ref("community-project") == "community-project@3"
 
 
 @pytest.mark.parametrize("ref", REFS)
@@ -103,6 +108,21 @@ def test_a_file_that_does_not_validate_is_refused_naming_the_file_and_each_field
     message = str(raised.value)
     assert message.startswith("x1.v1.json: version: ")
     assert "questions.0.kind: " in message
-    assert "questions.0.outcome: Field required" in message
+    assert "questions.0.outcome" not in message  # a question may measure no outcome (consent to quote)
     with pytest.raises(InstrumentError, match=r"^f\.framework\.v1\.json: \(root\): "):
         parse(OutcomeFramework, "f.framework.v1.json", "[]")
+
+
+@pytest.mark.parametrize("name", ["community-project", "knowledge-exchange-placement"])
+def test_version_2_asks_consent_to_quote_in_english_and_welsh_and_is_otherwise_version_1(name: str) -> None:
+    v1, v2 = instrument(f"{name}@1"), instrument(f"{name}@2")
+    assert [q.key for q in v2.questions] == [*(q.key for q in v1.questions), "quote_consent"]
+    assert v2.questions[:-1] == v1.questions
+    consent = v2.questions[-1]
+    assert consent.kind is QuestionKind.SINGLE_CHOICE and not consent.required
+    assert consent.outcome == ""  # evidence for no outcome: never counted in an outcome's figures
+    assert consent.text == "May we quote what you wrote, without your name?"
+    assert [(c.key, c.label) for c in consent.choices] == [("yes", "Yes"), ("no", "No")]
+    welsh = consent.words("cy")
+    assert welsh.text == "Gawn ni ddyfynnu'r hyn a ysgrifennoch, heb eich enw?"
+    assert welsh.choices == {"yes": "Cewch", "no": "Na chewch"}
