@@ -121,6 +121,7 @@ ROUTES: dict[str, str] = {
     "GET /api/v1/exchange/programmes/{year}/placements/{placement_id}/case-study": "staff",
     "POST /api/v1/exchange/programmes/{year}/applications": "public",
     "GET /api/v1/exchange/programmes/{year}/applications": "programme_party",
+    "GET /api/v1/exchange/programmes/{year}/report": "staff",  # the programme-year report (api/reports)
     "GET /api/v1/exchange/schedule": "staff",
     "POST /api/v1/exchange/schedule": "staff",
     "DELETE /api/v1/exchange/schedule": "staff",
@@ -199,6 +200,8 @@ ROUTES: dict[str, str] = {
     "POST /exchange/{year}/applications/{application_id}/shortlist": "staff",
     "POST /exchange/{year}/placements/match": "staff",
     "POST /exchange/{year}/placements/{placement_id}/dates": "staff",
+    "GET /exchange/programmes/{year}/report": "staff",  # the programme-year report page and its PDF
+    "GET /exchange/programmes/{year}/report.pdf": "staff",
     "GET /exchange/{year}/apply": "public",
     "POST /exchange/{year}/apply": "public",
     "GET /exchange/{year}/apply/thanks": "public",
