@@ -1,7 +1,8 @@
 """The `record_project_changes` activity: one batch of a project's events into the database.
 
 Thin on purpose: the idempotent write lives in `store.projects.writes.apply_project_changes`; this class
-supplies the transaction, the e-mail renderer and the SMTP switch. Safe to retry at any point: a
+supplies the transaction, the e-mail renderer and the SMTP switch, and wakes the webhook workflows
+whose deliveries the batch queued (activities.webhooks). Safe to retry at any point: a
 retry of a committed batch writes nothing and queues no e-mail twice.
 """
 
@@ -12,6 +13,7 @@ from temporalio import activity
 
 from activities.rendering import TemplateRenderer
 from activities.settings import ActivitySettings
+from activities.webhooks import wake_webhooks
 from domain.events import ProjectChanges, RecordResult
 from store.projects.writes import apply_project_changes
 
@@ -25,6 +27,7 @@ class RecordActivities:
     @activity.defn(name="record_project_changes")
     async def record_project_changes(self, changes: ProjectChanges) -> RecordResult:
         """Append the events, upsert the read model, queue e-mails: one transaction."""
+        webhooks_queued: set[str] = set()
         async with self._sessionmaker.begin() as session:
             result = await apply_project_changes(
                 session,
@@ -32,7 +35,10 @@ class RecordActivities:
                 self._render,
                 workflow_id=activity.info().workflow_id or "",
                 smtp_configured=self._settings.smtp_configured,
+                webhooks_queued=webhooks_queued,
             )
+        # 👉 After the commit, so a woken webhook workflow finds the deliveries (best effort, never raises).
+        await wake_webhooks(webhooks_queued)
         activity.logger.info(
             "recorded project changes",
             extra={

@@ -16,6 +16,7 @@ from activities.records import RecordActivities
 from activities.retention import RetentionActivities
 from activities.settings import ActivitySettings
 from activities.surveys import SurveyActivities, plan_follow_up_waves
+from activities.webhooks import WebhookActivities
 
 
 def build_activities(
@@ -27,6 +28,7 @@ def build_activities(
     surveys = SurveyActivities(sessionmaker, settings)
     exchange = ExchangeActivities(sessionmaker, settings)
     retention = RetentionActivities(sessionmaker, settings)
+    webhooks = WebhookActivities(sessionmaker, settings)
     return [
         records.record_project_changes,
         email.deliver_emails,
@@ -39,4 +41,6 @@ def build_activities(
         exchange.notify_unsuccessful_applicants,
         exchange.acknowledge_applications,
         retention.erase_expired_personal_data,
+        webhooks.pending_deliveries,
+        webhooks.deliver_webhook,
     ]

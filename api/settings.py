@@ -18,7 +18,7 @@ from workflows.naming import TASK_QUEUE
 class ApiSettings(BaseSettings):
     """`ENGAGE_ADMIN_KEY`, `ENGAGE_TASK_QUEUE`, `ENGAGE_BASE_URL`, `ENGAGE_KEY_CACHE_SECONDS`,
     `ENGAGE_SESSION_SECRET`, `ENGAGE_MAX_BODY_BYTES`, `ENGAGE_MAX_UPLOAD_BYTES`, `ENGAGE_DATA_DIR`,
-    `ENGAGE_TIMEZONE`, `ENGAGE_REPORT_MIN_N`, the `ENGAGE_RATE_LIMIT_*`
+    `ENGAGE_TIMEZONE`, `ENGAGE_REPORT_MIN_N`, `ENGAGE_WEBHOOKS_ALLOW_HTTP`, the `ENGAGE_RATE_LIMIT_*`
     limits and `ENGAGE_TRUSTED_PROXIES`; for e-mailed sign-in links (which the API sends itself) the
     worker's `SMTP_URL`, `ENGAGE_MAIL_FROM` and `ENGAGE_OUTBOX_KEY`, and `ENGAGE_SIGN_IN_LINKS_PER_ADDRESS`."""
 
@@ -103,6 +103,10 @@ class ApiSettings(BaseSettings):
     )
     sign_in_links_per_address: int = Field(
         default=5, ge=1, description="At most this many sign-in links to one address per 15 minutes (then silence)."
+    )
+    webhooks_allow_http: bool = Field(
+        default=False,
+        description="Accept plain-http webhook URLs to any host (default: https, or http to loopback only).",
     )
     report_min_n: int = Field(
         default=5,

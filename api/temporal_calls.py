@@ -248,6 +248,18 @@ async def signal(
     return True
 
 
+async def cancel(client: Client, workflow_id: str) -> bool:
+    """Ask a workflow to cancel, best effort: False if no run is open or the request did not get through
+    (logged by workflow id and error type). Never raises."""
+    try:
+        await client.get_workflow_handle(workflow_id).cancel(rpc_timeout=SIGNAL_TIMEOUT)
+    except Exception as exc:
+        if not is_not_found(exc):
+            log.warning("cancel_deferred", workflow_id=workflow_id, error=type(exc).__name__)
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ProjectRead:
     """A project's state and where it came from: the workflow (live) or the read model (not live)."""

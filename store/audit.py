@@ -51,6 +51,9 @@ ACTIONS = (
     # A person's private calendar feed (api/calendar): made (or replaced) and revoked; target the feed's id.
     "calendar_feed_created",
     "calendar_feed_revoked",
+    # Webhooks (api/webhooks, issue 16): an admin subscribed another system or removed it; target the webhook.
+    "webhook_created",
+    "webhook_deleted",
 )
 #: The actor of a sign-in with a key no one recognised: no key material, no address.
 SIGN_IN_REFUSED_ACTOR = "unrecognised"

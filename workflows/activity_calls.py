@@ -12,6 +12,8 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows.webhook_calls import WEBHOOK_ACTIVITY_NAMES
+
 with workflow.unsafe.imports_passed_through():
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
     from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
@@ -42,6 +44,7 @@ ACTIVITY_NAMES = frozenset(
         NOTIFY_UNSUCCESSFUL_APPLICANTS,
         ACKNOWLEDGE_APPLICATIONS,
         ERASE_EXPIRED_PERSONAL_DATA,
+        *WEBHOOK_ACTIVITY_NAMES,  # issue 16 (workflows.webhook_calls)
     }
 )
 

@@ -73,3 +73,18 @@ def parse_exchange_workflow_id(workflow_id: str) -> int:
     if not text.isdigit():
         raise ValueError(f"{workflow_id!r} does not end in a year")
     return int(text)
+
+
+#: Issue 16: one WebhookDeliveryWorkflow per webhook, `webhook-<webhook id>`, started when the webhook is
+#: created, cancelled when it is deleted; the record activity signals it when deliveries are queued.
+WEBHOOK_WORKFLOW = "WebhookDeliveryWorkflow"
+DELIVERIES_QUEUED_SIGNAL = "deliveries_queued"
+_WEBHOOK_PREFIX = "webhook-"
+
+
+def webhook_workflow_id(webhook_id: str) -> str:
+    return f"{_WEBHOOK_PREFIX}{webhook_id}"
+
+
+def parse_webhook_workflow_id(workflow_id: str) -> str:
+    return _parse(workflow_id, _WEBHOOK_PREFIX)

@@ -16,6 +16,7 @@ from workflows.exchange import ExchangeLauncherWorkflow, ExchangeProgrammeWorkfl
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
 from workflows.retention import RetentionWorkflow
+from workflows.webhooks import WebhookDeliveryWorkflow
 
 #: Names are wire names: never rename a workflow's `name=` in place.
 WORKFLOWS: Sequence[type] = (
@@ -24,6 +25,7 @@ WORKFLOWS: Sequence[type] = (
     ExchangeProgrammeWorkflow,
     ExchangeLauncherWorkflow,
     RetentionWorkflow,
+    WebhookDeliveryWorkflow,
 )
 
 

@@ -7,7 +7,8 @@ every write is keyed:
 - events: `(project_id, seq)`, inserted ON CONFLICT DO NOTHING;
 - the project row and its child rows: rewritten only when the stored `event_seq` is lower than the
   snapshot's, so an older batch arriving late never moves the read model backwards;
-- e-mails (store.projects.writes_mail): `dedupe_key` = event id + a hash of the address.
+- e-mails (store.projects.writes_mail): `dedupe_key` = event id + a hash of the address;
+- webhook deliveries (store.webhooks.writes): one per new event and subscription, in this transaction.
 The API's first row is inserted ON CONFLICT DO NOTHING because the activity may already have written a
 newer one. Addresses and names never reach a log line here.
 """
@@ -23,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.events import DomainEvent, ProjectChanges, RecordResult
 from domain.state import ProjectState
 from store.projects.writes_mail import EmailRenderer, awaiting_delivery, queue_emails
+from store.projects.writes_ratings import write_project_ratings
 from store.tables import Event, Milestone, Partner, Project, ProjectPartner, Submission, Workshop
-from store.upserts import Excluded, insert_ignore, upsert
+from store.upserts import Excluded, insert_ignore, insert_ignore_returning, upsert
+from store.webhooks.writes import queue_deliveries
 
 
 async def apply_project_changes(
@@ -35,19 +38,29 @@ async def apply_project_changes(
     workflow_id: str,
     smtp_configured: bool,
     now: datetime | None = None,
+    webhooks_queued: set[str] | None = None,
 ) -> RecordResult:
-    """Record a batch: events, read model, outbox. Runs in the caller's transaction; the caller commits.
+    """Record a batch: events, read model, outbox, webhook deliveries. Runs in the caller's transaction;
+    the caller commits.
 
     Invariants: running it again with the same batch writes nothing new and returns zero counts;
     `deliver` is true whenever e-mails of these events still wait for SMTP, so a retry whose first
-    attempt committed but lost its result still gets the delivery started.
+    attempt committed but lost its result still gets the delivery started. Each event inserted now
+    (not one a retry finds written) gets its webhook deliveries in this transaction; the ids of the
+    webhooks that got any are added to `webhooks_queued`, for the caller to wake after it commits.
     """
     recorded_at = now or datetime.now(UTC)
     snapshot = changes.snapshot
     # The project row first: every other table points at it (the API normally inserted it already).
     if await _upsert_project(session, snapshot, workflow_id):
         await _replace_children(session, snapshot)
-    events_written = await insert_ignore(session, Event, [_event_row(r.event, recorded_at) for r in changes.events])
+    rows = [_event_row(r.event, recorded_at) for r in changes.events]
+    new_seqs = set(await insert_ignore_returning(session, Event, rows, Event.seq))
+    events_written = len(new_seqs)
+    new_events = [r.event for r in changes.events if r.event.seq in new_seqs]
+    queued = await queue_deliveries(session, new_events, recorded_at)
+    if webhooks_queued is not None:
+        webhooks_queued.update(queued)
     emails_queued = await queue_emails(session, changes, render, smtp_configured, recorded_at)
     deliver = smtp_configured and await awaiting_delivery(session, changes)
     return RecordResult(events_written=events_written, emails_queued=emails_queued, deliver=deliver)
@@ -178,6 +191,7 @@ async def _replace_children(session: AsyncSession, snapshot: ProjectState) -> No
         await session.execute(
             insert(ProjectPartner).from_select([ProjectPartner.project_id, ProjectPartner.partner_id], known)
         )
+    await write_project_ratings(session, snapshot)  # issue 16: intention, partner and museum levels
 
 
 def _event_row(event: DomainEvent, recorded_at: datetime) -> dict[str, Any]:

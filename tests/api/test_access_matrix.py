@@ -200,6 +200,7 @@ async def _world(api: Api) -> AsyncIterator[World]:
         "placement_id": "no-such-placement",
         "decision": "pause",
         "user_id": "no-such-user",
+        "webhook_id": "no-such-webhook",
         "sha256": hashlib.sha256(photo).hexdigest(),
     }
     unknown = {"project_id": "no-such-project", "partner_id": "no-such-partner", "year": str(fresh_year())}

@@ -1,0 +1,1 @@
+"""Webhooks in the database (issue 16): subscriptions, the deliveries queued with each event, attempts."""
