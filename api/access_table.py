@@ -121,6 +121,7 @@ ROUTES: dict[str, str] = {
     "GET /api/v1/exchange/programmes/{year}/placements/{placement_id}/case-study": "staff",
     "POST /api/v1/exchange/programmes/{year}/applications": "public",
     "GET /api/v1/exchange/programmes/{year}/applications": "programme_party",
+    "GET /api/v1/exchange/programmes/{year}/report": "staff",  # the programme-year report (api/reports)
     "GET /api/v1/exchange/schedule": "staff",
     "POST /api/v1/exchange/schedule": "staff",
     "DELETE /api/v1/exchange/schedule": "staff",
@@ -129,12 +130,8 @@ ROUTES: dict[str, str] = {
     "POST /api/v1/people/erase": "admin",
     # retention (api/retention/routes.py): what each daily run erased, counts only
     "GET /api/v1/retention/runs": "staff",
-    # webhooks (api/webhooks/routes.py, issue 16): events out to other systems, admins only
-    "POST /api/v1/webhooks": "admin",
-    "GET /api/v1/webhooks": "admin",
-    "GET /api/v1/webhooks/{webhook_id}": "admin",
-    "DELETE /api/v1/webhooks/{webhook_id}": "admin",
-    "GET /api/v1/webhooks/{webhook_id}/deliveries": "admin",
+    # the portfolio impact report (api/reports/portfolio_routes.py): staff only, never a partner
+    "GET /api/v1/reports/impact": "staff",
     # pages: signing in
     "GET /": "public",
     "POST /sign-in": "public",
@@ -176,6 +173,8 @@ ROUTES: dict[str, str] = {
     "GET /partners/{partner_id}": "partner_self",
     "POST /partners/{partner_id}": "staff",
     "GET /outbox": "staff",
+    "GET /reports/impact": "staff",  # the portfolio impact report page and its PDF (api/reports/portfolio_pages.py)
+    "GET /reports/impact.pdf": "staff",
     "GET /search": "signed_in",
     # pages: follow-up surveys (staff: a project's respondents, waves, schedule and outcomes)
     "GET /projects/{project_id}/follow-up": "survey_staff",
@@ -205,6 +204,8 @@ ROUTES: dict[str, str] = {
     "POST /exchange/{year}/applications/{application_id}/shortlist": "staff",
     "POST /exchange/{year}/placements/match": "staff",
     "POST /exchange/{year}/placements/{placement_id}/dates": "staff",
+    "GET /exchange/programmes/{year}/report": "staff",  # the programme-year report page and its PDF
+    "GET /exchange/programmes/{year}/report.pdf": "staff",
     "GET /exchange/{year}/apply": "public",
     "POST /exchange/{year}/apply": "public",
     "GET /exchange/{year}/apply/thanks": "public",

@@ -45,10 +45,13 @@ from api.projects import (
 )
 from api.projects import pages as project_pages
 from api.projects import routes as project_routes
+from api.reports import programme_pages as report_programme_pages
+from api.reports import programme_routes as report_programme_routes
+from api.reports import portfolio_pages as report_portfolio_pages
+from api.reports import portfolio_routes as report_portfolio_routes
 from api.retention import routes as retention_routes
 from api.search import pages as search_pages
 from api.search import routes as search_routes
-from api.webhooks import routes as webhook_routes
 
 JSON_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -72,11 +75,12 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     exchange_placement_routes.router,
     exchange_application_routes.router,
     exchange_schedule_routes.router,
+    report_programme_routes.router,
+    report_portfolio_routes.router,
     people_routes.router,
     retention_routes.router,
     codec_routes.router,
     calendar_routes.router,
-    webhook_routes.router,
 )
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
@@ -98,5 +102,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     exchange_application_pages.router,
     exchange_placement_pages.router,
     exchange_apply_pages.router,
+    report_programme_pages.router,
+    report_portfolio_pages.router,
     calendar_pages.router,
 )
