@@ -79,6 +79,10 @@ class MilestoneTemplate(Frozen):
     due: IsoDuration = Field(description="Due this long after the stage opens (ISO 8601 duration).")
     reminders: ReminderPolicy = ReminderPolicy()
     required: bool = True
+    rates_outcomes: bool = Field(
+        default=False,
+        description="The submission rates the project's outcomes (1-5): the evaluation reflections (issue 16).",
+    )
 
 
 class StageTemplate(Frozen):

@@ -1,4 +1,5 @@
-"""Editing a project's particulars (issue 15): title, summary, lead and partners.
+"""Editing a project's particulars (issue 15): title, summary, lead and partners; and (issue 16) the
+outcomes it aims at.
 
 The payload of ProjectWorkflow's `edit_project` Update, the rule its validator applies and the change
 its handler makes, kept apart from domain.rules and domain.transitions (both near 300 lines).
@@ -25,6 +26,7 @@ from pydantic import Field, model_validator
 from domain.actors import Actor, Party
 from domain.events import EventType, JsonScalar
 from domain.lifecycle import TERMINAL_STAGES, Stage
+from domain.outcome_ratings import Levels, levels_text
 from domain.rules import Refusal, RefusalKind
 from domain.state import ProjectState
 from domain.submissions import Contract, Person
@@ -36,8 +38,8 @@ PARTNERS_EDITABLE_IN: frozenset[Stage] = frozenset({Stage.PROPOSAL, Stage.PARTNE
 #: their partner is the programme's choice.
 PLACEMENT_KIND = "placement"
 
-#: Field names, in the order the timeline lists them.
-EDITABLE_FIELDS: tuple[str, ...] = ("title", "summary", "lead", "partner_ids")
+#: Field names, in the order the timeline lists them (`intended_outcomes`: issue 16).
+EDITABLE_FIELDS: tuple[str, ...] = ("title", "summary", "lead", "partner_ids", "intended_outcomes")
 
 
 class ProjectEdit(Contract):
@@ -48,11 +50,13 @@ class ProjectEdit(Contract):
     summary: str | None = Field(default=None, max_length=5000)
     lead: Person | None = None
     partner_ids: tuple[str, ...] | None = Field(default=None, max_length=50)
+    #: Issue 16: the whole new set of aims (outcome key -> level 1-5); `{}` clears them.
+    intended_outcomes: Levels | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if all(getattr(self, name) is None for name in EDITABLE_FIELDS):
-            raise ValueError("name at least one of title, summary, lead, partner_ids to change")
+            raise ValueError("name at least one of title, summary, lead, partner_ids, intended_outcomes to change")
         return self
 
 
@@ -83,6 +87,8 @@ def changed_fields(state: ProjectState, edit: ProjectEdit) -> list[str]:
         changed.append("lead")
     if edit.partner_ids is not None and sorted(edit.partner_ids) != sorted(state.partner_ids):
         changed.append("partner_ids")
+    if edit.intended_outcomes is not None and edit.intended_outcomes != state.intended_outcomes:
+        changed.append("intended_outcomes")
     return changed
 
 
@@ -109,4 +115,8 @@ def apply_edit(state: ProjectState, edit: ProjectEdit) -> tuple[EventType, None,
         detail["partners_added"] = ",".join(sorted(after - before))
         detail["partners_removed"] = ",".join(sorted(before - after))
         state.partner_ids = list(edit.partner_ids)
+    if edit.intended_outcomes is not None and "intended_outcomes" in fields:
+        state.intended_outcomes = dict(edit.intended_outcomes)
+        # Keys and numbers only: the timeline keeps what the aims were before the next edit.
+        detail["intended_outcomes"] = levels_text(state.intended_outcomes)
     return EventType.PROJECT_EDITED, None, detail

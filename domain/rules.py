@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.follow_up import WAVE_DONE, FollowUpState, Reschedule
 from domain.lifecycle import TERMINAL_STAGES, LifecycleTemplate, Party, Stage
+from domain.outcome_ratings import milestone_rates_outcomes
 from domain.state import OUTSTANDING, MilestoneStatus, ProjectState
 from domain.submissions import (
     Actor,
@@ -95,6 +96,9 @@ def check_submission(template: LifecycleTemplate, state: ProjectState, submissio
             MilestoneStatus.SKIPPED: "was skipped when its stage closed",
         }
         raise Refusal(RefusalKind.OUT_OF_TURN, "milestone_key", f"{key!r} {reasons[milestone.status]}")
+    if submission.outcome_ratings and not milestone_rates_outcomes(template, key):
+        reason = f"{key!r} does not rate outcomes: only the evaluation reflections do"
+        raise Refusal(RefusalKind.INVALID, "outcome_ratings", reason)
 
 
 def _check_on_behalf(state: ProjectState, submission: MilestoneSubmission, submitter: Party) -> None:

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.durations import IsoDuration
 from domain.lifecycle import LifecycleTemplate, Party, Stage
+from domain.outcome_ratings import Levels
 from domain.submissions import Actor, Decision, Person
 
 
@@ -49,6 +50,8 @@ class SubmissionRecord(Mutable):
     note: str = ""
     reviewed_at: datetime | None = None
     reviewer: Actor | None = None
+    #: Outcome key -> level this submission rated (issue 16; only a `rates_outcomes` milestone's).
+    outcome_ratings: dict[str, int] = Field(default_factory=dict)
 
 
 class MilestoneState(Mutable):
@@ -58,6 +61,8 @@ class MilestoneState(Mutable):
     submitter: Party
     review_required: bool
     required: bool
+    #: Its template asks for outcome ratings (issue 16). False in states from before it.
+    rates_outcomes: bool = False
     status: MilestoneStatus = MilestoneStatus.PENDING
     due_at: datetime | None = None
     reminders_sent: list[str] = Field(default_factory=list)
@@ -131,6 +136,8 @@ class ProjectState(Mutable):
     paused_seconds: float = 0.0
     ended_reason: str = ""
     event_seq: int = 0
+    #: What staff aim at (issue 16): outcome key of the framework -> hoped-for level 1-5.
+    intended_outcomes: dict[str, int] = Field(default_factory=dict)
 
     def milestone(self, key: str) -> MilestoneState | None:
         return next((m for m in self.milestones if m.key == key), None)
@@ -170,3 +177,5 @@ class ProjectInput(BaseModel):
     #: Who started it (issue 14: the audit trail): the timeline's `project_created` names them. None in
     #: histories from before it travelled, and for a placement its programme starts (Engage: "system").
     created_by: Actor | None = None
+    #: Issue 16: outcome key -> level staff aim at; empty in histories from before it (and by default).
+    intended_outcomes: Levels = Field(default_factory=dict)

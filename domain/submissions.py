@@ -13,6 +13,7 @@ from typing import Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from domain.actors import Actor as Actor
+from domain.outcome_ratings import Levels
 
 
 class Contract(BaseModel):
@@ -50,6 +51,9 @@ class MilestoneSubmission(Contract):
     #: Issue 12: staff submitting a partner's milestone for that partner (it came by e-mail). The
     #: actor stays staff; this names the partner organisation the submission comes from.
     on_behalf_of: str | None = Field(default=None, min_length=1, max_length=64)
+    #: Issue 16: outcome key -> level 1-5, only on a milestone whose template `rates_outcomes`
+    #: (domain.rules refuses them elsewhere). Empty in every history recorded before it.
+    outcome_ratings: Levels = Field(default_factory=dict)
 
 
 class Decision(StrEnum):

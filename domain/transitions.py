@@ -45,6 +45,7 @@ def new_project(start: ProjectInput) -> ProjectState:
             submitter=m.submitter,
             review_required=m.review_required,
             required=m.required,
+            rates_outcomes=m.rates_outcomes,
         )
         for s in template.stages
         for m in s.milestones
@@ -63,6 +64,7 @@ def new_project(start: ProjectInput) -> ProjectState:
         created_at=start.created_at,
         updated_at=start.created_at,
         milestones=milestones,
+        intended_outcomes=dict(start.intended_outcomes),
     )
 
 
@@ -148,6 +150,7 @@ def apply_submission(state: ProjectState, submission: MilestoneSubmission, now: 
             cost=submission.cost,
             submitted_at=now,
             on_behalf_of=submission.on_behalf_of,
+            outcome_ratings=dict(submission.outcome_ratings),
         )
     )
     milestone.status = MilestoneStatus.SUBMITTED

@@ -69,6 +69,7 @@ __all__ = [
     "ENDING_ENDS_FOLLOW_UP_PATCH",
     "EXCHANGE_PREFIX",
     "FOLLOW_UP_SURVEYS_PATCH",
+    "OUTCOME_RATINGS_PATCH",
     "PLACEMENT_TELLS_PROGRAMME_PATCH",
     "SEARCH_ATTRIBUTES_PATCH",
     "SESSIONS_RECORDED_PATCH",
@@ -78,6 +79,8 @@ __all__ = [
 
 #: Issue 12: a declined proposal reads `declined` (was `returned`).
 DECLINED_MILESTONE_PATCH = "12-declined-milestone"
+#: Issue 16: reflections' outcome ratings and edited intended outcomes are kept (patched only where they come).
+OUTCOME_RATINGS_PATCH = "16-outcome-ratings"
 
 
 @workflow.defn(name=PROJECT_WORKFLOW)
@@ -118,6 +121,8 @@ class ProjectWorkflow(ProjectRelations):
 
     @workflow.update
     def submit_milestone(self, submission: MilestoneSubmission) -> MilestoneState:
+        if submission.outcome_ratings and not workflow.patched(OUTCOME_RATINGS_PATCH):  # only where ratings come
+            submission = submission.model_copy(update={"outcome_ratings": {}})
         self._emit(transitions.apply_submission(self._state, submission, workflow.now()), actor=submission.actor)
         self._open_stages_whose_gate_is_open()
         return self._milestone(submission.milestone_key)
@@ -236,8 +241,10 @@ class ProjectWorkflow(ProjectRelations):
 
     @workflow.update
     def edit_project(self, edit: ProjectEdit) -> ProjectState:
-        """Staff change title, summary, lead or partners (issue 15). A new handler changing no existing
-        path: no patch. The start input follows, so a continued run carries no former lead."""
+        """Staff change title, summary, lead, partners (issue 15; no patch: a new handler) or intended outcomes
+        (issue 16, patched where they come). The start input follows: a continued run carries no former lead."""
+        if edit.intended_outcomes is not None and not workflow.patched(OUTCOME_RATINGS_PATCH):
+            edit = edit.model_copy(update={"intended_outcomes": None})
         change = apply_edit(self._state, edit)
         if change is None:
             return self._state
@@ -247,6 +254,7 @@ class ProjectWorkflow(ProjectRelations):
                 "summary": self._state.summary,
                 "lead": self._state.lead,
                 "partner_ids": tuple(self._state.partner_ids),
+                "intended_outcomes": dict(self._state.intended_outcomes),
             }
         )
         self._emit(change, actor=edit.actor)

@@ -16,6 +16,7 @@ from api.deps import IdempotencyKeyDep, ServicesDep
 from api.errors import error_responses
 from api.projects import updates
 from api.projects.edit_schemas import ProjectEditRequest
+from api.projects.outcomes import check_project_keys
 from api.projects.schemas import ProjectPublic, StaffActionCreate
 from api.projects.updates import Decision
 from api.projects.views import project_public
@@ -73,12 +74,14 @@ async def edit_project(
     services: ServicesDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> ProjectPublic:
-    """Edit the title, summary, lead or partners; the timeline records a `project_edited` event naming who.
+    """Edit the title, summary, lead, partners or intended outcomes; the timeline records a `project_edited`
+    event naming who.
 
     Partners change only before the display stage opens, and never on a placement (409 naming
     `partner_ids`); an ended project takes no edit (409).
     """
     caller = Caller(services.client, principal, idempotency_key)
+    await check_project_keys(services, project_id, body.intended_outcomes or {}, "intended_outcomes")
     state = await updates.edit_project(caller, services.sessionmaker, project_id, body)
     template = services.catalog.get(state.template_name, state.template_version)
     return project_public(state, template, principal, datetime.now(UTC))

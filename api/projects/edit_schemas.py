@@ -12,6 +12,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from api.schemas import PartnerId, Request, unique
+from domain.outcome_ratings import Levels
 from domain.project_edits import EDITABLE_FIELDS, ProjectEdit
 from domain.submissions import Actor, FieldRuleError, Person
 
@@ -27,14 +28,28 @@ class ProjectEditRequest(Request):
         max_length=50,
         description="The whole new list of partner ids (only before the display stage opens; never on a placement).",
     )
+    intended_outcomes: Levels | None = Field(
+        default=None,
+        description="The whole new set of aims: outcome key of the project's framework -> hoped-for level 1-5 "
+        "(`{}` clears them).",
+    )
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if all(getattr(self, name) is None for name in EDITABLE_FIELDS):
-            raise FieldRuleError("title", "name at least one of title, summary, lead, partner_ids to change")
+            raise FieldRuleError(
+                "title", "name at least one of title, summary, lead, partner_ids, intended_outcomes to change"
+            )
         return self
 
     def edit(self, actor: Actor) -> ProjectEdit:
         """The Update's payload, with the caller as actor."""
         partners = tuple(self.partner_ids) if self.partner_ids is not None else None
-        return ProjectEdit(actor=actor, title=self.title, summary=self.summary, lead=self.lead, partner_ids=partners)
+        return ProjectEdit(
+            actor=actor,
+            title=self.title,
+            summary=self.summary,
+            lead=self.lead,
+            partner_ids=partners,
+            intended_outcomes=self.intended_outcomes,
+        )

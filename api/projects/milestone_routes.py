@@ -21,6 +21,7 @@ from api.errors import error_responses
 from api.files.submission_body import SUBMISSION_BODY, submission_input
 from api.files.uploads import UNSUPPORTED_TYPE, submit_with_files
 from api.projects import updates
+from api.projects.outcomes import check_project_keys
 from api.projects.schemas import MilestonePublic, ReviewCreate
 from api.projects.views import milestone_public
 from domain.state import MilestoneState
@@ -57,6 +58,7 @@ async def submit_milestone(
     # 👉 A partner of another project never gets here (`project_party`: one read-model lookup, not a
     # workflow query); the workflow's validator checks the submitting party again itself.
     async with submission_input(request) as (body, files):
+        await check_project_keys(services, project_id, body.outcome_ratings, "outcome_ratings")
         milestone = await submit_with_files(
             Caller(client, principal, idempotency_key),
             services.sessionmaker,

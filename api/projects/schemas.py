@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, mode
 
 from api.schemas import FollowUpSchedule, Moment, PartnerId, Request, known_timezone, unique
 from domain.lifecycle import Party, Stage
+from domain.outcome_ratings import Levels
 from domain.state import MilestoneStatus
 from domain.submissions import (
     Actor,
@@ -58,6 +59,11 @@ class ProjectCreate(Request):
         max_length=64,
         description="IANA time zone of the project: dates in e-mails, and times sent without an offset.",
     )
+    intended_outcomes: Levels = Field(
+        default_factory=dict,
+        description="What the project aims to change: outcome key of its framework -> hoped-for level, 1 (not at "
+        "all) to 5 (fully). Optional; outcomes not named are not aims.",
+    )
 
 
 class SubmissionPublic(BaseModel):
@@ -74,6 +80,9 @@ class SubmissionPublic(BaseModel):
     on_behalf_of: str | None = Field(
         default=None, description="The partner a staff member submitted this for (the partner sent it in)."
     )
+    outcome_ratings: dict[str, int] = Field(
+        default_factory=dict, description="An evaluation reflection's levels per outcome key, 1-5 (issue 16)."
+    )
 
 
 class MilestonePublic(BaseModel):
@@ -84,6 +93,7 @@ class MilestonePublic(BaseModel):
     status: MilestoneStatus
     review_required: bool
     required: bool
+    rates_outcomes: bool = Field(default=False, description="Its submission may rate the project's outcomes (1-5).")
     due_at: datetime | None
     overdue: bool
     submissions: list[SubmissionPublic]
@@ -145,6 +155,9 @@ class ProjectPublic(BaseModel):
     lead: Person
     timezone: str
     follow_up_schedule: list[str]
+    intended_outcomes: dict[str, int] = Field(
+        default_factory=dict, description="What staff aim at: outcome key -> hoped-for level 1-5 (issue 16)."
+    )
     created_at: datetime
     updated_at: datetime
     ended_reason: str
@@ -226,6 +239,11 @@ class SubmissionCreate(Request):
         max_length=64,
         description="Staff only: the id of the partner this milestone comes from (they sent it by e-mail). "
         "Recorded as submitted by staff for that partner.",
+    )
+    outcome_ratings: Levels = Field(
+        default_factory=dict,
+        description="Evaluation reflections only (the milestone's `rates_outcomes`): outcome key of the project's "
+        "framework -> level, 1 (not at all) to 5 (fully).",
     )
 
 

@@ -36,6 +36,7 @@ from api.errors import (
     invalid,
     unavailable,
 )
+from api.projects.outcomes import check_keys, framework_for
 from api.projects.schemas import ProjectCreate, ProjectPublic
 from api.projects.views import project_public, state_at_start
 from domain.lifecycle import LifecycleTemplate
@@ -90,6 +91,7 @@ async def start_project(
     if template is None:
         raise invalid("template", f"no template is named {body.template!r}", UNKNOWN_TEMPLATE)
     require_own_partnership(principal, body.partner_ids)
+    check_keys(body.intended_outcomes, framework_for(template, services.instruments), "intended_outcomes")
     unknown = services.known_partners.unknown(body.partner_ids)
     if unknown:
         # 👉 A session of its own, ended before calling Temporal: a pooled connection held across the
@@ -111,6 +113,7 @@ async def start_project(
         created_at=datetime.now(UTC),
         # 👉 Who started it: the workflow's `project_created` event names them (the audit trail, issue 14).
         created_by=principal.actor(),
+        intended_outcomes=dict(body.intended_outcomes),
     )
     try:
         # 👉 The start is the durable acceptance: from here on the project exists.

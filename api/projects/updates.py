@@ -83,6 +83,7 @@ async def submit_milestone(
         links=tuple(str(link) for link in body.links),
         cost=body.cost,
         on_behalf_of=body.on_behalf_of,
+        outcome_ratings=body.outcome_ratings,
     )
     milestone = await _run(caller, project_id, ProjectWorkflow.submit_milestone, submission, "submit_milestone")
     return _same_milestone(milestone, milestone_key)

@@ -96,6 +96,7 @@ def milestone_public(milestone: MilestoneState, now: datetime, *, current: bool 
         status=milestone.status,
         review_required=milestone.review_required,
         required=milestone.required,
+        rates_outcomes=milestone.rates_outcomes,
         due_at=milestone.due_at,
         overdue=current and milestone.is_overdue(now),
         submissions=[
@@ -111,6 +112,7 @@ def milestone_public(milestone: MilestoneState, now: datetime, *, current: bool 
                 reviewed_at=s.reviewed_at,
                 reviewer=s.reviewer,
                 on_behalf_of=s.on_behalf_of,
+                outcome_ratings=dict(s.outcome_ratings),
             )
             for s in milestone.submissions
         ],
@@ -156,6 +158,7 @@ def project_public(
         lead=state.lead,
         timezone=state.timezone,
         follow_up_schedule=[str(offset) for offset in state.follow_up_schedule],
+        intended_outcomes=dict(state.intended_outcomes),
         created_at=state.created_at,
         updated_at=state.updated_at,
         ended_reason=state.ended_reason,
