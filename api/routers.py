@@ -52,6 +52,7 @@ from api.reports import portfolio_routes as report_portfolio_routes
 from api.retention import routes as retention_routes
 from api.search import pages as search_pages
 from api.search import routes as search_routes
+from api.webhooks import routes as webhook_routes
 
 JSON_ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -81,6 +82,7 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     retention_routes.router,
     codec_routes.router,
     calendar_routes.router,
+    webhook_routes.router,
 )
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
