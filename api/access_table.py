@@ -136,12 +136,6 @@ ROUTES: dict[str, str] = {
     "GET /api/v1/webhooks/{webhook_id}": "admin",
     "DELETE /api/v1/webhooks/{webhook_id}": "admin",
     "GET /api/v1/webhooks/{webhook_id}/deliveries": "admin",
-    # webhooks (api/webhooks/routes.py, issue 16): events out to other systems, admins only
-    "POST /api/v1/webhooks": "admin",
-    "GET /api/v1/webhooks": "admin",
-    "GET /api/v1/webhooks/{webhook_id}": "admin",
-    "DELETE /api/v1/webhooks/{webhook_id}": "admin",
-    "GET /api/v1/webhooks/{webhook_id}/deliveries": "admin",
     # the portfolio impact report (api/reports/portfolio_routes.py): staff only, never a partner
     "GET /api/v1/reports/impact": "staff",
     # pages: signing in
