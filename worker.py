@@ -11,7 +11,8 @@ as an address, are reduced to their type and stack). Prometheus metrics come fro
 runtime telemetry on ENGAGE_WORKER_METRICS_ADDRESS, off unless set (e.g. `127.0.0.1:9464`, then
 `curl http://127.0.0.1:9464/metrics`): a fixed default port would clash between two stacks on one machine.
 
-At start-up the worker writes the daily retention Schedule (`engage-retention`, api/retention/schedule.py):
+At start-up the worker writes the daily retention Schedule (`engage-retention`, api/retention/schedule.py)
+and the weekly digest's (`engage-weekly-digest`, api/digest/schedule.py, ENGAGE_DIGEST_*):
 created if missing, brought up to date otherwise, an operator's pause kept. Settings are read before
 anything connects: a bad one (e.g. ENGAGE_RETENTION_RESPONDENTS=3y) stops the worker with the field
 named, before it polls.
@@ -42,6 +43,7 @@ from temporalio.worker import Worker
 from activities.registry import build_activities
 from activities.settings import ActivitySettings
 from activities.worker_logging import configure_logging
+from api.digest.schedule import DigestSettings, ensure_digest_schedule
 from api.retention.schedule import ensure_retention_schedule
 from api.temporal_connection import PayloadKeysMissing, client_connect_config, data_converter
 from store.session import create_engine, create_sessionmaker
@@ -133,24 +135,33 @@ def create_runtime(metrics_address: str) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(logging=logs))
 
 
-async def write_schedules(client: Client, task_queue: str) -> None:
-    """The daily retention schedule. Not fatal when Temporal refuses it (e.g. schedules are off on the
-    cluster): the worker still serves every other workflow, and says so loudly at each start."""
+async def write_schedules(client: Client, task_queue: str, digest: DigestSettings | None = None) -> None:
+    """The daily retention schedule and the weekly digest's (ENGAGE_DIGEST_*). Not fatal when Temporal
+    refuses one (e.g. schedules are off on the cluster): the worker still serves every other workflow,
+    and says so loudly at each start."""
     try:
         created = await ensure_retention_schedule(client, task_queue)
     except RPCError as err:
         log.error("retention schedule not written", extra={"status": err.status.name})
+    else:
+        log.info("retention schedule " + ("created" if created else "up to date"), extra={"task_queue": task_queue})
+    try:
+        written = await ensure_digest_schedule(client, task_queue, digest or DigestSettings())
+    except RPCError as err:
+        log.error("digest schedule not written", extra={"status": err.status.name})
         return
-    log.info("retention schedule " + ("created" if created else "up to date"), extra={"task_queue": task_queue})
+    state = "off (deleted)" if written is None else "created" if written else "up to date"
+    log.info("digest schedule " + state, extra={"task_queue": task_queue})
 
 
 async def main() -> None:
     settings = WorkerSettings()
     activity_settings = ActivitySettings()
+    digest_settings = DigestSettings()
     configure_logging(settings.log_level)
     runtime = create_runtime(settings.worker_metrics_address)
     client = await connect_client(runtime)
-    await write_schedules(client, settings.task_queue)
+    await write_schedules(client, settings.task_queue, digest_settings)
     engine = create_engine(get_store_settings())
     worker = build_worker(
         client,

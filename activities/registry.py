@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.digest import DigestActivities
 from activities.email import EmailActivities
 from activities.exchange import ExchangeActivities
 from activities.records import RecordActivities
@@ -29,6 +30,7 @@ def build_activities(
     exchange = ExchangeActivities(sessionmaker, settings)
     retention = RetentionActivities(sessionmaker, settings)
     webhooks = WebhookActivities(sessionmaker, settings)
+    digest = DigestActivities(sessionmaker, settings)
     return [
         records.record_project_changes,
         email.deliver_emails,
@@ -43,4 +45,5 @@ def build_activities(
         retention.erase_expired_personal_data,
         webhooks.pending_deliveries,
         webhooks.deliver_webhook,
+        digest.queue_weekly_digest,
     ]

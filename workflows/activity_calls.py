@@ -15,6 +15,7 @@ from temporalio.common import RetryPolicy
 from workflows.webhook_calls import WEBHOOK_ACTIVITY_NAMES
 
 with workflow.unsafe.imports_passed_through():
+    from domain.digest import DigestRequest, DigestResult
     from domain.events import EmailDelivery, ProjectChanges, RecordResult
     from domain.exchange import ApplicantsToTell, ApplicationsToAcknowledge, ExchangeChanges, PlacementRegistration
     from domain.follow_up import PlanRequest, WavePlans, WaveReport, WaveTask
@@ -31,6 +32,7 @@ REGISTER_PLACEMENT = "register_placement"
 NOTIFY_UNSUCCESSFUL_APPLICANTS = "notify_unsuccessful_applicants"
 ACKNOWLEDGE_APPLICATIONS = "acknowledge_applications"
 ERASE_EXPIRED_PERSONAL_DATA = "erase_expired_personal_data"
+QUEUE_WEEKLY_DIGEST = "queue_weekly_digest"
 ACTIVITY_NAMES = frozenset(
     {
         RECORD_PROJECT_CHANGES,
@@ -45,6 +47,7 @@ ACTIVITY_NAMES = frozenset(
         ACKNOWLEDGE_APPLICATIONS,
         ERASE_EXPIRED_PERSONAL_DATA,
         *WEBHOOK_ACTIVITY_NAMES,  # issue 16 (workflows.webhook_calls)
+        QUEUE_WEEKLY_DIGEST,
     }
 )
 
@@ -196,5 +199,23 @@ async def erase_expired_personal_data(request: RetentionRequest) -> RetentionRes
         start_to_close_timeout=timedelta(hours=1),
         heartbeat_timeout=timedelta(minutes=2),
         retry_policy=_RETENTION_RETRY,
+    )
+    return result
+
+
+# 👉 A few grouped reads and one insert: a minute is plenty. Retried until the database is back (the
+# outbox keys make a retry queue nothing twice); the schedule's overlap SKIP keeps next week's run
+# from starting beside one still retrying.
+_DIGEST_RETRY = RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=10))
+
+
+async def queue_weekly_digest(request: DigestRequest) -> DigestResult:
+    """Queue this week's digest e-mail for every staff member with something to hear (once each)."""
+    result: DigestResult = await workflow.execute_activity(
+        QUEUE_WEEKLY_DIGEST,
+        request,
+        result_type=DigestResult,
+        start_to_close_timeout=timedelta(minutes=2),
+        retry_policy=_DIGEST_RETRY,
     )
     return result

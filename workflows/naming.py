@@ -23,6 +23,12 @@ RETENTION_SCHEDULE_ID = "engage-retention"
 #: RetentionWorkflow's id as the schedule gives it; the server appends the fire time:
 #: `retention-2026-12-08T03:00:00Z`. A run started by hand may use `retention-<anything>`.
 RETENTION_WORKFLOW_ID = "retention"
+WEEKLY_DIGEST_WORKFLOW = "WeeklyDigestWorkflow"
+#: The weekly Temporal Schedule that runs WeeklyDigestWorkflow (written at worker start-up).
+DIGEST_SCHEDULE_ID = "engage-weekly-digest"
+#: WeeklyDigestWorkflow's id as the schedule gives it; the server appends the fire time:
+#: `digest-2026-12-14T07:00:00Z`. A run started by hand may use `digest-<anything>`.
+DIGEST_WORKFLOW_ID = "digest"
 _PROJECT_PREFIX = "project/"
 _FOLLOW_UP_PREFIX = "followup/"
 _EXCHANGE_PREFIX = "exchange/"

@@ -12,6 +12,7 @@ from temporalio import workflow
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.activation_guard import GuardedWorkflowRunner, OnRefused
+from workflows.digest import WeeklyDigestWorkflow
 from workflows.exchange import ExchangeLauncherWorkflow, ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.project import ProjectWorkflow
@@ -26,6 +27,7 @@ WORKFLOWS: Sequence[type] = (
     ExchangeLauncherWorkflow,
     RetentionWorkflow,
     WebhookDeliveryWorkflow,
+    WeeklyDigestWorkflow,
 )
 
 
