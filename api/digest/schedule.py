@@ -50,11 +50,16 @@ class _NoSchedule(ApiError):
 class DigestSettings(BaseSettings):
     """When the weekly digest goes out, and whether it does (read by the worker at start-up)."""
 
-    model_config = SettingsConfigDict(env_prefix="ENGAGE_DIGEST_", extra="ignore")
+    # 👉 Aliases are the variables' full names, so a refusal names the variable to fix.
+    model_config = SettingsConfigDict(extra="ignore", validate_by_name=True, validate_by_alias=True)
 
-    enabled: bool = True
-    cron: str = Field(default=DEFAULT_DIGEST_CRON, description="Five cron fields, in `timezone`.")
-    timezone: str = DEFAULT_DIGEST_TIMEZONE
+    enabled: bool = Field(default=True, validation_alias="ENGAGE_DIGEST_ENABLED")
+    cron: str = Field(
+        default=DEFAULT_DIGEST_CRON,
+        validation_alias="ENGAGE_DIGEST_CRON",
+        description="Five cron fields, in `timezone`.",
+    )
+    timezone: str = Field(default=DEFAULT_DIGEST_TIMEZONE, validation_alias="ENGAGE_DIGEST_TIMEZONE")
 
     @field_validator("cron")
     @classmethod
