@@ -7,6 +7,10 @@ that same transaction, so the record never claims more or less than was done. Wh
 is store.retention.reads' query; the periods are the worker's settings (ENGAGE_RETENTION_RESPONDENTS,
 ENGAGE_RETENTION_APPLICANTS); the cut-offs are measured from the workflow's clock in the request.
 
+It also deletes webhook deliveries delivered more than 30 days before the run's clock, with their
+attempts (domain.webhooks.DELIVERED_KEPT): the delivery log's retention (a body may carry personal data
+when an admin allowed it).
+
 Safe to retry at any point: committed batches stay done and are skipped (already scrubbed), the run's
 row is found again by its id and added to. Heartbeats after each batch. Logs carry the run id, counts
 and cut-offs, never a name, address or row id.
@@ -22,8 +26,10 @@ from temporalio import activity
 
 from activities.settings import ActivitySettings
 from domain.retention import RetentionRequest, RetentionResult, cutoff
+from domain.webhooks import DELIVERED_KEPT
 from store.people.erasure import scrub_applications, scrub_respondents
 from store.retention import reads, writes
+from store.webhooks.writes import forget_delivered
 
 #: Rows scrubbed per transaction: short transactions (each batch commits on its own, so a long run
 #: never holds locks for minutes), few enough round trips for a year's worth at once.
@@ -78,6 +84,8 @@ class RetentionActivities:
         applicants = await self._erase(
             request.run_id, applicants_cutoff, _find_applications, scrub_applications, "applicants"
         )
+        async with self._sessionmaker.begin() as session:  # issue 16: the webhook delivery log's retention
+            webhook_log_deleted = await forget_delivered(session, request.now - DELIVERED_KEPT)
         async with self._sessionmaker.begin() as session:
             run = await writes.finish_run(session, request.run_id, self._clock())
         activity.logger.info(
@@ -86,6 +94,7 @@ class RetentionActivities:
                 "run_id": request.run_id,
                 "respondents_erased": respondents,
                 "applicants_erased": applicants,
+                "webhook_deliveries_deleted": webhook_log_deleted,
                 "respondents_cutoff_at": respondents_cutoff.isoformat(),
                 "applicants_cutoff_at": applicants_cutoff.isoformat(),
             },

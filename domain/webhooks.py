@@ -14,6 +14,7 @@ receiver gets on the tenth attempt is the body of the first.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,9 @@ SAFE_DETAIL_KEYS: frozenset[str] = frozenset(
     }
 )
 DeliveryStatus = Literal["pending", "delivered", "failing"]
+#: How long a delivered delivery (and its attempts) stays in the log: the daily retention run deletes
+#: older ones (activities.retention). Pending ones are never deleted: they have not arrived yet.
+DELIVERED_KEPT = timedelta(days=30)
 
 
 def event_body(event: DomainEvent, *, include_personal_data: bool) -> dict[str, object]:

@@ -71,7 +71,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     state.url = f"http://127.0.0.1:{port}"
     try:
         yield state

@@ -144,8 +144,8 @@ async def test_a_receiver_down_for_an_hour_gets_every_event_in_order_signed_and_
             ended_at = await env.get_current_time()
         finally:
             await terminate_started()
-            for handle in (plain, personal):
-                await handle.terminate("test finished")
+            for delivery in (plain, personal):
+                await delivery.terminate("test finished")
 
     async with sessionmaker() as session:
         project_ids = (first.id.removeprefix("project/"), second.id.removeprefix("project/"))
