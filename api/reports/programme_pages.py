@@ -28,6 +28,13 @@ router = APIRouter(include_in_schema=False)
 
 StaffViewer = Annotated[Viewer, page_access("staff")]
 TEMPLATE = "reports/programme.html"
+#: Each aim in a few words, for chart titles (matplotlib does not wrap a title; the table names the aim in full).
+AIM_WORDS = {
+    "knowledge_and_skills": "Knowledge and skills",
+    "relationships": "Relationships",
+    "museum_insight": "Insight into museum work",
+    "sustainable_sharing": "Sustainable sharing",
+}
 
 
 def report_charts(report: ProgrammeReport) -> dict[str, object]:
@@ -42,13 +49,13 @@ def report_charts(report: ProgrammeReport) -> dict[str, object]:
             [w.offset for w in aim.waves],
             [w.mean for w in aim.waves],
             [w.n for w in aim.waves],
-            title=f"{aim.title}: mean answer per wave",
+            title=f"{AIM_WORDS.get(aim.aim, aim.aim)}: mean per wave",
         )
         for w in aim.waves:
             if w.distribution is not None:
                 distributions[(aim.aim, w.offset)] = charts.distribution_chart(
                     {int(level): count for level, count in w.distribution.items()},
-                    title=f"{aim.title}, {w.offset}: answers",
+                    title=f"{AIM_WORDS.get(aim.aim, aim.aim)}, {w.offset}: answers",
                 )
     placements = charts.count_chart(
         [d.label for d in report.placements.by_direction],
