@@ -6,8 +6,9 @@ The week of `seed`: Ada (staff) leads a project with one submission waiting for 
 overdue, one due later, plus a follow-up project with an open wave (7 invited, 3 answered) and a wave
 due in two days; Ben (admin) leads a project whose open wave invited 2 and heard from nobody, and, as
 admin, hears of the overdue milestone on a project whose lead has no account; Cal (staff) leads
-nothing; Dee's account was removed (her project's waiting submission goes to nobody); a partner's
-contact has an account but is not staff.
+nothing; Dee's account was removed (her project's waiting submission goes to the admins, as unled); a
+partner's contact has an account and leads a project with an overdue milestone, but is not staff (the
+admins hear of it).
 """
 
 from __future__ import annotations
@@ -190,5 +191,10 @@ async def seed(sessionmaker: Sessions, now: datetime = NOW) -> Seeded:
     removed_leads = await add_led_project(sessionmaker, "Sail Lofts", "dee@museum.example", "partnership")
     await add_milestone(
         sessionmaker, removed_leads, "Loft survey", stage="partnership", status="submitted", due_at=None
+    )
+    # A partner's contact's address leads a project: a partner account is no staff, so no digest to them.
+    partner_led = await add_led_project(sessionmaker, "Chandlers' Shop", "pat@partners.example", "display")
+    await add_milestone(
+        sessionmaker, partner_led, "Display photos", stage="display", status="pending", due_at=now - timedelta(days=2)
     )
     return Seeded(ada, ben, cal, dee, partner, docks, harbour, ropeworks, orphan, removed_leads)

@@ -90,10 +90,10 @@ async def test_each_staff_member_with_something_to_hear_gets_one_digest_about_th
     for absent in ("Budget sheet", "Old proposal", "Contacts list", "1-year"):
         assert absent not in ada.body
     # Nothing of anyone else's: no other project, nobody else's name or address.
-    for other in ("Ropeworks", "Lighthouse", "Sail Lofts", "Ben", "Dee", "gone@", "respondents.example"):
+    for other in ("Ropeworks", "Lighthouse", "Sail Lofts", "Chandlers", "Ben", "Dee", "gone@", "respondents.example"):
         assert other not in ada.body
 
-    assert ben.subject == "Your week in Engage: 2 with no lead, 1 survey open"
+    assert ben.subject == "Your week in Engage: 3 with no lead, 1 survey open"
     ben_lines = ben.body.splitlines()
     assert '- "Ropeworks Stories", 3-month survey: 0 of 2 answered (0%), closes Monday 1 July 2030 at 07:00 BST' in (
         ben_lines
@@ -102,6 +102,7 @@ async def test_each_staff_member_with_something_to_hear_gets_one_digest_about_th
     # milestone overdue, and a submission to review on the removed account's project.
     assert '- "Workshop photos" on "Lighthouse Keepers": overdue' in ben_lines
     assert '- "Loft survey" on "Sail Lofts": waiting for review' in ben_lines
+    assert '- "Display photos" on "Chandlers\' Shop": overdue' in ben_lines  # led by a partner's contact
     for other in ("Voices of the Docks", "Harbour", "Ada", "Dee", "gone@elsewhere"):
         assert other not in ben.body
 
