@@ -2,7 +2,8 @@
 the year of tests/api/test_programme_report.py (four placements, costs, a case study, one wave shown and one
 suppressed). Staff reach it from the year's dashboard; axe-core finds no serious or critical violation at
 desktop and phone widths, the page is no wider than a phone's screen, every chart is an image with a name and
-a table of its figures beside it; the screenshot is `report-programme.png` (and `-phone`).
+a table of its figures beside it; the screenshot is `report-programme.png` (and `-phone`), the PDF
+`report-programme.pdf` beside it.
 
 The accessibility walk (test_accessibility.py) visits the same route too, for a year with nothing recorded yet.
 """
@@ -54,5 +55,9 @@ async def test_staff_read_the_programme_report_from_the_dashboard_and_it_passes_
             assert await overflow_px(page) == 0, f"the report is wider than the screen at {width}"
             suffix = "" if width == "desktop" else "-phone"
             await page.screenshot(path=str(screenshots / f"report-programme{suffix}.png"), full_page=True)
+        # The PDF beside the screenshots, for a person to look at (its text is checked in the API test).
+        pdf = await context.request.get(f"/exchange/programmes/{recorded.year}/report.pdf")
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+        (screenshots / "report-programme.pdf").write_bytes(await pdf.body())
     finally:
         await context.close()
