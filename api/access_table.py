@@ -71,6 +71,8 @@ ROUTES: dict[str, str] = {
     "GET /api/v1/projects/{project_id}": "project_party",
     "PATCH /api/v1/projects/{project_id}": "staff",
     "GET /api/v1/projects/{project_id}/events": "project_party",
+    # one project's impact report (api/reports/project_routes.py): staff, or a partner of the project
+    "GET /api/v1/projects/{project_id}/report": "project_party",
     "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/submissions": "project_party",
     "POST /api/v1/projects/{project_id}/milestones/{milestone_key}/review": "staff",
     "POST /api/v1/projects/{project_id}/workshops": "staff",
@@ -89,6 +91,8 @@ ROUTES: dict[str, str] = {
     "POST /calendar/feed/revoke": "signed_in",
     "GET /projects/{project_id}/workshops/{workshop_id}.ics": "project_party",
     "GET /projects/{project_id}/display.ics": "project_party",
+    "GET /projects/{project_id}/report": "project_party",  # the project report page and its PDF
+    "GET /projects/{project_id}/report.pdf": "project_party",
     "POST /api/v1/projects/{project_id}/pause": "staff",
     "POST /api/v1/projects/{project_id}/resume": "staff",
     "POST /api/v1/projects/{project_id}/withdraw": "staff",

@@ -45,6 +45,8 @@ from api.projects import (
 )
 from api.projects import pages as project_pages
 from api.projects import routes as project_routes
+from api.reports import project_pages as report_project_pages
+from api.reports import project_routes as report_project_routes
 from api.reports import programme_pages as report_programme_pages
 from api.reports import programme_routes as report_programme_routes
 from api.reports import portfolio_pages as report_portfolio_pages
@@ -76,6 +78,7 @@ JSON_ROUTERS: tuple[APIRouter, ...] = (
     exchange_placement_routes.router,
     exchange_application_routes.router,
     exchange_schedule_routes.router,
+    report_project_routes.router,
     report_programme_routes.router,
     report_portfolio_routes.router,
     people_routes.router,
@@ -104,6 +107,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     exchange_application_pages.router,
     exchange_placement_pages.router,
     exchange_apply_pages.router,
+    report_project_pages.router,
     report_programme_pages.router,
     report_portfolio_pages.router,
     calendar_pages.router,
