@@ -21,6 +21,7 @@ send the week's rows. Logs carry counts and the week only, never a name, address
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ from workflows.naming import follow_up_workflow_id
 
 #: How far ahead "waves opening this week" looks.
 LOOK_AHEAD = timedelta(days=7)
+#: FollowUpWorkflow queries in flight at once (each a round trip, perhaps a replay on the worker).
+QUERIES_AT_ONCE = 16
 FOLDER = TEMPLATES.parent / "digest_templates"
 _OFFSET = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = ("year", "month", "week", "day")
@@ -188,17 +191,21 @@ def _summary(digest: Digest) -> str:
 
 async def query_follow_ups(projects: Sequence[FollowUpProject], start: datetime, end: datetime) -> list[WaveItem]:
     """Waves still scheduled with a due date in [start, end), from each project's FollowUpWorkflow
-    (its `status` query). A project whose follow-up has no run, or cannot answer, is left out: the
-    digest is a nudge, and next week's run asks again."""
+    (its `status` query), `QUERIES_AT_ONCE` at a time: follow-up lasts years, so hundreds of projects
+    may be in it, and a query to a run the worker no longer caches costs a replay. A project whose
+    follow-up has no run, or cannot answer, is left out: the digest is a nudge, and next week asks again."""
     client = activity.client()
-    found: list[WaveItem] = []
-    for project in projects:
-        handle = client.get_workflow_handle(follow_up_workflow_id(project.project_id))
-        try:
-            state = await handle.query("status", result_type=FollowUpState)
-        except (RPCError, WorkflowQueryFailedError):
-            continue
-        found.extend(
+    gate = asyncio.Semaphore(QUERIES_AT_ONCE)
+
+    async def ask(project: FollowUpProject) -> list[WaveItem]:
+        async with gate:
+            try:
+                state = await client.get_workflow_handle(follow_up_workflow_id(project.project_id)).query(
+                    "status", result_type=FollowUpState
+                )
+            except (RPCError, WorkflowQueryFailedError):
+                return []
+        return [
             WaveItem(
                 project.project_id,
                 project.project_title,
@@ -210,8 +217,9 @@ async def query_follow_ups(projects: Sequence[FollowUpProject], start: datetime,
             )
             for wave in state.waves
             if wave.status is WaveStatus.SCHEDULED and start <= wave.plan.due_at < end
-        )
-    return found
+        ]
+
+    return [wave for waves in await asyncio.gather(*(ask(p) for p in projects)) for wave in waves]
 
 
 class DigestActivities:

@@ -203,9 +203,10 @@ async def erase_expired_personal_data(request: RetentionRequest) -> RetentionRes
     return result
 
 
-# 👉 A few grouped reads and one insert: a minute is plenty. Retried until the database is back (the
-# outbox keys make a retry queue nothing twice); the schedule's overlap SKIP keeps next week's run
-# from starting beside one still retrying.
+# 👉 A few grouped reads, one status query per follow-up project led by staff (16 at a time) and one
+# insert: five minutes leave room for thousands of projects in follow-up. Retried until the database is
+# back (the outbox keys make a retry queue nothing twice); the schedule's overlap SKIP keeps next week's
+# run from starting beside one still retrying.
 _DIGEST_RETRY = RetryPolicy(initial_interval=timedelta(seconds=10), maximum_interval=timedelta(minutes=10))
 
 
@@ -215,7 +216,7 @@ async def queue_weekly_digest(request: DigestRequest) -> DigestResult:
         QUEUE_WEEKLY_DIGEST,
         request,
         result_type=DigestResult,
-        start_to_close_timeout=timedelta(minutes=2),
+        start_to_close_timeout=timedelta(minutes=5),
         retry_policy=_DIGEST_RETRY,
     )
     return result
