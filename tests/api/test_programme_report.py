@@ -247,6 +247,8 @@ async def test_a_year_with_nothing_recorded_says_so(api: Api) -> None:
     assert report["budget"]["recorded"] is False
     assert report["budget"]["note"] == "No budget and no costs are recorded for this year."
     assert [a["waves"] for a in report["outcomes"]] == [[], [], [], []]
+    refused = await api.http.get("/api/v1/exchange/programmes/1999/report")  # a year out of range: 422, no 500
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "year"
     async with signed_in(api, ADMIN_KEY) as pages:
         page = await pages.get(f"/exchange/programmes/{year}/report")
     assert page.status_code == 200 and "No placements have been matched this year." in page.text
