@@ -139,6 +139,28 @@ def count_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x
     return _svg(fig, title)
 
 
+def rate_chart(labels: Sequence[str], invited: Sequence[int], answered: Sequence[int | None], *, title: str) -> str:
+    """Response rates: per group (e.g. a wave offset) the share of those invited who answered, in percent,
+    with "answered of invited" on each bar; n = everyone invited. An `answered` of None (suppressed: too
+    few invited) draws no bar and says "too few" with its n instead."""
+    _same_length(labels, invited, answered)
+    fig, ax = _figure()
+    for pos, (asked, came) in enumerate(zip(invited, answered, strict=True)):
+        if came is None or not asked:
+            ax.text(pos, 2, f"{SUPPRESSED_MARK}\n(n = {asked})", ha="center", va="bottom", fontsize=8)
+            continue
+        share = 100 * came / asked
+        ax.bar(pos, share, color=PALETTE[0], width=0.6)
+        ax.text(pos, share + 1, f"{share:.0f}%\n{came} of {asked}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(labels)), [_wrap(label) for label in labels])
+    ax.set_ylim(0, 125)
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_xlabel("Follow-up wave (time after the project's end)")
+    ax.set_ylabel("Answered (% of invited)")
+    ax.set_title(f"{title} (n = {sum(invited)} invited)")
+    return _svg(fig, title)
+
+
 def _figure(width: float = 6.4, height: float = 3.4) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()

@@ -24,7 +24,7 @@ from api.pages.web import FormError, Viewer, as_api_error, render, unavailable_p
 from api.reports import charts
 from api.reports.pdf import pdf_response
 from api.reports.portfolio_query import parse_day, report_for
-from api.reports.portfolio_schemas import TOO_FEW, PortfolioReport
+from api.reports.portfolio_schemas import TOO_FEW, PortfolioReport, YearTrend
 from store.reports.portfolio_reads import partner_choices
 
 router = APIRouter(include_in_schema=False)
@@ -58,26 +58,28 @@ def report_charts(report: PortfolioReport) -> dict[str, str]:
             n_note="participants n = " + ", ".join(str(o.participants.respondents or 0) for o in report.outcomes),
         ),
     }
-    shown = [r for r in report.response_rates if r.response_rate is not None]
-    if shown:
-        made["rates"] = charts.count_chart(
-            [r.offset for r in shown],
-            [round(100 * (r.response_rate or 0), 1) for r in shown],
+    if report.response_rates:
+        made["rates"] = charts.rate_chart(
+            [r.offset for r in report.response_rates],
+            [r.invited for r in report.response_rates],
+            [r.answered for r in report.response_rates],
             title="Response rate per wave",
-            x_label="Follow-up wave (time after the project's end)",
-            y_label="Answered (% of invited)",
         )
     if report.trends:
         made["trends"] = charts.comparison_chart(
             titles,
             {str(t.year): [o.participants.mean for o in t.outcomes] for t in report.trends},
-            title="Participants' mean answer, year on year",
-            n_note="respondents per year: "
-            + ", ".join(
-                f"{t.year} n = {max((o.participants.respondents or 0) for o in t.outcomes)}" for t in report.trends
-            ),
+            title="Participants' mean by year",
+            n_note="n = " + "; ".join(f"{t.year}: {_people(t)}" for t in report.trends),
         )
     return made
+
+
+def _people(trend: YearTrend) -> str:
+    """How many people a year's means stand on (the most on any outcome), or that they are too few to say."""
+    if any(o.participants.suppressed for o in trend.outcomes):
+        return "too few"
+    return str(max((o.participants.respondents or 0) for o in trend.outcomes))
 
 
 async def _form_choices(request: Request) -> dict[str, Any]:
