@@ -194,3 +194,56 @@ async def test_a_receiver_down_for_an_hour_gets_every_event_in_order_signed_and_
     assert all(d.status == "delivered" and d.attempts >= 1 for d in deliveries)
     assert {d.webhook_id for d in deliveries} == {plain_id, personal_id}
     assert ended_at - start >= timedelta(hours=1)
+
+
+async def test_an_idle_webhook_continues_as_new_and_still_delivers_afterwards(
+    time_skipping_env: WorkflowEnvironment, task_queue: str, sessionmaker: Sessions
+) -> None:
+    env = time_skipping_env
+    start = await env.get_current_time()
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            Partner(
+                id=PARTNER_ID, name="Community Archive", contact_name="A", contact_email="a@b.example", created_at=start
+            )
+        )
+    worker = build_worker(
+        env.client,
+        task_queue=task_queue,
+        sessionmaker=sessionmaker,
+        activity_settings=ActivitySettings(SMTP_URL=None),
+        strict_sandbox=True,
+    )
+    async with receiver() as rx, worker:
+        _, delivery = await subscribe(
+            env.client,
+            sessionmaker,
+            task_queue,
+            f"{rx.url}/idle",
+            SECRET_PLAIN,
+            [EventType.PROJECT_CREATED.value],
+            personal=False,
+            now=start,
+        )
+        try:
+            first_run = (await delivery.describe()).run_id
+            await env.sleep(timedelta(hours=2))  # 👉 ~120 idle loops of one minute: past LOOPS_PER_RUN (100)
+            later_run = (await delivery.describe()).run_id
+            project = await start_project(env.client, task_queue, "co-curation", await env.get_current_time())
+            for _ in range(20):
+                await env.sleep(timedelta(minutes=1))
+                if rx.accepted("/idle"):
+                    break
+        finally:
+            await terminate_started()
+            await env.client.get_workflow_handle(delivery.id).terminate("test finished")
+
+    assert later_run != first_run, "the run continued as new"
+    [received] = rx.accepted("/idle")
+    assert json.loads(received.body)["data"] == {
+        "project_id": project.id.removeprefix("project/"),
+        "seq": 1,
+        "stage": "proposal",
+        "milestone_key": None,
+        "detail": {},
+    }
