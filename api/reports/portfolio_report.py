@@ -168,16 +168,17 @@ async def _tally_answers(
     period = {key: _Tally() for key in outcomes}
     by_year = {y: {key: _Tally() for key in outcomes} for y in window.years}
     first, last = window.year(window.years[0])[0], window.year(window.years[-1])[1]
-    async for row in reads.answers_between(session, selection, first, last):
-        groups = [by_year[row.submitted_at.astimezone(window.zone).year]]
-        if window.start <= row.submitted_at < window.end:
-            groups.append(period)
-        for question, value in row.answers.items():
-            outcome = mapping.get((row.instrument, question))
-            if outcome not in period or isinstance(value, bool) or not isinstance(value, int):
-                continue
-            for group in groups:
-                group[outcome].add(row.respondent_id, value)
+    async for batch in reads.answers_between(session, selection, first, last):
+        for row in batch:
+            groups = [by_year[row.submitted_at.astimezone(window.zone).year]]
+            if window.start <= row.submitted_at < window.end:
+                groups.append(period)
+            for question, value in row.answers.items():
+                outcome = mapping.get((row.instrument, question))
+                if outcome not in period or isinstance(value, bool) or not isinstance(value, int):
+                    continue
+                for group in groups:
+                    group[outcome].add(row.respondent_id, value)
     return period, by_year
 
 
