@@ -37,6 +37,8 @@ from api.pages.web import (
     text,
 )
 from api.projects import updates
+from api.projects.outcome_forms import input_names, levels_in_form
+from api.projects.outcomes import check_project_keys
 from api.projects.page_view import load_state, project_page
 from api.projects.schemas import (
     AttendanceCreate,
@@ -84,8 +86,8 @@ class _Refused(Exception):
         self.error = error
 
 
-def _validated(model: type[M], data: dict[str, Any]) -> M:
-    body = form_body(model, data)
+def _validated(model: type[M], data: dict[str, Any], rename: dict[str, str] | None = None) -> M:
+    body = form_body(model, data, rename)
     if isinstance(body, FormError):
         raise _Refused(body)
     return body
@@ -146,8 +148,11 @@ async def submit_milestone_page(request: Request, viewer: PartyDep, project_id: 
     form_id = f"submit-{milestone_key}"
 
     async def perform(state: ProjectState, form: FormData, caller: Caller) -> str:
-        body = _validated(SubmissionCreate, {"summary": text(form, "summary"), "links": text(form, "links").split()})
+        ratings = levels_in_form(form, "outcome_ratings")  # issue 16: a reflection's levels, if its form asks
+        fields = {"summary": text(form, "summary"), "links": text(form, "links").split(), "outcome_ratings": ratings}
+        body = _validated(SubmissionCreate, fields, input_names("outcome_ratings", ratings))
         services = services_of(request)
+        await check_project_keys(services, project_id, body.outcome_ratings, "outcome_ratings")
         # 👉 The JSON route's service: files are kept only once the workflow has accepted the submission.
         milestone = await submit_with_files(
             caller, services.sessionmaker, services.settings, project_id, milestone_key, body, uploads_of(form)

@@ -33,6 +33,8 @@ from api.pages.web import (
 )
 from api.projects import updates
 from api.projects.edit_schemas import ProjectEditRequest
+from api.projects.outcome_forms import flat, input_names, levels_in_form, outcomes_of
+from api.projects.outcomes import check_project_keys
 from api.projects.page_view import load_state
 from domain.lifecycle import TERMINAL_STAGES
 from domain.project_edits import PARTNERS_EDITABLE_IN, PLACEMENT_KIND
@@ -63,7 +65,9 @@ async def _form(
         "lead_name": state.lead.name,
         "lead_email": state.lead.email,
         "partner_ids": list(state.partner_ids),
+        **flat("intended_outcomes", state.intended_outcomes),
     }
+    services = services_of(request)
     return render(
         request,
         "project_edit.html",
@@ -74,6 +78,7 @@ async def _form(
         error=error,
         partner_pairs=sorted(((p.id, p.name) for p in rows), key=lambda pair: pair[1].casefold()),
         partners_editable=state.stage in PARTNERS_EDITABLE_IN and state.kind != PLACEMENT_KIND,
+        outcomes=outcomes_of(services, services.catalog.get(state.template_name, state.template_version)),
         nonce=secrets.token_urlsafe(12),  # the update id: a double submit is applied once
     )
 
@@ -116,7 +121,12 @@ async def edit_project_page(request: Request, viewer: StaffActDep, project_id: s
     }
     if text(form, "partners_shown") == "yes":  # the checkboxes were on the form: none ticked means none
         raw["partner_ids"] = values["partner_ids"]
-    body = form_body(ProjectEditRequest, raw)  # `lead.email` is reported as the input `lead_email`
+    aims = levels_in_form(form, "intended_outcomes")
+    values |= flat("intended_outcomes", aims)
+    if text(form, "outcomes_shown") == "yes":  # issue 16: the aims' selects were on the form, all as sent
+        raw["intended_outcomes"] = aims
+    # `lead.email` is reported as the input `lead_email`; a level as its select `intended_outcomes.<key>`
+    body = form_body(ProjectEditRequest, raw, input_names("intended_outcomes", aims))
     if isinstance(body, FormError):
         return await _form(
             request, viewer, state, values=values, error=body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
@@ -125,6 +135,9 @@ async def edit_project_page(request: Request, viewer: StaffActDep, project_id: s
     caller = Caller(services_of(request).client, viewer.principal, f"page:{nonce}:edit_project" if nonce else None)
     try:
         with as_api_error(viewer.principal):
+            await check_project_keys(
+                services_of(request), project_id, body.intended_outcomes or {}, "intended_outcomes"
+            )
             await updates.edit_project(caller, services_of(request).sessionmaker, project_id, body)
     except ApiError as refused:
         if refused.status_code == status.HTTP_404_NOT_FOUND:

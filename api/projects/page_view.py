@@ -24,6 +24,7 @@ from api.pages.web import FormError, Viewer, as_api_error, not_found_page, rende
 from api.partners import actor_names
 from api.partners import service as partner_service
 from api.partners.actor_names import ActorNames
+from api.projects.outcome_forms import outcomes_of
 from api.projects.schemas import MilestonePublic, ProjectPublic
 from api.projects.views import project_public
 from domain.lifecycle import STAGE_ORDER, TERMINAL_STAGES, LifecycleTemplate, Stage
@@ -219,6 +220,7 @@ async def render_project(
         evidence=evidence,
         follow_up=follow_up,
         offset_words=offset_words,
+        outcomes=outcomes_of(services_of(request), template),
         errors=errors or {},
         values=values or {},
         # 👉 One nonce per rendering, sent back with each form: a double submit (or back + resubmit)

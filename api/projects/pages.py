@@ -31,6 +31,7 @@ from api.pages.web import (
     text,
     texts,
 )
+from api.projects.outcome_forms import flat, input_names, levels_in_form, outcomes_of_new_projects
 from api.projects.page_view import project_page
 from api.projects.schemas import ProjectCreate
 from api.projects.service import start_project
@@ -123,6 +124,7 @@ async def _dashboard(
         partner_pairs=[(p.id, p.name) for p in partner_rows],
         partner_names={p.id: p.name for p in partner_rows},
         timezone_pairs=[(tz, tz.replace("_", " ")) for tz in TIMEZONES],
+        outcomes=outcomes_of_new_projects(services_of(request)),
         error=error,
         values=values or {"timezone": "Europe/London", "partner_ids": []},
         nonce=secrets.token_urlsafe(12),
@@ -141,6 +143,8 @@ async def create_project_page(request: Request, viewer: Annotated[Viewer, page_a
     form = await checked_form(request, viewer)
     values: dict[str, object] = {name: text(form, name) for name in CREATE_FIELDS}
     values["partner_ids"] = texts(form, "partner_ids")
+    aims = levels_in_form(form, "intended_outcomes")  # issue 16: "What the project aims to change"
+    values |= flat("intended_outcomes", aims)
     body = form_body(
         ProjectCreate,
         {
@@ -150,7 +154,9 @@ async def create_project_page(request: Request, viewer: Annotated[Viewer, page_a
             "lead": {"name": values["lead_name"], "email": values["lead_email"]},
             "partner_ids": values["partner_ids"],
             "timezone": values["timezone"] or "Europe/London",
+            "intended_outcomes": aims,
         },
+        input_names("intended_outcomes", aims),
     )
     if isinstance(body, FormError):
         return await _dashboard(
