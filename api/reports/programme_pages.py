@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.access import page_access
 from api.app_services import services_of
@@ -39,7 +40,9 @@ AIM_WORDS = {
 
 def report_charts(report: ProgrammeReport) -> dict[str, object]:
     """SVG charts: placements by direction, and per aim its means over the waves and each shown wave's 1-5
-    distribution (a suppressed wave has no distribution chart; the means chart marks it "too few")."""
+    distribution (a suppressed wave has no distribution chart; the means chart marks it "too few").
+
+    CPU-bound (matplotlib, a tenth of a second or so per chart): the routes run it in a thread."""
     means: dict[str, str] = {}
     distributions: dict[tuple[str, str], str] = {}
     for aim in report.outcomes:
@@ -83,7 +86,13 @@ async def programme_report_page(request: Request, viewer: StaffViewer, year: Yea
     if report is None:
         return not_found_page(request, viewer)
     return render(
-        request, TEMPLATE, viewer, r=report, c=report_charts(report), too_few=too_few(report.min_n), pdf=False
+        request,
+        TEMPLATE,
+        viewer,
+        r=report,
+        c=await run_in_threadpool(report_charts, report),
+        too_few=too_few(report.min_n),
+        pdf=False,
     )
 
 
@@ -95,7 +104,13 @@ async def programme_report_pdf(request: Request, viewer: StaffViewer, year: Year
         if report is None:
             return not_found_page(request, viewer)
         page = render(
-            request, TEMPLATE, None, r=report, c=report_charts(report), too_few=too_few(report.min_n), pdf=True
+            request,
+            TEMPLATE,
+            None,
+            r=report,
+            c=await run_in_threadpool(report_charts, report),
+            too_few=too_few(report.min_n),
+            pdf=True,
         )
         return await pdf_response(
             bytes(page.body).decode(), f"knowledge-exchange-{year}-report.pdf", str(request.base_url)
