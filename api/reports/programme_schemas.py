@@ -73,7 +73,7 @@ class AimWaveFigures(BaseModel):
     response_rate: float = Field(description="answered / invited (0 when nobody was invited).")
     n: int = Field(description="Respondents whose answers spoke to this aim's outcome.")
     likert_answers: int | None = Field(description="Answers on the 1-5 scale; null when suppressed.")
-    mean: float | None = Field(description="Mean of those answers; null when suppressed or none.")
+    mean: float | None = Field(description="Mean of those answers, to 2 decimals; null when suppressed or none.")
     distribution: dict[str, int] | None = Field(
         description="How many answers gave each level '1'..'5'; null when suppressed or none."
     )
