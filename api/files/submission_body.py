@@ -1,7 +1,8 @@
 """The milestone submission route's body, JSON or multipart, read into one request schema.
 
 JSON stays exactly as it was (`SubmissionCreate`). A multipart body carries the same fields as form
-fields (`summary`; `links`, repeated; `cost`; `on_behalf_of`) and the evidence in `files` (repeated):
+fields (`summary`; `links`, repeated; `cost`; `on_behalf_of`; an evaluation reflection's levels as
+`outcome_ratings.<outcome key>`, issue 16) and the evidence in `files` (repeated):
 the same model validates both, so a field's 422 reads the same either way. The route documents both
 (`SUBMISSION_BODY`, its `openapi_extra`).
 """
@@ -21,8 +22,11 @@ from api.errors import invalid
 from api.files.uploads import MAX_REFERENCES, Upload
 from api.projects.schemas import SubmissionCreate
 from api.upload_guard import MAX_FILES, is_multipart
+from domain.outcome_ratings import MAX_OUTCOMES
 from store.files.kinds import ACCEPTED_IN_WORDS
 
+#: An evaluation reflection's level of one outcome, as a multipart field: `outcome_ratings.confidence=4`.
+RATINGS_PREFIX = "outcome_ratings."
 _JSON_SCHEMA = SubmissionCreate.model_json_schema(ref_template="#/components/schemas/{model}")
 _MULTIPART_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -36,6 +40,13 @@ _MULTIPART_SCHEMA: dict[str, Any] = {
         },
         "cost": _JSON_SCHEMA["properties"]["cost"],
         "on_behalf_of": {"type": "string", "description": _JSON_SCHEMA["properties"]["on_behalf_of"]["description"]},
+        "outcome_ratings.{outcome key}": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5,
+            "description": "One field per outcome rated, e.g. `outcome_ratings.confidence=4`: "
+            + _JSON_SCHEMA["properties"]["outcome_ratings"]["description"],
+        },
         "files": {
             "type": "array",
             "items": {"type": "string", "format": "binary"},
@@ -86,6 +97,13 @@ def _form_fields(form: FormData) -> dict[str, Any]:
     for name in ("cost", "on_behalf_of"):
         if (value := one(name)) is not None:
             fields[name] = value
+    ratings = {
+        name.removeprefix(RATINGS_PREFIX): value.strip()
+        for name, value in form.multi_items()
+        if name.startswith(RATINGS_PREFIX) and isinstance(value, str) and value.strip()
+    }
+    if ratings:
+        fields["outcome_ratings"] = ratings
     return fields
 
 
@@ -96,7 +114,7 @@ async def submission_input(request: Request) -> AsyncIterator[tuple[SubmissionCr
         yield _validated(await request.body(), from_json=True), []
         return
     try:
-        form = await request.form(max_files=MAX_FILES, max_fields=2 * MAX_REFERENCES + 10)
+        form = await request.form(max_files=MAX_FILES, max_fields=2 * MAX_REFERENCES + 10 + MAX_OUTCOMES)
     except Exception as exc:  # Starlette's multipart errors carry no stable type across versions
         raise invalid(
             "files", f"the body could not be read as multipart/form-data (at most {MAX_FILES} files)"

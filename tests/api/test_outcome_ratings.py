@@ -111,3 +111,16 @@ async def test_ratings_on_a_milestone_that_does_not_carry_them_are_refused_by_th
         assert out_of_range.status_code == 422 and fields(out_of_range) == ["outcome_ratings.confidence"]
         # Nothing was submitted by any of these: the proposal is still pending.
         ok(await reflect(as_partner, pid, "proposal", {}), 201)
+
+
+async def test_a_multipart_submission_carries_its_ratings_as_one_field_per_outcome(api):
+    partner = await create_partner(api)
+    pid = (await create_project(api, [partner["id"]]))["id"]
+    url = f"/api/v1/projects/{pid}/milestones/proposal/submissions"
+    no_file = {"files": ("", b"", "application/octet-stream")}  # a browser's empty file input: multipart, no file
+    async with await partner_client(api, partner["id"]) as as_partner:
+        high = await as_partner.post(url, data={"summary": "Ours", "outcome_ratings.confidence": "8"}, files=no_file)
+        assert high.status_code == 422 and fields(high) == ["outcome_ratings.confidence"]
+        # In range, the levels reach the workflow, whose rule refuses them on a proposal.
+        sent = await as_partner.post(url, data={"summary": "Ours", "outcome_ratings.confidence": "4"}, files=no_file)
+        assert sent.status_code == 422 and fields(sent) == ["outcome_ratings"]
