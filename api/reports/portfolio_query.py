@@ -18,6 +18,9 @@ from store.tables import Partner
 
 #: The longest period one report covers (each calendar year in it is a grouped read of its own).
 MAX_YEARS = 10
+#: The years a report's days may fall in (Engage's records begin long after the first; the last keeps
+#: "the day after `to`" and "the year before `from`" computable).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def year_before(day: date) -> date:
@@ -48,6 +51,9 @@ def check_query(
     templates: TemplateCatalog,
 ) -> PortfolioQuery:
     """The query with its defaults (the last 12 months to today), or a 422 naming the field at fault."""
+    for field, day in (("from", start), ("to", end)):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise invalid(field, f"must be a day between {FIRST_YEAR} and {LAST_YEAR}")
     end = end or today
     start = start or year_before(end) + timedelta(days=1)
     if start > end:

@@ -183,6 +183,8 @@ async def test_filters_narrow_every_figure_and_small_groups_are_suppressed(
         ({"to": "yesterday"}, "to"),
         ({"from": "2026-02-01", "to": "2026-01-31"}, "to"),
         ({"from": "2010-01-01", "to": "2026-01-01"}, "from"),
+        ({"to": "0001-01-01"}, "to"),
+        ({"from": "9999-01-01", "to": "9999-12-31"}, "from"),
         ({"template": "no-such-template"}, "template"),
         ({"partner": "no-such-partner"}, "partner"),
     ],
