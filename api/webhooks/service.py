@@ -26,6 +26,7 @@ from api import temporal_calls
 from api.accounts.mail import link_seal
 from api.auth import Principal, audit_trail
 from api.errors import invalid, not_found
+from api.schemas import Page
 from api.settings import ApiSettings
 from api.webhooks.schemas import SECRET_PATTERN, DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 from domain.webhooks import SECRET_BYTES, SECRET_PREFIX, WebhookDeliveryStart
@@ -133,8 +134,9 @@ async def delete_webhook(session: AsyncSession, client: Client, webhook_id: str,
     await temporal_calls.cancel(client, webhook_workflow_id(webhook_id))
 
 
-async def list_webhooks(session: AsyncSession) -> list[WebhookPublic]:
-    return [_public(row) for row in await reads.list_webhooks(session)]
+async def list_webhooks(session: AsyncSession, *, limit: int, offset: int) -> Page[WebhookPublic]:
+    rows, total = await reads.list_webhooks(session, limit=limit, offset=offset)
+    return Page(items=[_public(row) for row in rows], total=total, limit=limit, offset=offset)
 
 
 async def read_webhook(session: AsyncSession, webhook_id: str) -> WebhookPublic:
@@ -144,10 +146,10 @@ async def read_webhook(session: AsyncSession, webhook_id: str) -> WebhookPublic:
     return _public(row)
 
 
-async def delivery_log(session: AsyncSession, webhook_id: str, *, limit: int, offset: int) -> list[DeliveryPublic]:
+async def delivery_log(session: AsyncSession, webhook_id: str, *, limit: int, offset: int) -> Page[DeliveryPublic]:
     await read_webhook(session, webhook_id)
-    logged = await reads.delivery_log(session, webhook_id, limit=limit, offset=offset)
-    return [
+    logged, total = await reads.delivery_log(session, webhook_id, limit=limit, offset=offset)
+    items = [
         DeliveryPublic.model_validate(
             {
                 "id": item.delivery.id,
@@ -163,6 +165,7 @@ async def delivery_log(session: AsyncSession, webhook_id: str, *, limit: int, of
         )
         for item in logged
     ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 def _public(row: Webhook) -> WebhookPublic:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.webhooks import DeliveryStatus
@@ -19,8 +19,11 @@ from store.tables import Webhook, WebhookAttempt, WebhookDelivery
 LAST_ATTEMPTS = 5
 
 
-async def list_webhooks(session: AsyncSession) -> list[Webhook]:
-    return list((await session.scalars(select(Webhook).order_by(Webhook.created_at, Webhook.id))).all())
+async def list_webhooks(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[Webhook], int]:
+    """One page of the webhooks, oldest first, and how many there are."""
+    total = int(await session.scalar(select(func.count()).select_from(Webhook)) or 0)
+    query = select(Webhook).order_by(Webhook.created_at, Webhook.id).limit(limit).offset(offset)
+    return list((await session.scalars(query)).all()), total
 
 
 async def webhook(session: AsyncSession, webhook_id: str) -> Webhook | None:
@@ -71,8 +74,12 @@ class LoggedDelivery:
     last_attempts: Sequence[WebhookAttempt]
 
 
-async def delivery_log(session: AsyncSession, webhook_id: str, *, limit: int, offset: int) -> list[LoggedDelivery]:
-    """The webhook's deliveries, newest first, each with its latest attempts (newest first)."""
+async def delivery_log(
+    session: AsyncSession, webhook_id: str, *, limit: int, offset: int
+) -> tuple[list[LoggedDelivery], int]:
+    """One page of the webhook's deliveries, newest first, each with its latest attempts (newest
+    first), and how many deliveries it has."""
+    total = int(await session.scalar(select(func.count()).where(WebhookDelivery.webhook_id == webhook_id)) or 0)
     deliveries = list(
         (
             await session.scalars(
@@ -97,7 +104,7 @@ async def delivery_log(session: AsyncSession, webhook_id: str, *, limit: int, of
         for attempt in rows:
             if len(attempts[attempt.delivery_id]) < LAST_ATTEMPTS:
                 attempts[attempt.delivery_id].append(attempt)
-    return [LoggedDelivery(d, _status(d), attempts[d.id]) for d in deliveries]
+    return [LoggedDelivery(d, _status(d), attempts[d.id]) for d in deliveries], total
 
 
 def _status(delivery: WebhookDelivery) -> DeliveryStatus:

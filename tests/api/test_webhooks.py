@@ -48,11 +48,11 @@ async def test_an_admins_webhook_gets_the_projects_events_signed_and_its_secret_
         for r in rx.requests:
             assert "Project Lead" not in r.body.decode() and "lead@museum.example" not in r.body.decode()
 
-        listed = ok(await api.http.get(WEBHOOKS), 200)
+        listed = ok(await api.http.get(WEBHOOKS), 200)["items"]
         one = ok(await api.http.get(f"{WEBHOOKS}/{created['id']}"), 200)
         assert [w["id"] for w in listed] == [created["id"]] and one["url"] == f"{rx.url}/hook"
         assert secret not in json.dumps(listed) + json.dumps(one) and "secret" not in one
-        log = ok(await api.http.get(f"{WEBHOOKS}/{created['id']}/deliveries"), 200)
+        log = ok(await api.http.get(f"{WEBHOOKS}/{created['id']}/deliveries"), 200)["items"]
         first = next(d for d in log if d["event_seq"] == 1)
         assert first["status"] == "delivered" and first["attempts"] == 1
         assert (
@@ -81,7 +81,7 @@ async def test_an_admins_webhook_gets_the_projects_events_signed_and_its_secret_
 
 
 async def _delivered(api: Api, webhook_id: str) -> list[dict[str, Any]]:
-    log = ok(await api.http.get(f"{WEBHOOKS}/{webhook_id}/deliveries"), 200)
+    log = ok(await api.http.get(f"{WEBHOOKS}/{webhook_id}/deliveries"), 200)["items"]
     return [d for d in log if d["status"] == "delivered"]
 
 
@@ -115,7 +115,7 @@ async def test_bad_webhook_input_is_a_422_naming_the_field(api: Api, body: dict[
     response = await api.http.post(WEBHOOKS, json=body)
     assert response.status_code == 422, response.text
     assert field in response.text
-    assert ok(await api.http.get(WEBHOOKS), 200) == []
+    assert ok(await api.http.get(WEBHOOKS), 200) == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
 
 async def test_only_admins_manage_webhooks(api: Api) -> None:
