@@ -43,6 +43,8 @@ TIMELINE_NOTES = {
     # project_edited (issue 15): what changed, and the new title
     "fields": "Changed",
     "title": "New title",
+    # issue 16: the aims after an edit, as outcome key=level
+    "intended_outcomes": "Aims now",
 }
 
 

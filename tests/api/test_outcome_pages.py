@@ -104,6 +104,8 @@ async def test_the_edit_page_shows_the_aims_and_saves_the_new_set(api: Api, staf
     assert saved.status_code == 303, saved.text
     assert (await read_project(api.http, pid))["intended_outcomes"] == {"relationships": 3}
     await eventually(lambda: stored_ratings(api, pid), lambda found: found == {"intention": {"relationships": 3}})
+    timeline = (await staff_pages.get(f"/projects/{pid}")).text
+    assert "Aims now: relationships=3" in timeline  # the project_edited event on the timeline
 
 
 async def test_a_reflections_form_rates_the_outcomes_and_other_forms_do_not_ask(
