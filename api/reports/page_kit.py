@@ -1,9 +1,10 @@
 """What the report pages and PDFs share (api/reports/*_pages.py): the stylesheet the PDF inlines.
 
 The pages link the site's stylesheet (/static/engage.css) like every page; the PDF is made from the same
-HTML by WeasyPrint, which fetches nothing (api.reports.pdf), so `reports/_report_base.html` inlines that
-stylesheet there, followed by `PRINT_CSS`: charts above their tables (an A4 page is too narrow for both
-side by side), no sideways scrolling boxes, and no table or chart split across two pages.
+HTML by WeasyPrint, which fetches nothing (api.reports.pdf answers that link empty), so
+`reports/_report_base.html` inlines the stylesheet there, followed by `PRINT_CSS`: charts above their
+tables (an A4 page is too narrow for both side by side), no sideways scrolling boxes, and no table or
+chart split across two pages.
 """
 
 from __future__ import annotations

@@ -7,11 +7,16 @@ Then the PDF routes answer 503 in the one error shape with a plain reason (`pdf_
 
 The print stylesheet: `PAGE_CSS` is applied to every PDF (A4, margins, the page counter), so each
 report's template needs no print rules of its own to be numbered; a template's own `@page` rules
-win where they say more. Nothing is fetched while rendering: only `data:` URLs are followed, so a
-report's styles and charts are inline (its template's `<style>` and SVG), and any other link is left out.
+win where they say more. Nothing is fetched while rendering: `data:` URLs are followed, the pages' screen
+stylesheet (/static/engage.css, linked by every page) is answered empty, so a report's PDF styles come from
+its inline print rules, and any other link is refused and left out.
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import status
 from fastapi.responses import Response
@@ -24,6 +29,10 @@ PDF_UNAVAILABLE = (
     "The same report is available as a page and as JSON."
 )
 PDF_UNAVAILABLE_CODE = "PdfUnavailable"
+#: Relative links in a report's HTML resolve against this made-up origin when the caller gives none
+#: (never contacted: see _local_fetcher).
+LOCAL_BASE_URL = "http://engage.invalid/"
+STATIC_PREFIX = "/static/"
 
 #: A4, numbered "Page X of Y" (CSS paged media counters); the base every report PDF starts from.
 PAGE_CSS = """
@@ -51,8 +60,11 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
         from weasyprint import CSS, HTML, URLFetcher
     except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz shared libraries missing
         raise PdfUnavailableError(str(exc)) from exc
-    # 👉 data: URLs only: a report's styles and charts are inline, and rendering never reaches the network.
-    document = HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"}))
+    # The pages' stylesheet uses screen CSS WeasyPrint skips (overflow-x, media queries): a warning per rule
+    # per PDF that nobody can act on. Errors (a refused or missing resource) are still logged.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # 👉 Nothing from the network: data: URLs only; the pages' linked stylesheet answered empty (_local_fetcher).
+    document = HTML(string=html, base_url=base_url or LOCAL_BASE_URL, url_fetcher=_local_fetcher(URLFetcher))
     pdf: bytes = document.write_pdf(stylesheets=[CSS(string=PAGE_CSS)])
     return pdf
 
@@ -73,6 +85,25 @@ async def pdf_response(html: str, filename: str, base_url: str | None = None) ->
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"},
     )
+
+
+def _local_fetcher(base: type[Any]) -> Any:
+    """A WeasyPrint URL fetcher that follows `data:` URLs only. The pages' screen stylesheet, which every
+    page links (/static/*.css, whatever host the link names), is answered as an empty stylesheet: a PDF
+    takes its styles from its own inline print rules (PAGE_CSS and the template's), not from screen CSS
+    of scroll boxes and media queries. Anything else is refused (WeasyPrint logs it and leaves it out)."""
+    from weasyprint.urls import URLFetcherResponse
+
+    class LocalFetcher(base):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = urlsplit(url).path
+            if path.startswith(STATIC_PREFIX) and path.endswith(".css"):
+                return URLFetcherResponse(url, b"", {"Content-Type": "text/css"})
+            raise ValueError(f"report PDFs fetch nothing from outside: {url!r} refused")
+
+    return LocalFetcher()
 
 
 def pdf_unavailable() -> ApiError:

@@ -7,6 +7,7 @@ test of a missing WeasyPrint makes its import fail (as on a machine without pang
 from __future__ import annotations
 
 import io
+import logging
 import re
 import sys
 
@@ -83,10 +84,15 @@ def test_pdf_is_a4_numbered_page_x_of_y_and_keeps_the_charts_text() -> None:
     assert "Page 2 of 2" in reader.pages[1].extract_text()
 
 
-def test_pdf_never_fetches_from_outside() -> None:
-    html = '<html><body><h1>Offline</h1><img src="http://192.0.2.1/x.png" alt="x"></body></html>'
-    text = pypdf.PdfReader(io.BytesIO(pdf.html_to_pdf(html))).pages[0].extract_text()
+def test_pdf_fetches_nothing_and_answers_the_pages_stylesheet_link_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    head = '<head><link rel="stylesheet" href="/static/engage.css"></head>'
+    html = f'<html>{head}<body><h1>Offline</h1><img src="http://192.0.2.1/x.png" alt="x"></body></html>'
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        text = pypdf.PdfReader(io.BytesIO(pdf.html_to_pdf(html, "https://engage.example/"))).pages[0].extract_text()
     assert "Offline" in text
+    errors = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert not [e for e in errors if "engage.css" in e], errors  # answered empty, no error logged
+    assert [e for e in errors if "192.0.2.1" in e and "refused" in e], errors  # never fetched
 
 
 async def test_without_weasyprint_the_pdf_is_a_503_with_a_plain_reason(monkeypatch: pytest.MonkeyPatch) -> None:
