@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from api.app_services import AppServices
+from api.exchange import case_study
 from api.exchange.case_study import instrument_for
 from api.reports import project_outputs
 from api.reports.project_schemas import (
@@ -31,6 +32,7 @@ from api.reports.project_schemas import (
     Participants,
     ProjectReport,
     Quote,
+    Reflection,
     WaveResponse,
 )
 from api.reports.schemas import WaveFigures, level_counts, too_few
@@ -38,12 +40,12 @@ from api.temporal_calls import read_project_state
 from domain.impact import RatingSource, is_level
 from domain.instruments import InstrumentCatalog
 from domain.surveys import OutcomeFramework, QuestionKind
+from store.exchange import reads as exchange_reads
 from store.partners import reads as partner_reads
 from store.reports import project_reads
 from store.reports.ratings import ratings_of
 from store.surveys import reads_reports as survey_reports
 from store.surveys.reads_reports import ResponseRow, WaveSummary
-from store.tables import ExchangePlacement
 
 CONSENT_QUESTION = "quote_consent"
 CONSENT_YES = "yes"
@@ -55,6 +57,7 @@ async def project_report(services: AppServices, project_id: str, min_n: int, now
     if found is None:
         return None
     state = found.state
+    instrument = instrument_for(state, services.catalog, services.instruments)
     async with services.sessionmaker() as session:
         names = await partner_reads.partner_names(session, state.partner_ids)
         reached = await project_reads.respondents_registered(session, project_id)
@@ -62,7 +65,21 @@ async def project_report(services: AppServices, project_id: str, min_n: int, now
         rows = await survey_reports.responses_for_csv(session, project_id)
         ratings = (await ratings_of(session, [project_id])).get(project_id, {})
         placement = await project_reads.case_study_placement(session, project_id)
-    instrument = instrument_for(state, services.catalog, services.instruments)
+        study = None
+        if placement is not None:
+            application = await exchange_reads.get_application(session, placement.year, placement.application_id)
+            partner = await partner_reads.get_partner(session, placement.partner_id)
+            study = case_study.assemble(
+                placement=placement,
+                application=application,
+                partner_name=partner.name if partner is not None else placement.partner_id,
+                state=state,
+                summaries=summaries,
+                rows=rows,
+                instrument=instrument,
+                instruments=services.instruments,
+                now=now,
+            )
     framework = services.instruments.framework_of(instrument)
     return ProjectReport(
         project_id=project_id,
@@ -77,7 +94,7 @@ async def project_report(services: AppServices, project_id: str, min_n: int, now
         outcomes=outcomes_of(framework, ratings, summaries, rows, services.instruments, min_n),
         waves=[_wave_response(s) for s in summaries],
         quotes=quotes_of(rows, summaries, services.instruments),
-        case_study=_case_study(placement),
+        case_study=_case_study(study),
     )
 
 
@@ -206,11 +223,18 @@ def _wave_response(summary: WaveSummary) -> WaveResponse:
     )
 
 
-def _case_study(placement: ExchangePlacement | None) -> CaseStudyRef | None:
-    if placement is None:
+def _case_study(study: case_study.CaseStudy | None) -> CaseStudyRef | None:
+    if study is None:
         return None
     return CaseStudyRef(
-        year=placement.year,
-        placement_id=placement.id,
-        url=f"/exchange/{placement.year}/placements/{placement.id}/case-study",
+        year=study.year,
+        placement_id=study.placement_id,
+        url=f"/exchange/{study.year}/placements/{study.placement_id}/case-study",
+        title=study.title,
+        summary=study.summary,
+        starts_on=study.starts_on,
+        ends_on=study.ends_on,
+        focus_areas=study.focus_areas,
+        visitor_role=study.visitor_role,
+        reflections=[Reflection(title=e.title, by=e.by, text=e.text) for e in study.reflections],
     )

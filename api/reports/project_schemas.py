@@ -6,7 +6,7 @@ knows how each figure was made. Figures over participants' answers use api.repor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -82,10 +82,26 @@ class Quote(BaseModel):
     text: str
 
 
+class Reflection(BaseModel):
+    title: str = Field(description="The milestone it was written for (the partner's or the museum's reflection).")
+    by: str = Field(description="The organisation that wrote it (the partner's name, or the museum).")
+    text: str
+
+
 class CaseStudyRef(BaseModel):
+    """The placement's case study in brief (api.exchange.case_study assembles it): who went where, when,
+    on what, and both reflections; survey answers appear only as the report's own figures and quotes."""
+
     year: int
     placement_id: str
-    url: str = Field(description="The case study's page (staff).")
+    url: str = Field(description="The full case study's page (staff).")
+    title: str
+    summary: str
+    starts_on: date
+    ends_on: date
+    focus_areas: list[str]
+    visitor_role: str = Field(description="The visiting colleague's job title, never their name.")
+    reflections: list[Reflection]
 
 
 class ProjectReport(BaseModel):

@@ -247,3 +247,48 @@ async def test_the_page_and_the_pdf_show_the_same_figures_with_page_numbers(api:
     assert "Page 1 of" in reader.pages[0].extract_text()
     assert "£170.25" in text and "3.60" in text
     assert "Too few answers to show safely (fewer than 5)" in text
+
+
+async def test_a_placement_marked_as_a_case_study_reports_it_without_naming_the_visitor(api: Api) -> None:
+    from datetime import date
+
+    from store.tables import ExchangeApplication, ExchangePlacement, ExchangeProgramme
+    from tests.api.exchange_support import fresh_year
+
+    made = await project_with_answers(api)
+    year, application_id = fresh_year(), uuid.uuid4().hex
+    async with api.sessionmaker.begin() as session:
+        session.add(
+            ExchangeProgramme(
+                year=year, phase="running", budget=5000.0, state={}, applications_opens_at=NOW,
+                applications_closes_at=NOW, created_at=NOW, updated_at=NOW,
+            )
+        )  # fmt: skip
+        await session.flush()
+        session.add(
+            ExchangeApplication(
+                id=application_id, year=year, organisation=made["own"]["id"], name="Applicant Person",
+                email="applicant@people.example", email_hash="0" * 64, role="Collections officer",
+                employment="employed", statement_of_benefit="-", hoped_gains="-", offer="-", preferred_areas=[],
+                submitted_at=NOW,
+            )
+        )  # fmt: skip
+        await session.flush()
+        session.add(
+            ExchangePlacement(
+                id=made["project_id"], year=year, partner_id=made["own"]["id"], direction="to_museum",
+                application_id=application_id, starts_on=date(2026, 3, 2), ends_on=date(2026, 3, 6),
+                focus_areas=["conservation", "digitisation"], case_study=True,
+            )
+        )  # fmt: skip
+
+    study = ok(await api.http.get(f"/api/v1/projects/{made['project_id']}/report"), 200)["case_study"]
+
+    assert study["title"] == f"Knowledge Exchange {year}: from {made['own']['name']} to the museum"
+    assert (study["starts_on"], study["ends_on"]) == ("2026-03-02", "2026-03-06")
+    assert study["focus_areas"] == ["conservation", "digitisation"] and study["visitor_role"] == "Collections officer"
+    assert study["url"] == f"/exchange/{year}/placements/{made['project_id']}/case-study"
+    assert "Applicant Person" not in json.dumps(study) and "people.example" not in json.dumps(study)
+    async with signed_in(api, ADMIN_KEY) as pages:
+        page = await pages.get(f"/projects/{made['project_id']}/report")
+    assert f"Case study: Knowledge Exchange {year}" in page.text and "Focus: conservation, digitisation." in page.text
