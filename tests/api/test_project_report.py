@@ -292,3 +292,11 @@ async def test_a_placement_marked_as_a_case_study_reports_it_without_naming_the_
     async with signed_in(api, ADMIN_KEY) as pages:
         page = await pages.get(f"/projects/{made['project_id']}/report")
     assert f"Case study: Knowledge Exchange {year}" in page.text and "Focus: conservation, digitisation." in page.text
+
+
+@pytest.mark.parametrize("project_id", ["x" * 300, "..%2F..", "ünï-cødé", "a b"])
+async def test_an_odd_or_overlong_project_id_is_404_never_a_500(api: Api, project_id: str) -> None:
+    assert (await api.http.get(f"/api/v1/projects/{project_id}/report")).status_code == 404
+    async with signed_in(api, ADMIN_KEY) as pages:
+        assert (await pages.get(f"/projects/{project_id}/report")).status_code == 404
+        assert (await pages.get(f"/projects/{project_id}/report.pdf")).status_code == 404
