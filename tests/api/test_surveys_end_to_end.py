@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -39,7 +39,7 @@ from api.settings import ApiSettings
 from domain.durations import IsoDuration
 from domain.follow_up import local_after
 from tests.api.conftest import ADMIN_KEY, http_client
-from tests.api.support import ok, project_body, review, submit
+from tests.api.support import ok, project_body, review
 from tests.api.survey_support import GOOD_ANSWERS
 from tests.smtp_fixtures import SmtpServer
 from worker import build_worker
@@ -118,9 +118,20 @@ async def _now(value: T) -> T:
     return value
 
 
-async def drive_to_follow_up(story: Story, project_id: str, partner: httpx.AsyncClient) -> None:
-    """Every stage's work over HTTP, as staff and the partner would (dates in the past close at once)."""
+async def drive_to_follow_up(
+    story: Story, project_id: str, partner: httpx.AsyncClient, extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> None:
+    """Every stage's work over HTTP, as staff and the partner would (dates in the past close at once).
+
+    `extra`: more fields for a milestone's submission, by milestone key (a cost, a reflection's ratings).
+    """
     http, now = story.http, datetime.now(UTC)
+    more = extra or {}
+
+    async def submit(client: httpx.AsyncClient, pid: str, key: str) -> httpx.Response:
+        body = {"summary": f"Evidence for {key}", "links": ["https://example.org/evidence"], **more.get(key, {})}
+        return await client.post(f"/api/v1/projects/{pid}/milestones/{key}/submissions", json=body)
+
     ok(await submit(partner, project_id, "proposal"), 201)
     ok(await review(http, project_id, "proposal"), 200)
     ok(await submit(partner, project_id, "partnership_agreement"), 201)
