@@ -300,3 +300,19 @@ async def test_an_odd_or_overlong_project_id_is_404_never_a_500(api: Api, projec
     async with signed_in(api, ADMIN_KEY) as pages:
         assert (await pages.get(f"/projects/{project_id}/report")).status_code == 404
         assert (await pages.get(f"/projects/{project_id}/report.pdf")).status_code == 404
+
+
+async def test_without_weasyprint_the_pdf_route_answers_503_with_the_reason_and_the_page_still_works(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from api.reports.pdf import PDF_UNAVAILABLE
+
+    made = await project_with_answers(api)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # what importing it does where pango is missing
+    async with signed_in(api, ADMIN_KEY) as pages:
+        pdf = await pages.get(f"/projects/{made['project_id']}/report.pdf")
+        page = await pages.get(f"/projects/{made['project_id']}/report")
+    assert pdf.status_code == 503 and pdf.headers["retry-after"] and PDF_UNAVAILABLE.split(":")[0] in pdf.text
+    assert page.status_code == 200
