@@ -70,7 +70,7 @@ def wave_means_chart(waves: Sequence[str], means: Sequence[float | None], ns: Se
     ax.set_yticks(range(0, 6))
     ax.set_xlabel("Follow-up wave")
     ax.set_ylabel("Mean answer (1-5 scale)")
-    ax.set_title(f"{title} (n = {sum(ns)} answers)")
+    ax.set_title(f"{title} (n = {sum(ns)} over {len(ns)} wave{'' if len(ns) == 1 else 's'}, each bar's n on it)")
     return _svg(fig, title)
 
 

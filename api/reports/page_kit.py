@@ -14,9 +14,10 @@ from functools import cache
 from api.pages.web import STATIC_DIR
 
 PRINT_CSS = """
-body { background: #fff; }
+:root, body { background: #fff; }
 .site-header, .site-footer, .breadcrumb, .no-print { display: none !important; }
 main.wrap { max-width: none; padding: 0; }
+main > h1:first-of-type { margin-top: 0; }
 .chart-pair { display: block; }
 .chart { border: none; padding: 0; max-width: 15cm; }
 .chart svg { max-width: 15cm; }

@@ -32,7 +32,7 @@ def test_wave_chart_labels_both_axes_and_shows_n_on_each_bar_and_marks_a_suppres
     assert "Mean answer (1-5 scale)" in words
     assert "3.40 n = 6" in words
     assert "too few (n = 3)" in words
-    assert "(n = 9 answers)" in words
+    assert "(n = 9 over 2 waves, each bar's n on it)" in words
 
 
 def test_distribution_chart_counts_each_level_and_its_total() -> None:
