@@ -14,13 +14,16 @@ give the same SVG. Nothing is fetched from the network. Figures are built with t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
+from typing import ParamSpec, TypeVar
 
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), f"engage-matplotlib-{os.getuid()}"))
 
@@ -42,6 +45,23 @@ matplotlib.rcParams.update(
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+_MATPLOTLIB = threading.Lock()
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(chart: Callable[P, R]) -> Callable[P, R]:
+    """Matplotlib is not thread-safe (its cached FreeType fonts are shared): pages draw charts in worker
+    threads (off the event loop), so one chart is drawn at a time per process."""
+
+    @functools.wraps(chart)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _MATPLOTLIB:
+            return chart(*args, **kwargs)
+
+    return drawn
+
+
 #: The 1-5 scale every Likert question and every outcome rating uses (domain.impact LEVEL_MIN..LEVEL_MAX).
 SCALE = (1, 2, 3, 4, 5)
 SCALE_LABEL = "Level (1 = not at all, 5 = fully)"
@@ -50,6 +70,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 SUPPRESSED_MARK = "too few"
 
 
+@_one_at_a_time
 def wave_means_chart(waves: Sequence[str], means: Sequence[float | None], ns: Sequence[int], *, title: str) -> str:
     """Per follow-up wave: the mean answer on the 1-5 scale, with n on each bar.
 
@@ -74,6 +95,7 @@ def wave_means_chart(waves: Sequence[str], means: Sequence[float | None], ns: Se
     return _svg(fig, title)
 
 
+@_one_at_a_time
 def distribution_chart(counts: Mapping[int, int], *, title: str) -> str:
     """How many respondents gave each answer 1..5 (a missing level counts 0), with n = their total."""
     fig, ax = _figure()
@@ -90,6 +112,7 @@ def distribution_chart(counts: Mapping[int, int], *, title: str) -> str:
     return _svg(fig, title)
 
 
+@_one_at_a_time
 def comparison_chart(
     outcomes: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str, n_note: str
 ) -> str:
@@ -120,6 +143,7 @@ def comparison_chart(
     return _svg(fig, title)
 
 
+@_one_at_a_time
 def count_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x_label: str, y_label: str) -> str:
     """A plain bar chart of counts or amounts (e.g. projects by stage); n = the sum of `values`.
 
@@ -139,6 +163,7 @@ def count_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x
     return _svg(fig, title)
 
 
+@_one_at_a_time
 def rate_chart(labels: Sequence[str], invited: Sequence[int], answered: Sequence[int | None], *, title: str) -> str:
     """Response rates: per group (e.g. a wave offset) the share of those invited who answered, in percent,
     with "answered of invited" on each bar; n = everyone invited. An `answered` of None (suppressed: too

@@ -117,3 +117,20 @@ def test_charts_obey_the_pages_csp_and_share_no_ids_on_one_page() -> None:
         ids = set(re.findall(r'\bid="([^"]+)"', svg))
         assert set(re.findall(r'(?:url\(#|href="#)([^")]+)', svg)) <= ids
     assert not set(re.findall(r'\bid="([^"]+)"', first)) & set(re.findall(r'\bid="([^"]+)"', second))
+
+
+async def test_charts_drawn_in_many_threads_at_once_are_the_charts_drawn_alone() -> None:
+    """Pages draw charts in worker threads; matplotlib is not thread-safe, so charts draw one at a time."""
+    import asyncio
+
+    from starlette.concurrency import run_in_threadpool
+
+    alone = [
+        charts.distribution_chart({level: n}, title=f"Chart {n}")
+        for n, level in zip(range(8), [1, 2, 3, 4, 5, 1, 2, 3], strict=True)
+    ]
+    together = await asyncio.gather(
+        *(run_in_threadpool(charts.distribution_chart, {level: n}, title=f"Chart {n}")
+          for n, level in zip(range(8), [1, 2, 3, 4, 5, 1, 2, 3], strict=True))
+    )  # fmt: skip
+    assert list(together) == alone
