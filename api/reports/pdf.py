@@ -15,6 +15,7 @@ its inline print rules, and any other link is refused and left out.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,9 @@ nav, .no-print, .skip-link { display: none !important; }
 """
 
 
+_WEASYPRINT = threading.Lock()
+
+
 class PdfUnavailableError(RuntimeError):
     """WeasyPrint or its system libraries could not be loaded: no PDF can be made here."""
 
@@ -64,8 +68,11 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     # per PDF that nobody can act on. Errors (a refused or missing resource) are still logged.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     # 👉 Nothing from the network: data: URLs only; the pages' linked stylesheet answered empty (_local_fetcher).
-    document = HTML(string=html, base_url=base_url or LOCAL_BASE_URL, url_fetcher=_local_fetcher(URLFetcher))
-    pdf: bytes = document.write_pdf(stylesheets=[CSS(string=PAGE_CSS)])
+    # 👉 One PDF at a time per process: render_pdf runs this in worker threads, and fontconfig and pango
+    # underneath are not safe to drive from several threads at once. Reports' PDFs are rare and take < 2 s.
+    with _WEASYPRINT:
+        document = HTML(string=html, base_url=base_url or LOCAL_BASE_URL, url_fetcher=_local_fetcher(URLFetcher))
+        pdf: bytes = document.write_pdf(stylesheets=[CSS(string=PAGE_CSS)])
     return pdf
 
 
