@@ -45,12 +45,12 @@ from api.projects import (
 )
 from api.projects import pages as project_pages
 from api.projects import routes as project_routes
-from api.reports import project_pages as report_project_pages
-from api.reports import project_routes as report_project_routes
-from api.reports import programme_pages as report_programme_pages
-from api.reports import programme_routes as report_programme_routes
 from api.reports import portfolio_pages as report_portfolio_pages
 from api.reports import portfolio_routes as report_portfolio_routes
+from api.reports import programme_pages as report_programme_pages
+from api.reports import programme_routes as report_programme_routes
+from api.reports import project_pages as report_project_pages
+from api.reports import project_routes as report_project_routes
 from api.retention import routes as retention_routes
 from api.search import pages as search_pages
 from api.search import routes as search_routes
