@@ -20,6 +20,7 @@ import io
 import os
 import re
 import tempfile
+import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
@@ -68,6 +69,8 @@ SCALE_LABEL = "Level (1 = not at all, 5 = fully)"
 #: Colours distinguishable with the common colour-vision deficiencies (Okabe-Ito), in series order.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 SUPPRESSED_MARK = "too few"
+#: Characters per line of a chart's title at the default width (6.4 in at 10 pt).
+TITLE_WIDTH = 64
 
 
 @_one_at_a_time
@@ -91,7 +94,7 @@ def wave_means_chart(waves: Sequence[str], means: Sequence[float | None], ns: Se
     ax.set_yticks(range(0, 6))
     ax.set_xlabel("Follow-up wave")
     ax.set_ylabel("Mean answer (1-5 scale)")
-    ax.set_title(f"{title} (n = {sum(ns)} over {len(ns)} wave{'' if len(ns) == 1 else 's'}, each bar's n on it)")
+    _title(ax, title, f"n = {sum(ns)} over {len(ns)} wave{'' if len(ns) == 1 else 's'}, each bar's n on it")
     return _svg(fig, title)
 
 
@@ -108,7 +111,7 @@ def distribution_chart(counts: Mapping[int, int], *, title: str) -> str:
     ax.set_xlabel("Answer (1 = not at all / strongly disagree, 5 = fully / strongly agree)")
     ax.set_ylabel("Respondents (count)")
     ax.set_ylim(0, max([*values, 1]) * 1.2)
-    ax.set_title(f"{title} (n = {total})")
+    _title(ax, title, f"n = {total}")
     return _svg(fig, title)
 
 
@@ -138,7 +141,7 @@ def comparison_chart(
     ax.set_yticks(range(0, 6))
     ax.set_xlabel("Outcome")
     ax.set_ylabel(SCALE_LABEL)
-    ax.set_title(f"{title} ({n_note})")
+    _title(ax, title, n_note)
     ax.legend(loc="upper right", fontsize=7, ncols=min(count, 4), frameon=False)
     return _svg(fig, title)
 
@@ -159,7 +162,7 @@ def count_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.set_ylim(0, max([*values, 1]) * 1.2)
-    ax.set_title(f"{title} (n = {sum(values):g})")
+    _title(ax, title, f"n = {sum(values):g}")
     return _svg(fig, title)
 
 
@@ -182,8 +185,14 @@ def rate_chart(labels: Sequence[str], invited: Sequence[int], answered: Sequence
     ax.set_yticks(range(0, 101, 20))
     ax.set_xlabel("Follow-up wave (time after the project's end)")
     ax.set_ylabel("Answered (% of invited)")
-    ax.set_title(f"{title} (n = {sum(invited)} invited)")
+    _title(ax, title, f"n = {sum(invited)} invited")
     return _svg(fig, title)
+
+
+def _title(ax: Axes, title: str, note: str) -> None:
+    """The chart's title, wrapped to the chart's width, with its n on a line of its own (a long title
+    in one line ran off both sides of the chart)."""
+    ax.set_title(f"{textwrap.fill(title, TITLE_WIDTH)}\n({note})", fontsize=10)
 
 
 def _figure(width: float = 6.4, height: float = 3.4) -> tuple[Figure, Axes]:
