@@ -15,11 +15,18 @@ import httpx
 
 from tests.api.support import ok
 
-_YEARS = iter(random.sample([y for y in range(2030, 2100) if y != datetime.now(UTC).year], 69))
+#: Every year the API takes (2000-2099) but this one, in a random order. The suite drew more than the
+#: 69 years 2030-2099 once the reports came (issue 16); fixed years in other tests run on servers of
+#: their own (time skipping), so they cannot collide with these.
+_POOL = [y for y in range(2000, 2100) if y != datetime.now(UTC).year]
+_YEARS = iter(random.sample(_POOL, len(_POOL)))
 
 
 def fresh_year() -> int:
-    return next(_YEARS)
+    year = next(_YEARS, None)
+    if year is None:
+        raise RuntimeError(f"the tests used all {len(_POOL)} programme years of the shared dev server")
+    return year
 
 
 def next_monday(after: date) -> date:
