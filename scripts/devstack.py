@@ -241,6 +241,7 @@ def run(children: dict[str, subprocess.Popen[str]]) -> None:
     sys.stdout.write(
         "\nEngage is running. Ctrl-C stops everything.\n"
         f"  API            {base}\n  OpenAPI docs   {base}/docs\n  Dashboard      {base}/\n"
+        f"  Impact report  {base}/reports/impact\n"
         f"  Temporal UI    http://127.0.0.1:{ui_port}\n  Admin key      {shown_key}\n"
         f"  Data directory {data_dir}\n\n"
     )
