@@ -7,8 +7,10 @@ is `erased:<id>`, its address gone), so a second call scrubs nothing and counts 
 What stays, on purpose: the rows themselves, numbers and choices (survey answers' likert/number/choice
 values, an application's organisation, employment and areas, its status), so response rates, outcome
 reports and programme counts stay true. What goes: names, addresses, free text, survey links, e-mail
-bodies. An erased address is added to `survey_suppression` with reason `erased`, which the e-mail writers
-of every feature honour (store.people.suppressed).
+bodies, and the personal fields of webhook bodies that mention the person (store.webhooks.erasure: the
+names are collected first, before the scrubs overwrite them). An erased address is added to
+`survey_suppression` with reason `erased`, which the e-mail writers of every feature honour
+(store.people.suppressed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from store.accounts.erasure import erase_accounts, unlink_uploads
 from store.hashing import email_hash
 from store.in_lists import in_chunks
 from store.people.free_text import keep_anonymous_answers
+from store.people.names import names_held
 from store.tables import (
     ExchangeApplication,
     ExchangeProgramme,
@@ -37,6 +40,7 @@ from store.tables import (
     SurveyToken,
 )
 from store.upserts import upsert
+from store.webhooks.erasure import scrub_deliveries
 
 #: What a scrubbed clear field says (partner contact, outbox address, name and body).
 ERASED = "[erased]"
@@ -60,6 +64,8 @@ class ErasedCounts(BaseModel):
     suppressions: int = 0
     accounts: int = 0
     evidence_files: int = 0
+    #: Personal-data webhook bodies mentioning the person, rewritten without personal data (ids kept).
+    webhook_deliveries: int = 0
 
     @property
     def total(self) -> int:
@@ -241,6 +247,7 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
     """
     targets = await workflow_targets(session, email)
     digest, address = email_hash(email), email.strip().lower()
+    names = await names_held(session, address, digest)  # before the scrubs below overwrite them
     respondent_ids = list(await session.scalars(select(Respondent.id).where(Respondent.email_hash == digest)))
     respondents, respondent_mail = await _scrub_respondents(session, respondent_ids, now)
     application_ids = [application_id for _, application_id in targets.applications]
@@ -257,6 +264,7 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
     suppressions = await _suppress(session, digest, now)
     evidence_files = await unlink_uploads(session, digest)  # before the account forgets the address
     accounts = await erase_accounts(session, digest, now)
+    webhook_deliveries = await scrub_deliveries(session, address, names)
     await session.flush()
     counts = ErasedCounts(
         respondents=respondents,
@@ -268,5 +276,6 @@ async def erase_person(session: AsyncSession, email: str, now: datetime) -> Eras
         suppressions=suppressions,
         accounts=accounts,
         evidence_files=evidence_files,
+        webhook_deliveries=webhook_deliveries,
     )
     return ErasureCounts(**targets.model_dump(), counts=counts)

@@ -117,6 +117,17 @@ class EvidenceFileHeld(Held):
     sha256: str
 
 
+class WebhookDeliveryHeld(Held):
+    """A delivery to a webhook allowed personal data whose body mentions the person's address or a name
+    held for them (issue 16): ids only, the body itself stays with the delivery log."""
+
+    source: Source
+    delivery_id: str
+    webhook_id: str
+    event_type: str
+    status: str
+
+
 class PersonExport(Held):
     """Everything Engage holds about one address; empty lists when it holds nothing."""
 
@@ -129,6 +140,7 @@ class PersonExport(Held):
     suppressions: list[SuppressionHeld] = []
     accounts: list[AccountHeld] = []
     evidence_files: list[EvidenceFileHeld] = []
+    webhook_deliveries: list[WebhookDeliveryHeld] = []
 
     @property
     def records(self) -> int:

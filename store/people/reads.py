@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.accounts.erasure import accounts_of, uploads_of
 from store.hashing import email_hash
+from store.in_lists import in_chunks
 from store.link_seal import redact_links
 from store.people.held import (
     AccountHeld,
@@ -33,7 +34,9 @@ from store.people.held import (
     RespondentHeld,
     Source,
     SuppressionHeld,
+    WebhookDeliveryHeld,
 )
+from store.people.names import names_held
 from store.tables import (
     ExchangeApplication,
     ExchangeProgramme,
@@ -43,7 +46,9 @@ from store.tables import (
     Respondent,
     SurveyResponse,
     SurveySuppression,
+    WebhookDelivery,
 )
+from store.webhooks.erasure import deliveries_mentioning
 
 #: What others import from here (the export's models live in store.people.held).
 __all__ = ["PersonExport", "held_about"]
@@ -178,6 +183,23 @@ async def _emails(session: AsyncSession, address: str, digest: str, respondent_i
     ]
 
 
+async def _webhook_deliveries(session: AsyncSession, address: str, digest: str) -> list[WebhookDeliveryHeld]:
+    ids = await deliveries_mentioning(session, address, await names_held(session, address, digest))
+    rows: list[WebhookDelivery] = []
+    for chunk in in_chunks(ids):
+        rows += await session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(chunk)))
+    return [
+        WebhookDeliveryHeld(
+            source=Source(table="webhook_delivery", project_id=d.project_id, recorded_at=d.created_at),
+            delivery_id=d.id,
+            webhook_id=d.webhook_id,
+            event_type=d.event_type,
+            status=d.status,
+        )
+        for d in sorted(rows, key=lambda d: (d.created_at, d.id))
+    ]
+
+
 async def held_about(session: AsyncSession, email: str) -> PersonExport:
     """Everything held about `email` (compared trimmed and lower-cased), each record with its source."""
     address, digest = email.strip().lower(), email_hash(email)
@@ -215,6 +237,7 @@ async def held_about(session: AsyncSession, email: str) -> PersonExport:
             )
             for f in await uploads_of(session, digest)
         ],
+        webhook_deliveries=await _webhook_deliveries(session, address, digest),
         suppressions=[]
         if suppression is None
         else [
