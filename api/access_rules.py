@@ -189,6 +189,14 @@ async def _page_staff(request: Request) -> Viewer:
     return viewer
 
 
+async def _page_admin(request: Request) -> Viewer:
+    # Administrators' pages (webhooks, issue 16): staff and partners get "Administrators only".
+    viewer = await _signed_in_viewer(request)
+    if viewer.principal.role is not Role.ADMIN:
+        raise PageRefused(viewer, PageRefused.ADMIN_ONLY)
+    return viewer
+
+
 async def _page_partner_self(request: Request) -> Viewer:
     # A partner organisation's page (issue 15): staff, or the partner itself; any other partner gets the
     # 404 page, for an organisation that exists or not alike (no lookup needed: the path names it).
@@ -257,6 +265,7 @@ _PAGE: dict[str, Callable[..., Awaitable[Any]]] = {
     "survey_token": _page_survey_token,
     "signed_in": _page_signed_in,
     "staff": _page_staff,
+    "admin": _page_admin,
     "partner_in_programme": _page_partner_in_programme,
     "programme_party": _page_programme_party,
     "project_party": _page_project_party,

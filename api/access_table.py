@@ -13,7 +13,7 @@ RULES: dict[str, str] = {
     "public": "anyone, no key (probes, docs, the call for applications)",
     "signed_in": "any valid key, or anyone signed in to the pages; what a partner sees is narrowed",
     "staff": "staff and admin keys; a partner key is refused with 403 (a page shows 'Staff only')",
-    "admin": "admin keys only; staff and partner keys are refused with 403",
+    "admin": "admin keys only; staff and partner keys are refused with 403 (a page shows 'Administrators only')",
     "survey_staff": "staff and admin; a partner key is answered 404 like a stranger (respondents' data); "
     "a partner signed in to the pages gets the 404 page",
     "partner_self": "staff, or the partner whose id is the path's {partner_id}; other partners 404",
@@ -158,6 +158,12 @@ ROUTES: dict[str, str] = {
     "POST /users/{user_id}/remove": "staff",
     "GET /keys": "staff",
     "POST /keys/{key_id}/revoke": "staff",
+    # pages: webhooks (api/webhooks/pages.py, issue 16), administrators only, as their JSON routes
+    "GET /webhooks": "admin",
+    "POST /webhooks": "admin",
+    "GET /webhooks/{webhook_id}": "admin",
+    "GET /webhooks/{webhook_id}/delete": "admin",
+    "POST /webhooks/{webhook_id}/delete": "admin",
     # pages: projects
     "GET /projects": "signed_in",
     "POST /projects": "staff",

@@ -54,6 +54,7 @@ from api.reports import project_routes as report_project_routes
 from api.retention import routes as retention_routes
 from api.search import pages as search_pages
 from api.search import routes as search_routes
+from api.webhooks import pages as webhook_pages
 from api.webhooks import routes as webhook_routes
 
 JSON_ROUTERS: tuple[APIRouter, ...] = (
@@ -111,4 +112,5 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     report_programme_pages.router,
     report_portfolio_pages.router,
     calendar_pages.router,
+    webhook_pages.router,
 )

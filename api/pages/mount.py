@@ -20,6 +20,7 @@ from api.pages.web import (
     CsrfRejected,
     Pages,
     SignInRequired,
+    admin_only_page,
     build_env,
     current_viewer,
     error_page,
@@ -42,6 +43,8 @@ async def _page_refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRefused)
     if exc.kind == PageRefused.STAFF_ONLY:
         return staff_only_page(request, exc.viewer)
+    if exc.kind == PageRefused.ADMIN_ONLY:
+        return admin_only_page(request, exc.viewer)
     return not_found_page(request, exc.viewer)
 
 

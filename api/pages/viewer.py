@@ -31,6 +31,7 @@ class PageRefused(Exception):
     someone else's project, the 404 page, so a stranger never learns the project exists."""
 
     STAFF_ONLY = "staff_only"
+    ADMIN_ONLY = "admin_only"
     NOT_SHARED = "not_shared"
 
     def __init__(self, viewer: Viewer, kind: str) -> None:

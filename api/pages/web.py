@@ -247,6 +247,17 @@ def staff_only_page(request: Request, viewer: Viewer) -> HTMLResponse:
     )
 
 
+def admin_only_page(request: Request, viewer: Viewer) -> HTMLResponse:
+    """The refusal of an administrators' page (webhooks) to staff and partners."""
+    return error_page(
+        request,
+        viewer,
+        status.HTTP_403_FORBIDDEN,
+        "Administrators only",
+        "This page is for Engage's administrators. Ask one if you need a change made here.",
+    )
+
+
 def redirect(request: Request, location: str, flash: Flash | None = None) -> Response:
     """303 See Other (a POST's answer becomes a GET), with an optional message for the next page."""
     response = RedirectResponse(location, status_code=status.HTTP_303_SEE_OTHER, headers=SECURITY_HEADERS)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas import Request
 from domain.events import EventType
+from domain.submissions import FieldRuleError
 from domain.webhooks import SECRET_PREFIX, DeliveryStatus
 
 #: `whsec_` and standard base64 of 24 to 64 bytes (the Standard Webhooks secret format).
@@ -34,7 +35,8 @@ class WebhookCreate(Request):
     @model_validator(mode="after")
     def _reason_with_personal_data(self) -> WebhookCreate:
         if self.include_personal_data and not (self.personal_data_reason or "").strip():
-            raise ValueError("personal_data_reason: say why the receiver needs personal data")
+            # A rule across fields names the one to fill (the JSON error's field, the form's input).
+            raise FieldRuleError("personal_data_reason", "say why the receiver needs personal data")
         return self
 
 

@@ -81,6 +81,7 @@ EXPECT: dict[str, dict[str, dict[str, Any]]] = {
         "public": _expect(OK, OK, OK, OK, OK),
         "signed_in": _expect(OK, OK, OK, OK, NEXT),
         "staff": _expect(OK, OK, 403, 403, NEXT),
+        "admin": _expect(OK, 403, 403, 403, NEXT),
         "programme_party": _expect(OK, OK, OK, 404, NEXT),
         "partner_in_programme": _expect(403, 403, OK, 404, NEXT),
         "project_party": _expect(OK, OK, OK, 404, NEXT),
@@ -131,7 +132,7 @@ CSRF_MECHANICS: dict[tuple[str, str], Any] = {
     },
 }
 #: Parameters no real resource is made for: an allowed caller may get the handler's own 404 for them.
-MADE_UP = ("{workshop_id}", "{key_id}", "{application_id}", "{placement_id}", "{user_id}")
+MADE_UP = ("{workshop_id}", "{key_id}", "{application_id}", "{placement_id}", "{user_id}", "{webhook_id}")
 #: Run last: it ends the caller's page session.
 LAST = ("POST /sign-out",)
 
