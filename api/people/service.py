@@ -26,6 +26,7 @@ from api.people import calls as people_calls
 from api.people.schemas import ErasureDone, ErasureRequest, PersonExport, WorkflowsTold
 from store.hashing import email_hash
 from store.people.erasure import ErasedCounts, ErasureCounts, ErasureTargets, erase_person, workflow_targets
+from store.people.names import names_held
 from store.people.reads import held_about
 
 
@@ -65,10 +66,11 @@ async def erase(session: AsyncSession, client: Client, body: ErasureRequest, *, 
     """Erase the person everywhere (records, outbox, workflows in flight) and suppress their address."""
     digest = email_hash(body.email)
     targets = await workflow_targets(session, body.email)
+    names = await names_held(session, body.email.strip().lower(), digest)  # before a workflow overwrites one
     await session.rollback()  # end the read: no transaction held open while Temporal is called
     told = await _tell(client, targets, digest)
     now = datetime.now(UTC)
-    erased = await erase_person(session, body.email, now)
+    erased = await erase_person(session, body.email, now, names_known=names)
     counts = _with_leads_forgotten(erased, targets)
     erasure_id = uuid.uuid4().hex
     detail = {"reason": body.reason, "counts": counts.model_dump()}

@@ -239,15 +239,20 @@ async def _suppress(session: AsyncSession, digest: str, now: datetime) -> int:
     )
 
 
-async def erase_person(session: AsyncSession, email: str, now: datetime) -> ErasureCounts:
+async def erase_person(
+    session: AsyncSession, email: str, now: datetime, *, names_known: Sequence[str] = ()
+) -> ErasureCounts:
     """Erase everything Engage holds about one address and suppress every later e-mail to it.
+
+    `names_known`: names the caller read earlier (the API reads them before telling the workflows,
+    which may overwrite a lead's name first), looked for in webhook bodies with the ones still held.
 
     Invariant afterwards: `store.people.reads.held_about(email)` finds only the suppression entry. The
     returned targets were found before scrubbing; the counts are 0 when a previous call left nothing.
     """
     targets = await workflow_targets(session, email)
     digest, address = email_hash(email), email.strip().lower()
-    names = await names_held(session, address, digest)  # before the scrubs below overwrite them
+    names = {*names_known, *await names_held(session, address, digest)}  # before the scrubs overwrite them
     respondent_ids = list(await session.scalars(select(Respondent.id).where(Respondent.email_hash == digest)))
     respondents, respondent_mail = await _scrub_respondents(session, respondent_ids, now)
     application_ids = [application_id for _, application_id in targets.applications]
