@@ -54,6 +54,7 @@ VISITORS: dict[str, tuple[str, ...]] = {
     "survey_staff": ("staff",),
     "file_party": ("staff", "partner"),
     "partner_self": ("staff", "partner"),
+    "admin": ("staff",),  # the "staff" visitor signs in with the admin key
 }
 #: Parameters no real resource is made for (as in the access matrix): the page's own "not found".
 MADE_UP = {"workshop_id", "key_id", "placement_id"}
@@ -61,6 +62,7 @@ MADE_UP = {"workshop_id", "key_id", "placement_id"}
 STATES = (
     ("not-found", "staff", "/projects/no-such-project"),
     ("staff-only", "partner", "/outbox"),
+    ("admin-only", "partner", "/webhooks"),
     ("follow-up-wave-open", "staff", "/projects/{survey_id}/follow-up"),
 )
 #: Pages answering a form (name, who, page, form) posted as it stands, browser checks off: the server's refusals.
@@ -75,6 +77,7 @@ POSTED = (
     ("opted-out", "respondent (Welsh)", "/s/{token}/opt-out", 'main form[action$="/opt-out"]'),
     ("withdraw-unconfirmed", "staff", "/projects/{project_id}", "form#form-withdraw"),
     ("exchange-confirm-asked", "staff", "/exchange/{year}", 'form[action$="/confirm"]'),
+    ("webhook-refused", "staff", "/webhooks", 'form[action="/webhooks"]'),
 )
 #: The first element Tab reaches: the skip link's target if it is one and <main> has that id.
 _FIRST_STOP = """() => {
@@ -169,6 +172,9 @@ async def _world(api: Api) -> tuple[dict[str, str], dict[str, str]]:
     ok(await answer(api.http, tokens[answered]), 201)  # an answer, so the outcome charts have a bar
     values = {"project_id": project, "partner_id": a, "year": str(year), "token": tokens[english], "user_id": user}
     values["survey_id"] = survey
+    # A webhook for an event no walk makes (so nothing is sent): its page, delivery log and delete confirmation.
+    hook = {"url": "https://hooks.example/engage", "event_types": ["project_closed"]}
+    values["webhook_id"] = ok(await api.http.post("/api/v1/webhooks", json=hook), 201)["id"]
     values |= {"application_id": applied.json()["id"], "sha256": hashlib.sha256(photo).hexdigest()}
     values |= {name: f"no-such-{name.replace('_', '-')}" for name in MADE_UP}
     return values, {"partner": key, "cy": tokens[welsh]}
