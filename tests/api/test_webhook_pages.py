@@ -109,3 +109,33 @@ async def test_staff_get_the_administrators_only_page_and_no_link(api: Api) -> N
         post = await pages.post("/webhooks", data={"csrf": hidden(refused), "url": "https://x.example/h"})
         assert post.status_code == 403 and "Administrators only" in post.text
         assert ok(await api.http.get("/api/v1/webhooks"), 200)["total"] == 0
+
+
+async def test_a_failing_receiver_shows_as_failing_with_its_status_and_the_log_is_paged(api: Api) -> None:
+    async with receiver() as rx, signed_in(api, ADMIN_KEY) as pages:
+
+        async def unavailable() -> int:
+            return 503
+
+        rx.answer = unavailable
+        hook = {"url": f"{rx.url}/hook", "event_types": ["project_created", "stage_opened"]}
+        webhook = ok(await api.http.post("/api/v1/webhooks", json=hook), 201)
+        partner = await create_partner(api)
+        for _ in range(11):  # 22 deliveries: two pages of 20
+            await create_project(api, [partner["id"]])
+        log_path = f"/api/v1/webhooks/{webhook['id']}/deliveries"
+        await eventually(
+            lambda: api.http.get(log_path),
+            lambda r: r.json()["total"] == 22 and any(d["status"] == "failing" for d in r.json()["items"]),
+            within_seconds=20,
+        )
+        first = await pages.get(f"/webhooks/{webhook['id']}")
+        assert first.status_code == 200 and "Deliveries (22)" in first.text and "Page 1 of 2" in first.text
+        second = await pages.get(f"/webhooks/{webhook['id']}?page=2")
+        assert "Page 2 of 2" in second.text and second.text.count("<tr>") == 1 + 2  # the head row and two
+        both = first.text + second.text  # newest first: the first (failing) delivery is on the last page
+        assert "Failing" in both and "HTTP 503" in both and "Pending" in both
+        odd = await pages.get(f"/webhooks/{webhook['id']}?page=abc")
+        assert odd.status_code == 200 and "Page 1 of 2" in odd.text
+        long_id = await pages.get("/webhooks/" + "x" * 65)
+        assert long_id.status_code == 404
