@@ -9,7 +9,8 @@ Where to look:
   its JSON routes (`routes.py`, `*_routes.py`) and its pages (`pages.py`, `*_pages.py`); pages call
   the same service functions as the routes, handing them the same `api/callers.py` `Caller` (client,
   principal, Idempotency-Key), so both send one payload under one update id.
-- talking to Temporal: `api/temporal_calls.py` (start, update, query, signal, describe any workflow),
+- talking to Temporal: `api/temporal_calls.py` (start, update, query, signal, describe any workflow;
+  a project's state live or, when its workflow cannot answer, from the read model: `api/live_state.py`),
   `api/temporal_schedules.py` (the yearly and the retention schedules), `api/temporal_refusals.py` (what each failure
   means: unknown, ended, stuck, away, refused) and `api/temporal_connection.py` (address, namespace, TLS).
 - who may call what: `api/access.py` (one table of every route and page, the named rules, and per-route

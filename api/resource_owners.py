@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from api import temporal_calls
+from api import live_state
 from api.app_services import services_of
 from api.errors import not_found
 from api.exchange.errors import PROGRAMME_NOT_FOUND
@@ -23,7 +23,7 @@ async def is_project_party(request: Request, project_id: str, partner_id: str) -
     async with services.sessionmaker() as session:
         if await project_reads.partner_in_project(session, project_id, partner_id):
             return True
-    state = await temporal_calls.project_state(services.client, services.sessionmaker, project_id)
+    state = await live_state.project_state(services.client, services.sessionmaker, project_id)
     return state is not None and partner_id in state.partner_ids
 
 

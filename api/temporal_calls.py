@@ -8,7 +8,8 @@ applies once). What a failure means is classified in `api.temporal_refusals` and
 - an update's NOT_FOUND means "no such workflow" only if `describe()` agrees; otherwise the run has
   completed, so it has ended (409 `ProjectEnded`);
 - a workflow that cannot make progress (its tasks fail on every attempt: nondeterminism after a bad
-  deploy) never makes a 500: a read falls back to the read model, flagged not live; input gets 503 `stuck`;
+  deploy) never makes a 500: a project's read falls back to the read model, flagged not live
+  (`api.live_state`); input gets 503 `stuck`;
 - a validator's refusal travels as `WorkflowUpdateFailedError`, mapped by `api.errors`;
 - a signal is best effort (the input it announces is stored first): a failed one is logged, never raised.
 Features name a workflow by a `Target` built here (its handle; what "unknown" and "ended" mean to a
@@ -25,7 +26,6 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -58,7 +58,6 @@ from api.workflow_health import is_stuck
 from domain.exchange import ExchangeState
 from domain.follow_up import FollowUpState
 from domain.state import ProjectInput, ProjectState
-from store.projects import reads as project_reads
 from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.follow_up import FollowUpWorkflow
 from workflows.naming import exchange_workflow_id, follow_up_workflow_id, project_workflow_id
@@ -258,42 +257,6 @@ async def cancel(client: Client, workflow_id: str) -> bool:
             log.warning("cancel_deferred", workflow_id=workflow_id, error=type(exc).__name__)
         return False
     return True
-
-
-@dataclass(frozen=True)
-class ProjectRead:
-    """A project's state and where it came from: the workflow (live) or the read model (not live)."""
-
-    state: ProjectState
-    live: bool = True
-    not_live_reason: str | None = None
-
-
-async def read_project_state(
-    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
-) -> ProjectRead | None:
-    """The live state from the workflow; else the read model's last snapshot, flagged not live, when
-    Temporal has forgotten the run, the workflow cannot answer (it is stuck) or no worker answers."""
-    live, reason = await query_or_why_not(project(client, project_id), ProjectWorkflow.status)
-    if live is not None:
-        return ProjectRead(live)
-    async with sessionmaker() as session:
-        row = await project_reads.get_project(session, project_id)
-    if row is None or row.state is None:
-        if reason == NOT_LIVE_ARCHIVED:
-            return None  # neither Temporal nor the read model knows it: not found
-        # 👉 Temporal has the run (it just cannot answer now) but nothing is recorded yet, as in the
-        # moments after a create while the worker restarts: the project exists, so not 404 but 503.
-        raise unavailable()
-    return ProjectRead(ProjectState.model_validate(row.state), live=False, not_live_reason=reason)
-
-
-async def project_state(
-    client: Client, sessionmaker: async_sessionmaker[AsyncSession], project_id: str
-) -> ProjectState | None:
-    """The project's state as `read_project_state` finds it, for callers that need no provenance."""
-    found = await read_project_state(client, sessionmaker, project_id)
-    return found.state if found is not None else None
 
 
 def update_id(update_name: str, principal: Principal, idempotency_key: str | None) -> str | None:

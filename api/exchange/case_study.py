@@ -21,7 +21,7 @@ import jinja2
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import temporal_calls
+from api import live_state
 from api.app_services import AppServices
 from api.errors import ApiError, not_found
 from api.exchange.dashboard import costs_of
@@ -256,7 +256,7 @@ async def load(services: AppServices, session: AsyncSession, year: int, placemen
         raise not_found(PLACEMENT_NOT_FOUND)
     if not placement.case_study:
         raise ApiError(status.HTTP_409_CONFLICT, NOT_A_CASE_STUDY, field="placement_id", reason=NOT_A_CASE_STUDY)
-    state = await temporal_calls.project_state(services.client, services.sessionmaker, placement.id)
+    state = await live_state.project_state(services.client, services.sessionmaker, placement.id)
     if state is None:
         raise ApiError(
             status.HTTP_409_CONFLICT, PLACEMENT_NOT_STARTED, field="placement_id", reason=PLACEMENT_NOT_STARTED

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from api import temporal_calls
+from api import live_state, temporal_calls
 from api.auth import Principal
 from api.errors import PROJECT_NOT_FOUND, follow_up_finished, not_found
 from api.follow_up.schemas import (
@@ -110,7 +110,7 @@ async def read_follow_up(
     if state is not None or summaries or live_reason:
         public = follow_up_public(state, summaries)
         return public.model_copy(update={"live": live_reason is None, "live_reason": live_reason})
-    project = await temporal_calls.project_state(client, sessionmaker, project_id)
+    project = await live_state.project_state(client, sessionmaker, project_id)
     if project is None:
         raise not_found(PROJECT_NOT_FOUND)
     return FollowUpPublic(started=False, schedule=list(project.follow_up_schedule), timezone=project.timezone, waves=[])

@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from api import temporal_calls
+from api import live_state
 from api.access import may_see, sees_everything
 from api.app_services import services_of
 from api.errors import ApiError
@@ -135,11 +135,11 @@ def timeline(
     return entries
 
 
-async def load_read(request: Request, viewer: Viewer, project_id: str) -> temporal_calls.ProjectRead | None:
+async def load_read(request: Request, viewer: Viewer, project_id: str) -> live_state.ProjectRead | None:
     """The state (live, or the read model's when the workflow cannot answer) if `viewer` may see the
     project, else None (a partner is never told more). Raises `ApiError` for an outage (503)."""
     with as_api_error(viewer.principal):
-        found = await temporal_calls.read_project_state(
+        found = await live_state.read_project_state(
             services_of(request).client, services_of(request).sessionmaker, project_id
         )
     if found is None or not may_see(viewer.principal, found.state.partner_ids):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from api import temporal_calls
+from api import live_state
 from api.access import access, partner_scope
 from api.auth import Principal
 from api.deps import (
@@ -121,7 +121,7 @@ async def read_project(
     When the workflow cannot answer (it is stuck) or is no longer kept, the last recorded state, with
     `live: false` and `live_reason`: never a 500.
     """
-    found = await temporal_calls.read_project_state(client, sessionmaker, project_id)
+    found = await live_state.read_project_state(client, sessionmaker, project_id)
     if found is None:
         raise not_found(PROJECT_NOT_FOUND)
     state = found.state

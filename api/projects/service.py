@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api import temporal_calls
+from api import live_state, temporal_calls
 from api.access import require_own_partnership
 from api.app_services import AppServices
 from api.auth import Principal
@@ -179,7 +179,7 @@ async def recorded_project(services: AppServices, session: AsyncSession, project
     row = await project_reads.get_project(session, project_id)
     if row is not None:
         return row
-    state = await temporal_calls.project_state(services.client, services.sessionmaker, project_id)
+    state = await live_state.project_state(services.client, services.sessionmaker, project_id)
     if state is None:
         return None
     await record_project_row(session, state)

@@ -25,6 +25,7 @@ from datetime import datetime
 from api.app_services import AppServices
 from api.exchange import case_study
 from api.exchange.case_study import instrument_for
+from api.live_state import read_project_state
 from api.reports import project_outputs
 from api.reports.project_schemas import (
     CaseStudyRef,
@@ -36,7 +37,6 @@ from api.reports.project_schemas import (
     WaveResponse,
 )
 from api.reports.schemas import WaveFigures, level_counts, too_few
-from api.temporal_calls import read_project_state
 from domain.impact import RatingSource, is_level
 from domain.instruments import InstrumentCatalog
 from domain.surveys import OutcomeFramework, QuestionKind
