@@ -24,8 +24,9 @@ reminder, display opening or closing), takes it, and opens the next stage when t
 
 Who acts is checked here, not only by the API: every Update's input names its actor, and the
 validators refuse a wrong party or no actor at all (issue 13). This module holds the workflow, its
-run loop and its handlers; the loop's steps are in workflows/project_steps.py (timers, gates, the
-timeline) and workflows/project_relations.py (the follow-up child, the programme parent).
+run loop and its updates and query; the loop's steps are in workflows/project_steps.py (timers, gates, the
+timeline) and workflows/project_relations.py (the follow-up child, the programme parent), and the signals
+other workflows and erasure send in workflows/project_signals.py.
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain import erasure, rules, transitions
+    from domain import rules, transitions
     from domain.events import EventType
-    from domain.exchange import PlacementRescheduled
     from domain.follow_up import Reschedule
-    from domain.lifecycle import TERMINAL_STAGES, Audience, Stage
+    from domain.lifecycle import Audience, Stage
     from domain.project_edits import ProjectEdit, apply_edit, check_edit
     from domain.state import DisplayState, MilestoneState, ProjectInput, ProjectState, WorkshopState
     from domain.submissions import (
@@ -53,15 +53,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows import kit
     from workflows.naming import ENGAGE_PARTNERS, PROJECT_WORKFLOW
 
-    # 👉 The steps live in two base classes, split by what they do (issue 13); every patch name stays
+    # 👉 The steps live in base classes, split by what they do (issues 13, 16); every patch name stays
     # importable from here, where the replay tests and operators look for them.
     from workflows.project_relations import (
         ENDING_ENDS_FOLLOW_UP_PATCH,
         EXCHANGE_PREFIX,
         FOLLOW_UP_SURVEYS_PATCH,
         PLACEMENT_TELLS_PROGRAMME_PATCH,
-        ProjectRelations,
     )
+    from workflows.project_signals import ProjectSignals
     from workflows.project_steps import SEARCH_ATTRIBUTES_PATCH, SESSIONS_RECORDED_PATCH, SKIPPED_MILESTONES_PATCH
 
 __all__ = [
@@ -84,7 +84,7 @@ OUTCOME_RATINGS_PATCH = "16-outcome-ratings"
 
 
 @workflow.defn(name=PROJECT_WORKFLOW)
-class ProjectWorkflow(ProjectRelations):
+class ProjectWorkflow(ProjectSignals):
     @workflow.init
     def __init__(self, start: ProjectInput) -> None:
         self._start = start
@@ -265,35 +265,6 @@ class ProjectWorkflow(ProjectRelations):
     @edit_project.validator
     def _validate_edit_project(self, edit: ProjectEdit) -> None:
         kit.refuse_unless(lambda: check_edit(self._state, edit))
-
-    @workflow.signal
-    def note_placement_dates(self, moved: PlacementRescheduled) -> None:
-        """The programme moved this placement (issue 12). A new handler, sent only by programmes
-        patched with 12-placement-dates, so no history before it holds this signal."""
-        if self._state.stage in TERMINAL_STAGES or self._state.summary == moved.summary:
-            return
-        self._state.summary = moved.summary
-        self._emit(
-            (
-                EventType.PLACEMENT_RESCHEDULED,
-                None,
-                {"starts_on": moved.starts_on.isoformat(), "ends_on": moved.ends_on.isoformat()},
-            )
-        )
-
-    @workflow.signal
-    def forget_lead(self, forgotten: erasure.LeadForgotten) -> None:
-        """Erasure (issue 14): forget the lead if the hash is theirs; a second signal finds nothing.
-
-        The state, and the start input a continue-as-new copies, get the placeholder; its event wakes
-        the loop, which records the new snapshot over the read model's. A new handler: no history
-        before it holds this signal, and no existing path changes, so no patch.
-        """
-        if not erasure.is_person(self._state.lead, forgotten.email_hash):
-            return
-        self._state.lead = erasure.ERASED_PERSON
-        self._start = self._start.model_copy(update={"lead": erasure.ERASED_PERSON})
-        self._emit((EventType.LEAD_FORGOTTEN, None, {}))
 
     @workflow.query
     def status(self) -> ProjectState:
