@@ -20,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.errors import invalid
 from api.files.uploads import MAX_REFERENCES, Upload
-from api.projects.schemas import SubmissionCreate
+from api.projects.input_schemas import SubmissionCreate
 from api.upload_guard import MAX_FILES, is_multipart
 from domain.outcome_ratings import MAX_OUTCOMES
 from store.files.kinds import ACCEPTED_IN_WORDS

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.callers import Caller
 from api.errors import UPLOAD_TOO_LARGE, ApiError, invalid
 from api.projects import updates
-from api.projects.schemas import SubmissionCreate
+from api.projects.input_schemas import SubmissionCreate
 from api.settings import ApiSettings
 from api.upload_guard import MAX_FILES
 from domain.state import MilestoneState

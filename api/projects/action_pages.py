@@ -25,6 +25,7 @@ from api.errors import ApiError
 from api.files.submission_body import uploads_of
 from api.files.uploads import submit_with_files
 from api.pages.form_body import form_body
+from api.pages.page_times import parse_local
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -32,15 +33,11 @@ from api.pages.web import (
     as_api_error,
     checked_form,
     not_found_page,
-    parse_local,
     redirect,
     text,
 )
 from api.projects import updates
-from api.projects.outcome_forms import input_names, levels_in_form
-from api.projects.outcomes import check_project_keys
-from api.projects.page_view import load_state, project_page
-from api.projects.schemas import (
+from api.projects.input_schemas import (
     AttendanceCreate,
     DisplayUpdate,
     ReviewCreate,
@@ -49,6 +46,9 @@ from api.projects.schemas import (
     WorkshopCancel,
     WorkshopCreate,
 )
+from api.projects.outcome_forms import input_names, levels_in_form
+from api.projects.outcomes import check_project_keys
+from api.projects.page_view import load_state, project_page
 from api.projects.updates import Decision
 from domain.state import ProjectState
 

@@ -16,8 +16,9 @@ from api.deps import IdempotencyKeyDep, ServicesDep
 from api.errors import error_responses
 from api.projects import updates
 from api.projects.edit_schemas import ProjectEditRequest
+from api.projects.input_schemas import StaffActionCreate
 from api.projects.outcomes import check_project_keys
-from api.projects.schemas import ProjectPublic, StaffActionCreate
+from api.projects.schemas import ProjectPublic
 from api.projects.updates import Decision
 from api.projects.views import project_public
 

@@ -13,7 +13,8 @@ from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
 from api.projects import updates
-from api.projects.schemas import DisplayPublic, DisplayUpdate
+from api.projects.input_schemas import DisplayUpdate
+from api.projects.schemas import DisplayPublic
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/display", tags=["display"])
 

@@ -21,8 +21,9 @@ from api.errors import error_responses
 from api.files.submission_body import SUBMISSION_BODY, submission_input
 from api.files.uploads import UNSUPPORTED_TYPE, submit_with_files
 from api.projects import updates
+from api.projects.input_schemas import ReviewCreate
 from api.projects.outcomes import check_project_keys
-from api.projects.schemas import MilestonePublic, ReviewCreate
+from api.projects.schemas import MilestonePublic
 from api.projects.views import milestone_public
 from domain.state import MilestoneState
 

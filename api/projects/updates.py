@@ -19,7 +19,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.access import sees_everything
 from api.callers import Caller
 from api.errors import IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARTNER, ApiError, invalid
-from api.projects import schemas
+from api.projects import input_schemas
 from api.projects.edit_schemas import ProjectEditRequest
 from api.temporal_calls import run_update
 from domain.state import DisplayState, MilestoneState, ProjectState, WorkshopState
@@ -70,7 +70,7 @@ async def submit_milestone(
     sessionmaker: async_sessionmaker[AsyncSession],
     project_id: str,
     milestone_key: str,
-    body: schemas.SubmissionCreate,
+    body: input_schemas.SubmissionCreate,
 ) -> MilestoneState:
     """Submit evidence for a milestone of the current stage (staff may submit a partner's for them)."""
     actor = caller.actor()
@@ -90,7 +90,7 @@ async def submit_milestone(
 
 
 async def review_milestone(
-    caller: Caller, project_id: str, milestone_key: str, body: schemas.ReviewCreate
+    caller: Caller, project_id: str, milestone_key: str, body: input_schemas.ReviewCreate
 ) -> MilestoneState:
     """Accept, return (with a note) or decline the latest submission of a milestone."""
     review = ReviewDecision(milestone_key=milestone_key, decision=body.decision, note=body.note, actor=caller.actor())
@@ -98,14 +98,14 @@ async def review_milestone(
     return _same_milestone(milestone, milestone_key)
 
 
-async def schedule_workshop(caller: Caller, project_id: str, body: schemas.WorkshopCreate) -> WorkshopState:
+async def schedule_workshop(caller: Caller, project_id: str, body: input_schemas.WorkshopCreate) -> WorkshopState:
     """Schedule a workshop session (during partnership or workshops)."""
     session = body.session(caller.actor())
     return await _run(caller, project_id, ProjectWorkflow.schedule_workshop, session, "schedule_workshop")
 
 
 async def record_attendance(
-    caller: Caller, project_id: str, workshop_id: str, body: schemas.AttendanceCreate
+    caller: Caller, project_id: str, workshop_id: str, body: input_schemas.AttendanceCreate
 ) -> WorkshopState:
     """Record how many came to a session that has started, and their feedback."""
     attendance = body.record(workshop_id, caller.actor())
@@ -113,20 +113,20 @@ async def record_attendance(
 
 
 async def cancel_workshop(
-    caller: Caller, project_id: str, workshop_id: str, body: schemas.WorkshopCancel
+    caller: Caller, project_id: str, workshop_id: str, body: input_schemas.WorkshopCancel
 ) -> WorkshopState:
     """Cancel a session that will not take place (not one whose attendance is recorded)."""
     cancellation = body.cancellation(workshop_id, caller.actor())
     return await _run(caller, project_id, ProjectWorkflow.cancel_workshop, cancellation, "cancel_workshop")
 
 
-async def set_display(caller: Caller, project_id: str, body: schemas.DisplayUpdate) -> DisplayState:
+async def set_display(caller: Caller, project_id: str, body: input_schemas.DisplayUpdate) -> DisplayState:
     """Set or move the display's title, place and dates; a later closing date is an extension."""
     return await _run(caller, project_id, ProjectWorkflow.set_display, body.plan(caller.actor()), "set_display")
 
 
 async def decide(
-    caller: Caller, project_id: str, decision: Decision, body: schemas.StaffActionCreate | None
+    caller: Caller, project_id: str, decision: Decision, body: input_schemas.StaffActionCreate | None
 ) -> ProjectState:
     """Pause, resume, withdraw (a reason is required) or close the whole project."""
     action = StaffAction(actor=caller.actor(), reason=body.reason if body else "")

@@ -14,7 +14,8 @@ from api.deps import IdempotencyKeyDep, TemporalDep
 from api.errors import error_responses
 from api.local_time import ProjectZoneDep
 from api.projects import updates
-from api.projects.schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate, WorkshopPublic
+from api.projects.input_schemas import AttendanceCreate, WorkshopCancel, WorkshopCreate
+from api.projects.schemas import WorkshopPublic
 from api.projects.views import workshop_public
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/workshops", tags=["workshops"])

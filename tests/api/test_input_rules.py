@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from api.projects.schemas import WorkshopCreate
+from api.projects.input_schemas import WorkshopCreate
 from tests.api.exchange_support import fresh_year, programme, programme_body
 from tests.api.support import (
     create_partner,

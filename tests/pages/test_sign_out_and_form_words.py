@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from api.pages.session import SESSION_COOKIE
 from api.pages.web import FormError
-from api.projects.schemas import WorkshopCreate
+from api.projects.input_schemas import WorkshopCreate
 from api.settings import ApiSettings
 from store.surveys.writes_wave_mail import invite_key
 from tests.pages.conftest import ADMIN_KEY
