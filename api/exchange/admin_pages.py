@@ -29,13 +29,13 @@ from api.exchange.schemas import (
     YearPath,
 )
 from api.pages.form_body import form_body
+from api.pages.page_times import parse_local
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
     Viewer,
     as_api_error,
     checked_form,
-    parse_local,
     redirect,
     text,
     texts,

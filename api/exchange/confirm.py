@@ -14,7 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
-from api.pages.web import Viewer, local_time, render, text
+from api.pages.page_times import local_time
+from api.pages.web import Viewer, render, text
 
 #: The hidden input that says the person said yes on the confirmation page.
 CONFIRMED = "confirmed"

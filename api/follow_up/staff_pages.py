@@ -24,6 +24,7 @@ from api.follow_up import respondents, service
 from api.follow_up.page_view import follow_up_page
 from api.follow_up.schemas import FollowUpScheduleUpdate, RespondentCreate
 from api.pages.form_body import form_body
+from api.pages.page_times import parse_local
 from api.pages.session import Flash
 from api.pages.web import (
     FormError,
@@ -31,7 +32,6 @@ from api.pages.web import (
     as_api_error,
     checked_form,
     not_found_page,
-    parse_local,
     redirect,
     text,
     unavailable_page,

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from fastapi import Request, status
@@ -29,6 +27,7 @@ from api.access import is_partner
 from api.auth import Principal
 from api.errors import ApiError, failure_to_api_error
 from api.pages.form_words import people_reason
+from api.pages.page_times import local_input, local_time
 from api.pages.session import FLASH_COOKIE, PRE_SESSION_COOKIE, Flash
 from api.pages.viewer import Pages as Pages
 from api.pages.viewer import SignInRequired as SignInRequired
@@ -122,39 +121,6 @@ class FormError:
 
 class CsrfRejected(Exception):
     """A POST without this session's form token: answered 403, nothing done."""
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local_time(moment: datetime | None, tz: str = "UTC") -> str:
-    """A date and time as people read it, in `tz` (the project's zone), naming the zone."""
-    if moment is None:
-        return "—"
-    here = moment.astimezone(zone(tz))
-    return f"{here:%a} {here.day} {here:%b %Y, %H:%M} {here.tzname() or tz}"
-
-
-def local_input(moment: datetime | None, tz: str = "UTC") -> str:
-    """The value of a `datetime-local` input showing `moment` in `tz`."""
-    return "" if moment is None else moment.astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
-
-
-def parse_local(value: str, tz: str) -> datetime | str:
-    """A `datetime-local` value read in `tz`, or the reason it cannot be read."""
-    if not value.strip():
-        return "enter a date and time"
-    try:
-        naive = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return "enter a date and time such as 2030-05-01T14:00"
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=zone(tz))
 
 
 def build_env() -> jinja2.Environment:
