@@ -15,7 +15,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.in_lists import in_chunks
-from store.surveys.reads_reports import ResponseRow
+from store.surveys.reads_reports import ResponseRow, response_row
 from store.tables import Respondent, SurveyResponse, SurveyWave
 
 
@@ -40,18 +40,5 @@ async def answers_with_offsets(session: AsyncSession, project_ids: Sequence[str]
             .order_by(SurveyResponse.project_id, SurveyResponse.wave_index, SurveyResponse.submitted_at)
         )
         for response, role, offset in rows.all():
-            found.append(
-                (
-                    offset or "",
-                    ResponseRow(
-                        wave_index=response.wave_index,
-                        respondent_id=response.respondent_id,
-                        role=role,
-                        instrument=response.instrument,
-                        language=response.language,
-                        submitted_at=response.submitted_at,
-                        answers=dict(response.answers),
-                    ),
-                )
-            )
+            found.append((offset or "", response_row(response, role)))
     return found

@@ -161,15 +161,17 @@ async def responses_for_csv(session: AsyncSession, project_id: str) -> list[Resp
         .where(SurveyResponse.project_id == project_id)
         .order_by(SurveyResponse.wave_index, SurveyResponse.submitted_at, SurveyResponse.id)
     )
-    return [
-        ResponseRow(
-            wave_index=r.wave_index,
-            respondent_id=r.respondent_id,
-            role=role,
-            instrument=r.instrument,
-            language=r.language,
-            submitted_at=r.submitted_at,
-            answers=dict(r.answers),
-        )
-        for r, role in rows.all()
-    ]
+    return [response_row(r, role) for r, role in rows.all()]
+
+
+def response_row(response: SurveyResponse, role: str) -> ResponseRow:
+    """One stored response as a pseudonymous row (the respondent's id and role, never a name)."""
+    return ResponseRow(
+        wave_index=response.wave_index,
+        respondent_id=response.respondent_id,
+        role=role,
+        instrument=response.instrument,
+        language=response.language,
+        submitted_at=response.submitted_at,
+        answers=dict(response.answers),
+    )
