@@ -70,7 +70,13 @@ S = TypeVar("S")
 Q = TypeVar("Q")
 
 #: Bounds on a call that needs a worker: with none polling, Temporal would hold the request open.
-QUERY_TIMEOUT_SECONDS = 10.0
+#: A query's bound is also its gRPC deadline, so Temporal withdraws a query nobody waits for: one
+#: handed to a worker long after it was sent is what raced pending workflow tasks and wedged
+#: projects (issue 11, workflows/activation_guard.py). Short, too, because a person is waiting:
+#: after it the read model answers, flagged not live.
+QUERY_TIMEOUT_SECONDS = 3.0
+#: Describing a run needs no worker: only Temporal itself being slow bounds it.
+DESCRIBE_TIMEOUT_SECONDS = 10.0
 UPDATE_TIMEOUT_SECONDS = 30.0
 #: A signal is best effort and must never hold up the request whose input it announces.
 SIGNAL_TIMEOUT = timedelta(seconds=3)
@@ -159,14 +165,21 @@ async def query_or_why_not(target: Target[Any, Any], query: Callable[[Any], Q]) 
     """Ask the workflow; (answer, None), or (None, why a read should fall back to the read model):
     Temporal no longer keeps the run, it cannot answer (stuck), or no worker answered within
     QUERY_TIMEOUT_SECONDS (api.temporal_refusals.why_not_live). Anything else (Temporal gone) is raised."""
-    bound = asyncio.timeout(QUERY_TIMEOUT_SECONDS)
+    deadline = timedelta(seconds=QUERY_TIMEOUT_SECONDS)
+    # 👉 Our own bound is a little later than the deadline Temporal is told, so it is Temporal that
+    # gives up first and withdraws the query from the task queue.
+    bound = asyncio.timeout(QUERY_TIMEOUT_SECONDS + 1.0)
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + QUERY_TIMEOUT_SECONDS
     try:
         async with bound:
-            return await target.handle.query(query), None
+            return await target.handle.query(query, rpc_timeout=deadline), None
     except (RPCError, WorkflowQueryFailedError, RPCTimeoutOrCancelledError, TimeoutError) as err:
         # 👉 Temporal up but unable to answer now (no worker took the query in time, or the one query it
         # holds for a pending task is taken) reads as slow, like our own bound: the read model answers.
-        reason = why_not_live(err, bound_expired=bound.expired())
+        # The deadline passing comes back as CANCELLED ("Timeout expired"), which alone would read as
+        # Temporal going away; the clock tells them apart.
+        reason = why_not_live(err, bound_expired=bound.expired() or loop.time() >= give_up_at)
         if reason is None:
             raise
         return None, reason
@@ -175,7 +188,7 @@ async def query_or_why_not(target: Target[Any, Any], query: Callable[[Any], Q]) 
 async def run_status(target: Target[Any, Any]) -> bool | None:
     """True: the run is open; False: it has completed; None: Temporal holds no such run."""
     try:
-        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
+        async with asyncio.timeout(DESCRIBE_TIMEOUT_SECONDS):
             described = await target.handle.describe()
     except RPCError as err:
         if not is_not_found(err):

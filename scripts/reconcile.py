@@ -36,6 +36,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -84,8 +85,10 @@ class Summary:
 async def _snapshot(client: Client, project_id: str) -> ProjectState | None:
     handle = client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(project_id))
     try:
-        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
-            return await handle.query(ProjectWorkflow.status)
+        # 👉 Told to Temporal as the deadline too, so no worker is handed the query after we gave up
+        # (a late query is what raced pending tasks in issue 11; api/temporal_calls.py says more).
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS + 1.0):
+            return await handle.query(ProjectWorkflow.status, rpc_timeout=timedelta(seconds=QUERY_TIMEOUT_SECONDS))
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return None
