@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import select
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from store.tables import Project
 from tests.api.support import project_body
 from tests.cluster.stack import Cluster
 from tests.faults.support import audit_event_log, eventually
+from workflows.activation_guard import REFUSAL_MESSAGE
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
@@ -102,6 +104,11 @@ class Audit:
     doubled: int
 
 
+#: How long the audit asks again when the activation guard refuses its query: a raced task is
+#: retried within a workflow task timeout (10 s), after which the query is answered.
+REFUSED_QUERIES_FOR_S = 60.0
+
+
 async def audit(cluster: Cluster, project_ids: list[str]) -> Audit:
     """Every accepted project in Temporal and its events in the read model exactly once."""
     gate = asyncio.Semaphore(8)
@@ -111,14 +118,24 @@ async def audit(cluster: Cluster, project_ids: list[str]) -> Audit:
     async def query(pid: str) -> None:
         nonlocal missing
         handle = cluster.client.get_workflow_handle_for(ProjectWorkflow.run, project_workflow_id(pid))
+        give_up_at = time.monotonic() + REFUSED_QUERIES_FOR_S
         async with gate:
-            try:
-                state = await handle.query(ProjectWorkflow.status)
-            except RPCError as err:
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                missing += 1
-                return
+            while True:
+                try:
+                    state = await handle.query(ProjectWorkflow.status)
+                    break
+                except RPCError as err:
+                    if err.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                    missing += 1
+                    return
+                except WorkflowQueryFailedError as err:
+                    # 👉 Just after a worker was killed, the activation guard may refuse a query that
+                    # raced a pending task (it fails that query, as the API's reads fall back); the
+                    # task itself runs on the other worker, and asking again gets the live state.
+                    if REFUSAL_MESSAGE not in str(err) or time.monotonic() > give_up_at:
+                        raise
+                    await asyncio.sleep(1.0)
         expected[pid] = state.event_seq
 
     await asyncio.gather(*(query(pid) for pid in project_ids))
