@@ -27,6 +27,7 @@ from api.error_shape import error_body
 from api.temporal_refusals import (
     ENDED_CODE,
     SERVER_AWAY,
+    guard_refused,
     is_connect_failure,
     is_not_found,
     refusal_of,
@@ -200,6 +201,8 @@ def failure_to_api_error(exc: BaseException, *, caller_is_partner: bool) -> ApiE
         # was changed, so the caller may simply try again.
         log.warning("update not taken: its workflow task failed", extra={"cause": type(exc.cause).__name__})
         return unavailable()
+    if guard_refused(exc):
+        return unavailable()  # a query that raced a pending task: asking again soon is answered
     if workflow_cannot_answer(exc):
         return stuck()  # reads fall back to the read model before this; anything left cannot proceed
     if isinstance(exc, RPCError):

@@ -31,6 +31,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.rules import RefusalKind
+from workflows.activation_guard import REFUSAL_MESSAGE
 
 #: gRPC statuses that mean "the server went away, is restarting or is overloaded". UNKNOWN is what an
 #: in-flight call gets when its connection drops under it ("transport error", seen just after
@@ -66,6 +67,10 @@ NOT_LIVE_STUCK = (
     "recorded state, which may be behind; input is refused until it is repaired."
 )
 NOT_LIVE_ARCHIVED = "The workflow has ended and Temporal no longer keeps it: this is the last recorded state."
+NOT_LIVE_CATCHING_UP = (
+    "The workflow is catching up after a worker restart: this is the last recorded state, which may be "
+    "behind for a moment."
+)
 NOT_LIVE_SLOW = (
     "No worker answered in time (a deploy or an outage?): this is the last recorded state, which may be behind."
 )
@@ -76,6 +81,13 @@ def is_not_found(exc: BaseException) -> bool:
     return isinstance(exc, RPCError) and exc.status == RPCStatusCode.NOT_FOUND
 
 
+def guard_refused(exc: BaseException) -> bool:
+    """A query the worker's activation guard failed because it raced a pending workflow task
+    (workflows/activation_guard.py): momentary, the task itself runs and the next query is answered.
+    Told by the guard's own message, the only thing a failed query carries back."""
+    return isinstance(exc, WorkflowQueryFailedError) and REFUSAL_MESSAGE in exc.message
+
+
 def workflow_cannot_answer(exc: BaseException) -> bool:
     """A query the workflow cannot answer because it cannot make progress (a read falls back then).
 
@@ -84,7 +96,7 @@ def workflow_cannot_answer(exc: BaseException) -> bool:
     (FAILED_PRECONDITION, "Workflow Task in failed state"): both are seen on a wedged project.
     """
     if isinstance(exc, WorkflowQueryFailedError):
-        return True
+        return not guard_refused(exc)
     return isinstance(exc, RPCError) and exc.status == RPCStatusCode.FAILED_PRECONDITION
 
 
@@ -109,6 +121,8 @@ def why_not_live(exc: BaseException, *, bound_expired: bool) -> str | None:
     """
     if bound_expired or (isinstance(exc, RPCError) and exc.status in BUSY):
         return NOT_LIVE_SLOW
+    if guard_refused(exc):
+        return NOT_LIVE_CATCHING_UP
     if workflow_cannot_answer(exc):
         return NOT_LIVE_STUCK
     if is_not_found(exc):

@@ -25,7 +25,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from api import temporal_calls
 from api.errors import ended, failure_to_api_error, project_ended
-from api.temporal_refusals import NOT_LIVE_ARCHIVED, NOT_LIVE_SLOW, REFUSAL_STATUS, SERVER_AWAY
+from api.temporal_refusals import (
+    NOT_LIVE_ARCHIVED,
+    NOT_LIVE_CATCHING_UP,
+    NOT_LIVE_SLOW,
+    NOT_LIVE_STUCK,
+    REFUSAL_STATUS,
+    SERVER_AWAY,
+    why_not_live,
+    workflow_cannot_answer,
+)
 from domain.actors import Actor
 from domain.exchange import Shortlisting
 from domain.lifecycle import Party
@@ -34,6 +43,7 @@ from domain.submissions import StaffAction
 from tests.faults.processes import free_port
 from tests.temporal_env import codec_converter
 from tests.workflows.support import CATALOG, project_input
+from workflows.activation_guard import REFUSAL_MESSAGE
 from workflows.exchange import ExchangeProgrammeWorkflow
 from workflows.naming import exchange_workflow_id, project_workflow_id
 from workflows.project import ProjectWorkflow
@@ -175,3 +185,17 @@ def test_each_refusal_kind_has_one_status_and_its_own_name_as_code(kind: Refusal
 def test_the_ended_answers_built_by_the_api_use_the_one_code() -> None:
     for error in (project_ended(), ended("That programme has closed.", "year")):
         assert (error.status_code, error.body()["error"]) == ANSWERS["ended"]
+
+
+def test_a_query_the_activation_guard_refused_is_momentary_not_stuck() -> None:
+    # What a query gets back when the worker's guard refuses it for racing a pending task
+    # (workflows/activation_guard.py): the read model answers, saying why, and nothing reads as stuck.
+    refused = WorkflowQueryFailedError(REFUSAL_MESSAGE)
+    assert not workflow_cannot_answer(refused)
+    assert why_not_live(refused, bound_expired=False) == NOT_LIVE_CATCHING_UP
+    assert answer(refused) == ANSWERS["away"]
+    # Any other failed query still means the workflow cannot make progress.
+    broken = WorkflowQueryFailedError("Nondeterminism error: Timer machine does not handle this event")
+    assert workflow_cannot_answer(broken)
+    assert why_not_live(broken, bound_expired=False) == NOT_LIVE_STUCK
+    assert answer(broken) == ANSWERS["stuck"]

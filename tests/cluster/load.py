@@ -25,11 +25,11 @@ from sqlalchemy import select
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.temporal_refusals import guard_refused
 from store.tables import Project
 from tests.api.support import project_body
 from tests.cluster.stack import Cluster
 from tests.faults.support import audit_event_log, eventually
-from workflows.activation_guard import REFUSAL_MESSAGE
 from workflows.naming import project_workflow_id
 from workflows.project import ProjectWorkflow
 
@@ -133,7 +133,7 @@ async def audit(cluster: Cluster, project_ids: list[str]) -> Audit:
                     # 👉 Just after a worker was killed, the activation guard may refuse a query that
                     # raced a pending task (it fails that query, as the API's reads fall back); the
                     # task itself runs on the other worker, and asking again gets the live state.
-                    if REFUSAL_MESSAGE not in str(err) or time.monotonic() > give_up_at:
+                    if not guard_refused(err) or time.monotonic() > give_up_at:
                         raise
                     await asyncio.sleep(1.0)
         expected[pid] = state.event_seq
